@@ -1,0 +1,258 @@
+//! The host function through which the runtime (in an off-chain worker) asks the node's native
+//! engine to run a model.
+//!
+//! The runtime calls [`inference::run`]. On the native side that call looks for an
+//! [`InferenceExt`] among the externalities' extensions; the node registers one (wrapping its
+//! engine) for off-chain workers only, so in block import, block building or any runtime API call
+//! the host function answers [`InferenceError::Unavailable`] instead of running anything. It
+//! never panics: every failure is an [`InferenceError`].
+//!
+//! The node must still list [`inference::HostFunctions`] among its executor's host functions
+//! (the runtime imports the function, so the WASM module must be instantiable everywhere).
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+#[cfg(feature = "std")]
+use serde::{Deserialize, Serialize};
+use sp_runtime_interface::{
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode},
+	runtime_interface,
+};
+
+use crate::{
+	commitment::{LayerHashes, ResultCommitment},
+	model::ModelHash,
+	schema::SchemaError,
+	tensor::{InferenceInput, InferenceOutput},
+};
+
+/// Why an inference did not produce a result.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub enum InferenceError {
+	/// No inference engine here: the host function was called outside an off-chain worker, or
+	/// the node runs without an engine.
+	#[codec(index = 0)]
+	Unavailable,
+	/// The engine does not have (and could not obtain) a model with this hash.
+	#[codec(index = 1)]
+	UnknownModel,
+	/// The bytes found for the model do not hash to the model hash.
+	#[codec(index = 2)]
+	HashMismatch,
+	/// The model's files are malformed (bundle layout, config, weights or tokenizer).
+	#[codec(index = 3)]
+	CorruptModel,
+	/// The model is of a kind this engine cannot run.
+	#[codec(index = 4)]
+	UnsupportedKind,
+	/// The model is larger than the engine's limit.
+	#[codec(index = 5)]
+	ModelTooLarge,
+	/// The input does not fit the model (shape, dtype, text length, batch, ...).
+	#[codec(index = 6)]
+	BadInput(SchemaError),
+	/// The input is larger than the engine's limit (for instance too many tokens).
+	#[codec(index = 7)]
+	InputTooLarge,
+	/// The output would be larger than the engine's limit or the wire format's.
+	#[codec(index = 8)]
+	OutputTooLarge,
+	/// The engine failed for a reason of its own (a bug or a resource problem, not the input's
+	/// fault).
+	#[codec(index = 9)]
+	Internal,
+}
+
+impl From<SchemaError> for InferenceError {
+	fn from(error: SchemaError) -> Self {
+		InferenceError::BadInput(error)
+	}
+}
+
+impl core::fmt::Display for InferenceError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			InferenceError::Unavailable => write!(f, "no inference engine in this context"),
+			InferenceError::UnknownModel => write!(f, "unknown model"),
+			InferenceError::HashMismatch => write!(f, "model bytes do not match the model hash"),
+			InferenceError::CorruptModel => write!(f, "model files are malformed"),
+			InferenceError::UnsupportedKind => write!(f, "model kind not supported"),
+			InferenceError::ModelTooLarge => write!(f, "model exceeds the size limit"),
+			InferenceError::BadInput(e) => write!(f, "bad input: {e:?}"),
+			InferenceError::InputTooLarge => write!(f, "input exceeds the engine's limit"),
+			InferenceError::OutputTooLarge => write!(f, "output exceeds the size limit"),
+			InferenceError::Internal => write!(f, "internal engine error"),
+		}
+	}
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for InferenceError {}
+
+/// The result of one inference: the output, the commitment an executor submits, and the layer
+/// hashes the commitment's trace root is built from.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub struct InferenceRun {
+	/// The model's output.
+	pub output: InferenceOutput,
+	/// Output hash and trace root.
+	pub commitment: ResultCommitment,
+	/// The per-layer activation hashes, in execution order (the Merkle leaves of
+	/// [`ResultCommitment::trace_root`]).
+	pub layer_hashes: LayerHashes,
+}
+
+impl InferenceRun {
+	/// A run from an output and its layer hashes, with the commitment computed from them.
+	pub fn new(output: InferenceOutput, layer_hashes: LayerHashes) -> Self {
+		let commitment = ResultCommitment::new(&output, &layer_hashes);
+		InferenceRun { output, commitment, layer_hashes }
+	}
+
+	/// Whether the commitment matches the output and the layer hashes.
+	pub fn is_consistent(&self) -> bool {
+		self.commitment == ResultCommitment::new(&self.output, &self.layer_hashes)
+	}
+}
+
+/// What runs models natively: the node's engine (`opg_inference::Engine`), or a fake in tests.
+#[cfg(not(substrate_runtime))]
+pub trait InferenceBackend: Send + Sync {
+	/// Runs `model` on `input`. Must not panic on any input.
+	fn run(
+		&self,
+		model: &ModelHash,
+		input: &InferenceInput,
+	) -> Result<InferenceRun, InferenceError>;
+}
+
+#[cfg(not(substrate_runtime))]
+sp_externalities::decl_extension! {
+	/// The externalities extension that gives the [`inference`] host function its engine.
+	/// Register it for off-chain workers only.
+	pub struct InferenceExt(alloc::sync::Arc<dyn InferenceBackend>);
+}
+
+#[cfg(not(substrate_runtime))]
+impl InferenceExt {
+	/// An extension around this backend.
+	pub fn new(backend: alloc::sync::Arc<dyn InferenceBackend>) -> Self {
+		InferenceExt(backend)
+	}
+}
+
+/// Inference host functions.
+#[runtime_interface]
+pub trait Inference {
+	/// Runs `model` on `input` with the node's engine and returns the output with its
+	/// commitment, or [`InferenceError::Unavailable`] where no engine is registered (anywhere
+	/// but an off-chain worker of a node with an engine).
+	fn run(
+		&mut self,
+		model: PassFatPointerAndDecode<ModelHash>,
+		input: PassFatPointerAndDecode<InferenceInput>,
+	) -> AllocateAndReturnByCodec<Result<InferenceRun, InferenceError>> {
+		use sp_externalities::ExternalitiesExt;
+		match self.extension::<InferenceExt>() {
+			Some(ext) => {
+				let backend = ext.0.clone();
+				backend.run(&model, &input)
+			}
+			None => Err(InferenceError::Unavailable),
+		}
+	}
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::*;
+	use crate::tensor::Tensor;
+	use alloc::sync::Arc;
+	use sp_core::H256;
+
+	/// Echoes the input tensor, for one known model.
+	struct Echo;
+
+	impl InferenceBackend for Echo {
+		fn run(
+			&self,
+			model: &ModelHash,
+			input: &InferenceInput,
+		) -> Result<InferenceRun, InferenceError> {
+			if *model != H256::repeat_byte(1) {
+				return Err(InferenceError::UnknownModel);
+			}
+			match input {
+				InferenceInput::Tensor(t) => {
+					t.validate()?;
+					let layers = vec![t.hash()].try_into().map_err(|_| InferenceError::Internal)?;
+					Ok(InferenceRun::new(InferenceOutput::Tensor(t.clone()), layers))
+				}
+				InferenceInput::Text(_) => Err(SchemaError::ExpectedTensor.into()),
+			}
+		}
+	}
+
+	fn input() -> InferenceInput {
+		InferenceInput::Tensor(Tensor::from_f32(&[1, 2], &[1.0, 2.0]).unwrap())
+	}
+
+	#[test]
+	fn without_the_extension_run_is_unavailable() {
+		let mut ext = sp_io::TestExternalities::default();
+		ext.execute_with(|| {
+			assert_eq!(
+				inference::run(H256::repeat_byte(1), input()),
+				Err(InferenceError::Unavailable)
+			);
+		});
+	}
+
+	#[test]
+	fn with_a_backend_registered_run_reaches_it() {
+		let mut ext = sp_io::TestExternalities::default();
+		ext.register_extension(InferenceExt::new(Arc::new(Echo)));
+		ext.execute_with(|| {
+			let run = inference::run(H256::repeat_byte(1), input()).unwrap();
+			assert_eq!(
+				run.output,
+				InferenceOutput::Tensor(Tensor::from_f32(&[1, 2], &[1.0, 2.0]).unwrap())
+			);
+			assert!(run.is_consistent());
+			assert_eq!(run.layer_hashes.len(), 1);
+			assert_eq!(
+				inference::run(H256::repeat_byte(2), input()),
+				Err(InferenceError::UnknownModel)
+			);
+			assert_eq!(
+				inference::run(H256::repeat_byte(1), InferenceInput::text("x").unwrap()),
+				Err(InferenceError::BadInput(SchemaError::ExpectedTensor))
+			);
+		});
+	}
+
+	#[test]
+	fn results_round_trip_through_scale() {
+		let run = Echo.run(&H256::repeat_byte(1), &input()).unwrap();
+		let wire: Result<InferenceRun, InferenceError> = Ok(run);
+		let decoded =
+			Result::<InferenceRun, InferenceError>::decode(&mut &wire.encode()[..]).unwrap();
+		assert_eq!(decoded, wire);
+	}
+}

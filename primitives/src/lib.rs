@@ -1,0 +1,39 @@
+//! # OPG primitives
+//!
+//! The one definition of every fact the OPG chain's runtime, node, inference engine and client
+//! share about models and inferences (`no_std`; `std` adds serde and error traits):
+//!
+//! * [`model`]: a model's identity ([`ModelHash`], blake2-256 of its canonical bundle), its
+//!   architecture ([`ModelKind`]) and what the chain records about it ([`ModelSpec`]);
+//! * [`bundle`]: the canonical single-file packing of a model's files, the artifact the hash names;
+//! * [`tensor`]: the wire format of tensors ([`Tensor`]: dtype, shape, little-endian data, all
+//!   bounded) and of inputs ([`InferenceInput`]: a tensor or a batch of texts) and outputs;
+//! * [`schema`]: what a model accepts and returns ([`IoSchema`]) and the typed [`SchemaError`]s of
+//!   checking a request against it;
+//! * [`commitment`]: the [`ResultCommitment`] an executor submits: the hash of the canonical output
+//!   bytes and a Merkle root over per-layer activation hashes, with proofs for the dispute game;
+//! * [`host`]: the `inference` host function ([`inference::run`]), its [`InferenceError`]s, and on
+//!   the native side the [`InferenceBackend`] trait and the [`InferenceExt`] extension.
+//!
+//! Every type that crosses the chain boundary is SCALE-encodable with a bounded
+//! `MaxEncodedLen`; no function here panics on bad data.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod bundle;
+pub mod commitment;
+pub mod host;
+pub mod model;
+pub mod schema;
+pub mod tensor;
+
+pub use commitment::{LayerHashes, MerkleProof, ResultCommitment};
+pub use host::{inference, InferenceError, InferenceRun};
+#[cfg(not(substrate_runtime))]
+pub use host::{InferenceBackend, InferenceExt};
+pub use model::{FileHash, ModelHash, ModelKind, ModelSpec};
+pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
+/// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
+pub use sp_core::H256;
+pub use tensor::{InferenceInput, InferenceOutput, Tensor, TensorDType};

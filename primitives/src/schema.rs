@@ -1,0 +1,380 @@
+//! What a model accepts and returns, and the typed errors of checking an input against it.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+#[cfg(feature = "std")]
+use serde::{Deserialize, Serialize};
+use sp_core::{bounded::BoundedVec, ConstU32};
+
+use crate::tensor::{
+	InferenceInput, InferenceOutput, Tensor, TensorDType, MAX_TENSOR_RANK, MAX_TEXT_BATCH,
+	MAX_TEXT_BYTES,
+};
+
+/// Why an input (or output) does not fit a tensor's bounds or a model's schema.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub enum SchemaError {
+	/// The product of the shape overflows.
+	ShapeOverflow,
+	/// The data length is not the shape's element count times the element size.
+	LengthMismatch {
+		/// Bytes the shape and dtype call for.
+		expected: u32,
+		/// Bytes present.
+		found: u32,
+	},
+	/// More axes than [`MAX_TENSOR_RANK`].
+	RankTooLarge {
+		/// The bound.
+		max: u32,
+		/// The rank given.
+		found: u32,
+	},
+	/// More data bytes than the bound.
+	TooLarge {
+		/// The bound.
+		max: u32,
+		/// The size given.
+		found: u32,
+	},
+	/// The element type is not the one the model takes.
+	WrongDType {
+		/// The dtype the schema asks for.
+		expected: TensorDType,
+		/// The dtype given.
+		found: TensorDType,
+	},
+	/// The number of axes is not the one the model takes.
+	WrongRank {
+		/// The rank the schema asks for.
+		expected: u32,
+		/// The rank given.
+		found: u32,
+	},
+	/// An axis of fixed length has another length.
+	WrongDim {
+		/// The axis (0 = outermost).
+		axis: u32,
+		/// The length the schema asks for.
+		expected: u32,
+		/// The length given.
+		found: u32,
+	},
+	/// The batch is empty.
+	EmptyBatch,
+	/// The batch is larger than the model allows.
+	BatchTooLarge {
+		/// The bound.
+		max: u32,
+		/// The batch given.
+		found: u32,
+	},
+	/// A text is longer than the model allows.
+	TextTooLong {
+		/// The bound, in bytes.
+		max: u32,
+		/// The length given, in bytes.
+		found: u32,
+	},
+	/// A text is not valid UTF-8.
+	InvalidUtf8,
+	/// The model takes text, a tensor was given.
+	ExpectedText,
+	/// The model takes a tensor, text was given.
+	ExpectedTensor,
+	/// The schema itself is malformed (see [`IoSchema::validate`]).
+	InvalidSchema,
+}
+
+/// The length of one axis in a [`TensorSchema`].
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub enum Dim {
+	/// The batch axis: any length from 1 to [`IoSchema::max_batch`]. Allowed as the first axis
+	/// only.
+	#[codec(index = 0)]
+	Batch,
+	/// Exactly this length.
+	#[codec(index = 1)]
+	Fixed(u32),
+}
+
+/// The dtype and shape of a tensor a model takes or returns.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub struct TensorSchema {
+	/// The element type.
+	pub dtype: TensorDType,
+	/// The axes, outermost first.
+	pub dims: BoundedVec<Dim, ConstU32<MAX_TENSOR_RANK>>,
+}
+
+impl TensorSchema {
+	/// A schema from a dtype and axes (`None` when there are more than [`MAX_TENSOR_RANK`]).
+	pub fn new(dtype: TensorDType, dims: &[Dim]) -> Option<Self> {
+		BoundedVec::try_from(dims.to_vec()).ok().map(|dims| TensorSchema { dtype, dims })
+	}
+
+	/// Checks a tensor against this schema, with the batch axis bounded by `max_batch`, and
+	/// returns its batch size (1 when the schema has no batch axis).
+	pub fn check(&self, tensor: &Tensor, max_batch: u32) -> Result<u32, SchemaError> {
+		tensor.validate()?;
+		if tensor.dtype != self.dtype {
+			return Err(SchemaError::WrongDType { expected: self.dtype, found: tensor.dtype });
+		}
+		if tensor.shape.len() != self.dims.len() {
+			return Err(SchemaError::WrongRank {
+				expected: rank(self.dims.len()),
+				found: rank(tensor.shape.len()),
+			});
+		}
+		let mut batch = 1;
+		for (axis, (dim, found)) in self.dims.iter().zip(tensor.shape.iter()).enumerate() {
+			match dim {
+				Dim::Batch => {
+					batch = check_batch(*found, max_batch)?;
+				}
+				Dim::Fixed(expected) => {
+					if expected != found {
+						return Err(SchemaError::WrongDim {
+							axis: rank(axis),
+							expected: *expected,
+							found: *found,
+						});
+					}
+				}
+			}
+		}
+		Ok(batch)
+	}
+
+	/// Checks a tensor against this schema with the batch axis fixed to `batch`.
+	pub fn check_with_batch(&self, tensor: &Tensor, batch: u32) -> Result<(), SchemaError> {
+		let found = self.check(tensor, batch)?;
+		let has_batch = self.dims.first() == Some(&Dim::Batch);
+		if has_batch && found != batch {
+			return Err(SchemaError::WrongDim { axis: 0, expected: batch, found });
+		}
+		Ok(())
+	}
+
+	fn is_well_formed(&self) -> bool {
+		self.dims.iter().skip(1).all(|d| matches!(d, Dim::Fixed(n) if *n > 0))
+			&& self.dims.first().is_none_or(|d| *d != Dim::Fixed(0))
+	}
+}
+
+/// What kind of input a model takes.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub enum InputSchema {
+	/// A tensor of this dtype and shape.
+	#[codec(index = 0)]
+	Tensor(TensorSchema),
+	/// A batch of UTF-8 texts, each at most `max_bytes` long.
+	#[codec(index = 1)]
+	Text {
+		/// The longest text accepted, in bytes (at most [`MAX_TEXT_BYTES`]).
+		max_bytes: u32,
+	},
+}
+
+/// The input a model accepts and the output it produces.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+pub struct IoSchema {
+	/// The accepted input.
+	pub input: InputSchema,
+	/// The produced output. Its batch axis (if any) has the input's batch size.
+	pub output: TensorSchema,
+	/// The largest batch accepted (at least 1; at most [`MAX_TEXT_BATCH`] for text).
+	pub max_batch: u32,
+}
+
+impl IoSchema {
+	/// Checks that the schema itself makes sense: `max_batch ≥ 1`, a batch axis only as the
+	/// first axis, fixed axes non-zero, text bounds within the wire format's.
+	pub fn validate(&self) -> Result<(), SchemaError> {
+		let input_ok = match &self.input {
+			InputSchema::Tensor(schema) => schema.is_well_formed(),
+			InputSchema::Text { max_bytes } => {
+				*max_bytes > 0 && *max_bytes <= MAX_TEXT_BYTES && self.max_batch <= MAX_TEXT_BATCH
+			}
+		};
+		if self.max_batch == 0 || !input_ok || !self.output.is_well_formed() {
+			return Err(SchemaError::InvalidSchema);
+		}
+		Ok(())
+	}
+
+	/// Checks an input against the schema and returns its batch size.
+	pub fn check(&self, input: &InferenceInput) -> Result<u32, SchemaError> {
+		match (&self.input, input) {
+			(InputSchema::Tensor(schema), InferenceInput::Tensor(tensor)) => {
+				schema.check(tensor, self.max_batch)
+			}
+			(InputSchema::Text { max_bytes }, InferenceInput::Text(texts)) => {
+				let batch = check_batch(rank(texts.len()), self.max_batch)?;
+				for text in texts {
+					let found = rank(text.len());
+					if found > *max_bytes {
+						return Err(SchemaError::TextTooLong { max: *max_bytes, found });
+					}
+					core::str::from_utf8(text).map_err(|_| SchemaError::InvalidUtf8)?;
+				}
+				Ok(batch)
+			}
+			(InputSchema::Text { .. }, InferenceInput::Tensor(_)) => Err(SchemaError::ExpectedText),
+			(InputSchema::Tensor(_), InferenceInput::Text(_)) => Err(SchemaError::ExpectedTensor),
+		}
+	}
+
+	/// Checks that an output fits the schema for this input (the output's batch axis must equal
+	/// the input's batch size).
+	pub fn check_output(
+		&self,
+		input: &InferenceInput,
+		output: &InferenceOutput,
+	) -> Result<(), SchemaError> {
+		let batch = self.check(input)?;
+		self.output.check_with_batch(output.tensor(), batch)
+	}
+}
+
+fn check_batch(found: u32, max: u32) -> Result<u32, SchemaError> {
+	match found {
+		0 => Err(SchemaError::EmptyBatch),
+		n if n > max => Err(SchemaError::BatchTooLarge { max, found: n }),
+		n => Ok(n),
+	}
+}
+
+/// A length that is bounded by a `u32` bound (saturating if it were not).
+fn rank(len: usize) -> u32 {
+	u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::*;
+
+	fn digits_schema() -> IoSchema {
+		IoSchema {
+			input: InputSchema::Tensor(
+				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(64)]).unwrap(),
+			),
+			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).unwrap(),
+			max_batch: 4,
+		}
+	}
+
+	fn text_schema() -> IoSchema {
+		IoSchema {
+			input: InputSchema::Text { max_bytes: 10 },
+			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(384)]).unwrap(),
+			max_batch: 2,
+		}
+	}
+
+	fn f32s(shape: &[u32]) -> InferenceInput {
+		let n = shape.iter().product::<u32>() as usize;
+		InferenceInput::Tensor(Tensor::from_f32(shape, &vec![0.5; n]).unwrap())
+	}
+
+	#[test]
+	fn tensor_inputs_are_checked() {
+		let s = digits_schema();
+		assert!(s.validate().is_ok());
+		assert_eq!(s.check(&f32s(&[3, 64])), Ok(3));
+		assert_eq!(
+			s.check(&f32s(&[3, 63])),
+			Err(SchemaError::WrongDim { axis: 1, expected: 64, found: 63 })
+		);
+		assert_eq!(s.check(&f32s(&[64])), Err(SchemaError::WrongRank { expected: 2, found: 1 }));
+		assert_eq!(s.check(&f32s(&[5, 64])), Err(SchemaError::BatchTooLarge { max: 4, found: 5 }));
+		assert_eq!(s.check(&f32s(&[0, 64])), Err(SchemaError::EmptyBatch));
+		let ints = Tensor::new(TensorDType::I64, &[1, 64], vec![0; 512]).unwrap();
+		assert_eq!(
+			s.check(&InferenceInput::Tensor(ints)),
+			Err(SchemaError::WrongDType { expected: TensorDType::F32, found: TensorDType::I64 })
+		);
+		assert_eq!(s.check(&InferenceInput::text("hi").unwrap()), Err(SchemaError::ExpectedTensor));
+	}
+
+	#[test]
+	fn text_inputs_are_checked() {
+		let s = text_schema();
+		assert!(s.validate().is_ok());
+		assert_eq!(s.check(&InferenceInput::texts(&["a", "b"]).unwrap()), Ok(2));
+		assert_eq!(
+			s.check(&InferenceInput::text("01234567890").unwrap()),
+			Err(SchemaError::TextTooLong { max: 10, found: 11 })
+		);
+		assert_eq!(
+			s.check(&InferenceInput::texts(&["a", "b", "c"]).unwrap()),
+			Err(SchemaError::BatchTooLarge { max: 2, found: 3 })
+		);
+		assert_eq!(s.check(&InferenceInput::texts(&[]).unwrap()), Err(SchemaError::EmptyBatch));
+		let invalid = InferenceInput::Text(
+			vec![crate::tensor::Text::try_from(vec![0xff, 0xfe]).unwrap()].try_into().unwrap(),
+		);
+		assert_eq!(s.check(&invalid), Err(SchemaError::InvalidUtf8));
+		assert_eq!(s.check(&f32s(&[1, 64])), Err(SchemaError::ExpectedText));
+	}
+
+	#[test]
+	fn outputs_follow_the_input_batch() {
+		let s = digits_schema();
+		let input = f32s(&[2, 64]);
+		let good = InferenceOutput::Tensor(Tensor::from_f32(&[2, 10], &[0.0; 20]).unwrap());
+		let bad = InferenceOutput::Tensor(Tensor::from_f32(&[1, 10], &[0.0; 10]).unwrap());
+		assert_eq!(s.check_output(&input, &good), Ok(()));
+		assert_eq!(
+			s.check_output(&input, &bad),
+			Err(SchemaError::WrongDim { axis: 0, expected: 2, found: 1 })
+		);
+	}
+
+	#[test]
+	fn malformed_schemas_are_rejected() {
+		let mut s = digits_schema();
+		s.max_batch = 0;
+		assert_eq!(s.validate(), Err(SchemaError::InvalidSchema));
+		let mut s = digits_schema();
+		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Fixed(10), Dim::Batch]).unwrap();
+		assert_eq!(s.validate(), Err(SchemaError::InvalidSchema));
+		let mut s = text_schema();
+		s.max_batch = MAX_TEXT_BATCH + 1;
+		assert_eq!(s.validate(), Err(SchemaError::InvalidSchema));
+	}
+}
