@@ -1,0 +1,222 @@
+//! The engine: model store + cache + a fixed thread pool, implementing [`InferenceBackend`].
+
+use std::{
+	panic::{catch_unwind, AssertUnwindSafe},
+	path::PathBuf,
+	sync::{Arc, Mutex, MutexGuard},
+	time::Duration,
+};
+
+use codec::Encode;
+use opg_primitives::{
+	bundle::BundleView, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError, InferenceInput,
+	InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
+};
+
+use crate::{
+	cache::ModelCache,
+	error::{internal, FetchError, StoreError},
+	fetch::{FetchProgress, Fetcher},
+	models::{self, LoadOptions, Model, Trace},
+	store::ModelStore,
+};
+
+/// Resource limits of an engine. Everything a request can make the engine spend is bounded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+	/// The largest model bundle the store accepts and the engine loads (bytes).
+	pub max_model_bytes: u64,
+	/// The largest SCALE-encoded input the engine accepts (bytes; the wire format's own bounds
+	/// apply as well).
+	pub max_input_bytes: u32,
+	/// The largest output (bytes of tensor data; at most the wire format's 256 KiB).
+	pub max_output_bytes: u32,
+	/// The largest batch a model accepts (texts for a text model; at most 32).
+	pub max_batch: u32,
+	/// The memory budget of the loaded-model cache (bytes of weights).
+	pub cache_bytes: u64,
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Limits {
+			max_model_bytes: 512 * 1024 * 1024,
+			max_input_bytes: 512 * 1024,
+			max_output_bytes: MAX_TENSOR_BYTES,
+			max_batch: 32,
+			cache_bytes: 1024 * 1024 * 1024,
+		}
+	}
+}
+
+/// How to build an [`Engine`].
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+	/// The model store's directory (created if missing).
+	pub store_dir: PathBuf,
+	/// Resource limits.
+	pub limits: Limits,
+	/// Threads of the engine's own rayon pool, in which every forward pass runs. Output bytes do
+	/// not depend on it (see the crate docs); it only trades latency for CPU.
+	pub threads: usize,
+	/// Deterministic mode (default `true`): inputs are shaped by themselves only (fixed
+	/// padding), so outputs are byte-identical for the same model and input. Only `false` for
+	/// off-chain use where speed matters more.
+	pub deterministic: bool,
+	/// Total time allowed to one download by [`Engine::fetch`].
+	pub fetch_timeout: Duration,
+}
+
+impl EngineConfig {
+	/// The defaults, with this store directory: default limits, 1 thread, deterministic.
+	pub fn new(store_dir: impl Into<PathBuf>) -> Self {
+		EngineConfig {
+			store_dir: store_dir.into(),
+			limits: Limits::default(),
+			threads: 1,
+			deterministic: true,
+			fetch_timeout: Duration::from_secs(600),
+		}
+	}
+}
+
+/// The native inference engine (see the crate docs).
+pub struct Engine {
+	store: ModelStore,
+	cache: Mutex<ModelCache>,
+	pool: rayon::ThreadPool,
+	fetcher: Fetcher,
+	config: EngineConfig,
+}
+
+impl Engine {
+	/// An engine over the store in `config.store_dir`.
+	pub fn new(config: EngineConfig) -> Result<Self, StoreError> {
+		let store = ModelStore::open(&config.store_dir, config.limits.max_model_bytes)?;
+		let pool = rayon::ThreadPoolBuilder::new()
+			.num_threads(config.threads.max(1))
+			.thread_name(|i| format!("opg-inference-{i}"))
+			.build()
+			.map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+		Ok(Engine {
+			store,
+			cache: Mutex::new(ModelCache::new(config.limits.cache_bytes)),
+			pool,
+			fetcher: Fetcher::new(config.limits.max_model_bytes, config.fetch_timeout),
+			config,
+		})
+	}
+
+	/// The model store.
+	pub fn store(&self) -> &ModelStore {
+		&self.store
+	}
+
+	/// The configuration the engine was built with.
+	pub fn config(&self) -> &EngineConfig {
+		&self.config
+	}
+
+	/// Fetches a model into the store (see [`Fetcher::fetch`]).
+	pub fn fetch(
+		&self,
+		uri: &str,
+		hash: &ModelHash,
+		progress: &mut dyn FnMut(FetchProgress),
+	) -> Result<(), FetchError> {
+		self.fetcher.fetch(uri, hash, &self.store, progress)
+	}
+
+	/// The loaded model with this hash: from the cache, or loaded from the store (verified
+	/// against its hash) and cached.
+	pub fn model(&self, hash: &ModelHash) -> Result<Arc<dyn Model>, InferenceError> {
+		if let Some(model) = self.lock_cache().get(hash) {
+			return Ok(model);
+		}
+		let bytes = self.store.get(hash)?;
+		let view = BundleView::parse(&bytes).map_err(|_| InferenceError::CorruptModel)?;
+		if !view.kind.is_runnable() {
+			return Err(InferenceError::UnsupportedKind);
+		}
+		let options = LoadOptions {
+			max_batch: self.config.limits.max_batch,
+			deterministic: self.config.deterministic,
+		};
+		let model = self.guarded(|| models::load(&view, &options))?;
+		for evicted in self.lock_cache().insert(*hash, model.clone()) {
+			log::debug!(target: "opg-inference", "evicted model {evicted:?} from the cache");
+		}
+		Ok(model)
+	}
+
+	/// Runs a model on an input: checks the input against the model's schema and the limits,
+	/// runs the forward pass in the engine's pool, and returns the output with its commitment.
+	pub fn run(
+		&self,
+		hash: &ModelHash,
+		input: &InferenceInput,
+	) -> Result<InferenceRun, InferenceError> {
+		if input.encoded_size() > self.config.limits.max_input_bytes as usize {
+			return Err(InferenceError::InputTooLarge);
+		}
+		let model = self.model(hash)?;
+		let schema = model.schema();
+		schema.check(input)?;
+		let mut trace = Trace::default();
+		let output = self.guarded(|| model.forward(input, &mut trace))?;
+		let output = self.to_wire(&output)?;
+		schema.check_output(input, &output).map_err(|e| internal(format!("{e:?}")))?;
+		let layer_hashes =
+			trace.into_hashes().try_into().map_err(|_| internal("trace too long"))?;
+		Ok(InferenceRun::new(output, layer_hashes))
+	}
+
+	/// Runs `f` in the engine's pool, turning a panic inside candle into `Internal`.
+	fn guarded<T>(
+		&self,
+		f: impl FnOnce() -> Result<T, InferenceError> + Send,
+	) -> Result<T, InferenceError>
+	where
+		T: Send,
+	{
+		self.pool
+			.install(|| catch_unwind(AssertUnwindSafe(f)))
+			.unwrap_or_else(|_| Err(internal("panic in the engine")))
+	}
+
+	fn to_wire(&self, output: &candle_core::Tensor) -> Result<InferenceOutput, InferenceError> {
+		let shape: Vec<u32> = output
+			.dims()
+			.iter()
+			.map(|d| u32::try_from(*d).map_err(|_| InferenceError::OutputTooLarge))
+			.collect::<Result<_, _>>()?;
+		let elements = output.elem_count();
+		let max = self.config.limits.max_output_bytes.min(MAX_TENSOR_BYTES) as usize;
+		if elements.saturating_mul(4) > max {
+			return Err(InferenceError::OutputTooLarge);
+		}
+		let values = output
+			.to_dtype(candle_core::DType::F32)
+			.and_then(|t| t.flatten_all())
+			.and_then(|t| t.to_vec1::<f32>())
+			.map_err(internal)?;
+		let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+		Tensor::new(TensorDType::F32, &shape, data)
+			.map(InferenceOutput::Tensor)
+			.map_err(|_| InferenceError::OutputTooLarge)
+	}
+
+	fn lock_cache(&self) -> MutexGuard<'_, ModelCache> {
+		self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+}
+
+impl InferenceBackend for Engine {
+	fn run(
+		&self,
+		model: &ModelHash,
+		input: &InferenceInput,
+	) -> Result<InferenceRun, InferenceError> {
+		Engine::run(self, model, input)
+	}
+}

@@ -1,0 +1,223 @@
+//! `Mlp`: a sequential multi-layer perceptron.
+//!
+//! Bundle files: `config.json` ([`MlpConfig`]) and `model.safetensors` with, for every layer
+//! `name`, `name.weight` (`[out_features, in_features]`, the torch `Linear` layout) and
+//! `name.bias` (`[out_features]`). Weights of any float dtype are converted to `f32` on load.
+//!
+//! Input: `f32` `[batch, input_dim]`; output: `f32` `[batch, out_features of the last layer]`.
+//! Each layer computes `activation(x · Wᵀ + b)`; its output is one trace leaf.
+
+use std::sync::Arc;
+
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{Linear, VarBuilder};
+use opg_primitives::{
+	bundle::{BundleView, CONFIG_FILE},
+	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, TensorDType,
+	TensorSchema,
+};
+use serde::Deserialize;
+
+use super::{LoadOptions, Model, Trace};
+use crate::error::{corrupt, internal};
+
+/// The files of an MLP bundle.
+pub const FILES: &[&str] = &[CONFIG_FILE, WEIGHTS_FILE];
+const WEIGHTS_FILE: &str = "model.safetensors";
+/// The most layers an MLP may have.
+pub const MAX_LAYERS: usize = 64;
+/// The widest layer (inputs or outputs) an MLP may have.
+pub const MAX_WIDTH: usize = 1 << 16;
+
+/// An MLP's `config.json`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MlpConfig {
+	/// Always `"mlp"`.
+	pub architecture: String,
+	/// The number of input features.
+	pub input_dim: usize,
+	/// The layers, in order.
+	pub layers: Vec<LayerConfig>,
+	/// Free text for people (ignored).
+	#[serde(default)]
+	pub description: Option<String>,
+}
+
+/// One fully connected layer.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LayerConfig {
+	/// The prefix of its tensors in the safetensors file.
+	pub name: String,
+	/// Inputs.
+	pub in_features: usize,
+	/// Outputs.
+	pub out_features: usize,
+	/// What follows the affine map.
+	pub activation: Activation,
+}
+
+/// An elementwise activation.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+	/// `max(x, 0)`.
+	Relu,
+	/// `tanh(x)`.
+	Tanh,
+	/// `1 / (1 + e^-x)`.
+	Sigmoid,
+	/// `x`.
+	Identity,
+}
+
+impl Activation {
+	fn apply(self, x: Tensor) -> candle_core::Result<Tensor> {
+		match self {
+			Activation::Relu => x.relu(),
+			Activation::Tanh => x.tanh(),
+			Activation::Sigmoid => candle_nn::ops::sigmoid(&x),
+			Activation::Identity => Ok(x),
+		}
+	}
+}
+
+impl MlpConfig {
+	/// Checks the config is runnable: architecture `mlp`, 1 to [`MAX_LAYERS`] layers whose widths
+	/// chain (`input_dim` → layer 0 → layer 1 …), widths from 1 to [`MAX_WIDTH`].
+	pub fn validate(&self) -> Result<(), String> {
+		if self.architecture != "mlp" {
+			return Err(format!("architecture {:?} is not \"mlp\"", self.architecture));
+		}
+		if self.layers.is_empty() || self.layers.len() > MAX_LAYERS {
+			return Err(format!("{} layers (1..={MAX_LAYERS} allowed)", self.layers.len()));
+		}
+		let mut width = self.input_dim;
+		for layer in &self.layers {
+			if layer.in_features != width {
+				return Err(format!(
+					"layer {} takes {} inputs, gets {width}",
+					layer.name, layer.in_features
+				));
+			}
+			if !(1..=MAX_WIDTH).contains(&layer.in_features)
+				|| !(1..=MAX_WIDTH).contains(&layer.out_features)
+			{
+				return Err(format!("layer {} width out of range", layer.name));
+			}
+			width = layer.out_features;
+		}
+		Ok(())
+	}
+}
+
+/// A loaded MLP.
+pub struct Mlp {
+	layers: Vec<(Linear, Activation)>,
+	schema: IoSchema,
+	weight_bytes: u64,
+}
+
+/// Loads an MLP from its bundle.
+pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, InferenceError> {
+	let config_bytes = view.file(CONFIG_FILE).ok_or_else(|| corrupt("no config.json"))?;
+	let config: MlpConfig = serde_json::from_slice(config_bytes).map_err(corrupt)?;
+	config.validate().map_err(corrupt)?;
+	let weights = view.file(WEIGHTS_FILE).ok_or_else(|| corrupt("no model.safetensors"))?;
+	let vb =
+		VarBuilder::from_slice_safetensors(weights, DType::F32, &Device::Cpu).map_err(corrupt)?;
+	let mut layers = Vec::with_capacity(config.layers.len());
+	let mut weight_bytes: u64 = 0;
+	for layer in &config.layers {
+		let linear = candle_nn::linear(layer.in_features, layer.out_features, vb.pp(&layer.name))
+			.map_err(corrupt)?;
+		let params = layer.in_features.saturating_add(1).saturating_mul(layer.out_features);
+		weight_bytes = weight_bytes
+			.saturating_add(u64::try_from(params).unwrap_or(u64::MAX).saturating_mul(4));
+		layers.push((linear, layer.activation));
+	}
+	let width = |n: usize| u32::try_from(n).map_err(|_| corrupt("width overflows u32"));
+	let output_dim = config.layers.last().map(|l| l.out_features).unwrap_or_default();
+	let schema = IoSchema {
+		input: InputSchema::Tensor(
+			TensorSchema::new(
+				TensorDType::F32,
+				&[Dim::Batch, Dim::Fixed(width(config.input_dim)?)],
+			)
+			.ok_or_else(|| corrupt("schema"))?,
+		),
+		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(width(output_dim)?)])
+			.ok_or_else(|| corrupt("schema"))?,
+		max_batch: options.max_batch.max(1),
+	};
+	Ok(Arc::new(Mlp { layers, schema, weight_bytes }))
+}
+
+impl Model for Mlp {
+	fn kind(&self) -> ModelKind {
+		ModelKind::Mlp
+	}
+
+	fn schema(&self) -> &IoSchema {
+		&self.schema
+	}
+
+	fn weight_bytes(&self) -> u64 {
+		self.weight_bytes
+	}
+
+	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Tensor, InferenceError> {
+		let InferenceInput::Tensor(tensor) = input else {
+			return Err(InferenceError::BadInput(opg_primitives::SchemaError::ExpectedTensor));
+		};
+		let values = tensor.to_f32_vec()?;
+		let (batch, features) = match tensor.shape.as_slice() {
+			[b, f] => (*b as usize, *f as usize),
+			_ => return Err(internal("MLP input is not 2-D after the schema check")),
+		};
+		let mut x = Tensor::from_vec(values, (batch, features), &Device::Cpu).map_err(internal)?;
+		for (linear, activation) in &self.layers {
+			x = linear.forward(&x).and_then(|y| activation.apply(y)).map_err(internal)?;
+			trace.record(&x)?;
+		}
+		Ok(x)
+	}
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::*;
+
+	fn config(json: &str) -> Result<(), String> {
+		let c: MlpConfig = serde_json::from_str(json).map_err(|e| e.to_string())?;
+		c.validate()
+	}
+
+	#[test]
+	fn configs_are_validated() {
+		let layer = |n: &str, i, o| {
+			format!(r#"{{"name":"{n}","in_features":{i},"out_features":{o},"activation":"relu"}}"#)
+		};
+		let ok = format!(
+			r#"{{"architecture":"mlp","input_dim":4,"layers":[{},{}]}}"#,
+			layer("a", 4, 3),
+			layer("b", 3, 2)
+		);
+		assert!(config(&ok).is_ok());
+		let broken_chain = format!(
+			r#"{{"architecture":"mlp","input_dim":4,"layers":[{},{}]}}"#,
+			layer("a", 4, 3),
+			layer("b", 4, 2)
+		);
+		assert!(config(&broken_chain).is_err());
+		assert!(config(r#"{"architecture":"mlp","input_dim":4,"layers":[]}"#).is_err());
+		assert!(config(r#"{"architecture":"cnn","input_dim":4,"layers":[]}"#).is_err());
+		let zero =
+			format!(r#"{{"architecture":"mlp","input_dim":0,"layers":[{}]}}"#, layer("a", 0, 3));
+		assert!(config(&zero).is_err());
+		let unknown_activation = r#"{"architecture":"mlp","input_dim":1,"layers":[{"name":"a","in_features":1,"out_features":1,"activation":"swish"}]}"#;
+		assert!(config(unknown_activation).is_err());
+	}
+}
