@@ -23,7 +23,8 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 }
 
 /// Tolerances: candle vs PyTorch, both f32 on the CPU, differ in summation order only.
-/// Measured on the development machine: min cosine 1 - 1e-7 or better, max |diff| ~2e-7.
+/// Measured on the development machine (AMD EPYC, AVX2 + FMA), 12 sentences: 1 - min cosine
+/// 1.2e-12, max |diff| 2.57e-7 (fast mode: 2.38e-7).
 const MIN_COSINE: f64 = 0.9999;
 const MAX_ABS_DIFF: f32 = 1e-5;
 
@@ -45,9 +46,11 @@ fn embeddings_match_sentence_transformers() {
 		max_diff = max_diff.max(diff);
 	}
 	println!(
-		"candle vs {}: {} sentences, min cosine {min_cos:.9}, max |diff| {max_diff:.2e}",
+		"candle vs {}: {} sentences, min cosine {min_cos:.9} (1 - cos {:.1e}), max |diff| \
+		 {max_diff:.2e}",
 		reference.generator,
-		texts.len()
+		texts.len(),
+		1.0 - min_cos
 	);
 }
 
@@ -126,7 +129,16 @@ fn fast_mode_stays_within_tolerance() {
 	let reference = minilm_reference();
 	let texts: Vec<&str> = reference.sentences.iter().map(String::as_str).collect();
 	let batch = engine.run(&hash, &InferenceInput::texts(&texts).unwrap()).unwrap();
+	let (mut min_cos, mut max_diff) = (1f64, 0f32);
 	for (ours, theirs) in rows(&batch).iter().zip(&reference.embeddings) {
-		assert!(cosine(ours, theirs) >= MIN_COSINE);
+		let diff = ours.iter().zip(theirs).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+		min_cos = min_cos.min(cosine(ours, theirs));
+		max_diff = max_diff.max(diff);
 	}
+	println!(
+		"fast mode (batch padded to its longest text): min cosine {min_cos:.9}, \
+		 max |diff| {max_diff:.2e}"
+	);
+	assert!(min_cos >= MIN_COSINE, "min cosine {min_cos}");
+	assert!(max_diff <= MAX_ABS_DIFF, "max abs diff {max_diff}");
 }

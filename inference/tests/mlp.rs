@@ -223,3 +223,31 @@ fn limits_are_enforced() {
 		Err(InferenceError::InputTooLarge)
 	);
 }
+
+/// A row's logits depend in their last bits on the batch the row is in: gemm runs a one-row
+/// product as a matrix-vector kernel and larger ones through its blocked kernels, whose
+/// summation orders differ. So a tensor request's output bytes are fixed by its whole input
+/// tensor (what the chain commits to), not row by row; the rows agree within a tolerance.
+#[test]
+fn rows_differ_with_the_batch_only_in_the_last_bits() {
+	let (_dir, engine) = engine_with(1, true);
+	let hash = default_model::install(engine.store()).unwrap();
+	let pixels = &digits_fixture().pixels[..32];
+	let run = |n: usize| rows(&engine.run(&hash, &digit_input(&pixels[..n])).unwrap());
+	let batch32 = run(32);
+	assert_eq!(run(32), batch32, "the same input gives the same output");
+	let mut max_diff = 0f32;
+	let mut identical = 0;
+	for n in [1, 2, 7] {
+		for (a, b) in run(n).iter().zip(&batch32) {
+			identical += usize::from(a == b);
+			let diff = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+			max_diff = max_diff.max(diff);
+		}
+	}
+	println!(
+		"MLP rows of batches 1, 2, 7 vs batch 32: {identical}/10 bit-identical, \
+		 max |diff| {max_diff:.2e}"
+	);
+	assert!(max_diff <= 1e-5, "rows differ with the batch by {max_diff}");
+}
