@@ -1,0 +1,101 @@
+//! Tests of the real runtime, natively, in `TestExternalities`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+
+use super::*;
+use crate::currency::{EXISTENTIAL_DEPOSIT, OPG};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Inspect, Get},
+};
+use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+
+/// Storage built from a genesis preset, the way the node builds it from a chain spec.
+fn ext_from_preset(id: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&id.into()).expect("preset exists");
+	let mut json: serde_json::Value = serde_json::from_slice(&patch).unwrap();
+	// The preset is a patch over the default config: apply it like the node does.
+	let mut full = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	json_merge(&mut full, std::mem::take(&mut json));
+	let config: RuntimeGenesisConfig = serde_json::from_value(full).unwrap();
+	config.build_storage().unwrap().into()
+}
+
+fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (k, v) in patch {
+				json_merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+#[test]
+fn presets_are_listed_and_build() {
+	let names = genesis_config_presets::preset_names();
+	assert_eq!(names.len(), 2);
+	for name in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		assert!(names.contains(&name.into()), "{name} is listed");
+		ext_from_preset(name).execute_with(|| {
+			let alice = Sr25519Keyring::Alice.to_account_id();
+			assert_eq!(Balances::free_balance(&alice), genesis_config_presets::ENDOWMENT);
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
+		});
+	}
+	assert!(genesis_config_presets::get_preset(&"no-such-preset".into()).is_none());
+}
+
+#[test]
+fn validator_sets_match_the_presets() {
+	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+	});
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+	});
+}
+
+#[test]
+fn balance_transfer_moves_opg() {
+	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let fresh: AccountId = sp_core::crypto::AccountId32::new([7u8; 32]);
+		assert_eq!(Balances::balance(&fresh), 0);
+
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(alice.clone()),
+			fresh.clone().into(),
+			5 * OPG,
+		));
+		assert_eq!(Balances::balance(&fresh), 5 * OPG);
+		assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT - 5 * OPG);
+		System::assert_has_event(RuntimeEvent::Balances(pallet_balances::Event::Transfer {
+			from: alice.clone(),
+			to: fresh.clone(),
+			amount: 5 * OPG,
+		}));
+
+		// Below the existential deposit a new account cannot be created.
+		let other: AccountId = sp_core::crypto::AccountId32::new([8u8; 32]);
+		assert_noop!(
+			Balances::transfer_allow_death(
+				RuntimeOrigin::signed(alice),
+				other.into(),
+				EXISTENTIAL_DEPOSIT - 1,
+			),
+			sp_runtime::TokenError::BelowMinimum
+		);
+	});
+}
+
+#[test]
+fn token_has_18_decimals_and_a_deliberate_existential_deposit() {
+	assert_eq!(OPG, 10u128.pow(currency::DECIMALS as u32));
+	assert_eq!(EXISTENTIAL_DEPOSIT, OPG / 100);
+	assert_eq!(<<Runtime as pallet_balances::Config>::ExistentialDeposit as Get<Balance>>::get(), EXISTENTIAL_DEPOSIT);
+}

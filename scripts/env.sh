@@ -1,0 +1,20 @@
+# Sourced by the project's scripts (not run): where the toolchain and the build live.
+# Everything here is derived; override OPG_CACHE or CARGO_TARGET_DIR to move them.
+OPG_CACHE="${OPG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/opg}"
+OPG_TOOLCHAIN="$OPG_CACHE/toolchain"
+# The build lives outside the clone so a fresh clone (CI) reuses a warm build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$OPG_CACHE/target}"
+# Debian's rustc with a wasm32v1-none sysroot, first in PATH (see scripts/setup.sh).
+case ":$PATH:" in
+  *":$OPG_TOOLCHAIN/bin:"*) ;;
+  *) export PATH="$OPG_TOOLCHAIN/bin:$PATH" ;;
+esac
+# The runtime's WASM is built in a nested workspace under the target dir: point it at this
+# workspace so it uses the same Cargo.lock (pinned versions) instead of resolving its own.
+export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# Models fetched from package registries by scripts/fetch-models.sh.
+export OPG_MODELS_DIR="${OPG_MODELS_DIR:-$OPG_CACHE/models}"
+# The one build profile used for the node, the tests and the benchmarks.
+OPG_PROFILE=release
+OPG_NODE_BIN="$CARGO_TARGET_DIR/$OPG_PROFILE/opg-node"
+export OPG_CACHE OPG_TOOLCHAIN OPG_PROFILE OPG_NODE_BIN

