@@ -7,7 +7,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use opg_inference::{bundle_from_dir, default_model, Engine, EngineConfig};
 use opg_primitives::{InferenceInput, ModelHash, ModelKind, Tensor};
 
@@ -66,7 +66,10 @@ fn minilm(c: &mut Criterion) {
 	let bundle = bundle_from_dir(ModelKind::BertEmbedding, &minilm_dir()).unwrap();
 	let hash: ModelHash = engine.store().import_bytes(&bundle).unwrap();
 	let mut group = c.benchmark_group("minilm_seq128");
+	// Flat sampling: batch 32 takes over a second per run, so every sample is a few runs
+	// rather than criterion's linear 1, 2, … 10.
 	group
+		.sampling_mode(SamplingMode::Flat)
 		.sample_size(10)
 		.warm_up_time(Duration::from_secs(2))
 		.measurement_time(Duration::from_secs(10));

@@ -19,7 +19,6 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-#[cfg(feature = "std")]
 use serde::{Deserialize, Serialize};
 use sp_core::{bounded::BoundedVec, ConstU32, H256};
 use sp_crypto_hashing::blake2_256;
@@ -84,7 +83,7 @@ pub fn merkle_root(layer_hashes: &[H256]) -> H256 {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct MerkleProof {
 	/// The position of the leaf, from 0.
 	pub leaf_index: u32,
@@ -147,7 +146,7 @@ pub fn verify_proof(root: &H256, layer_hash: &H256, proof: &MerkleProof) -> bool
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct ResultCommitment {
 	/// [`output_hash`] of the output.
 	pub output_hash: H256,

@@ -10,9 +10,12 @@
 //! The node must still list [`inference::HostFunctions`] among its executor's host functions
 //! (the runtime imports the function, so the WASM module must be instantiable everywhere).
 
+// `#[runtime_interface]`'s native side names `Vec`, which a native `no_std` build (as in
+// `cargo check --no-default-features`) has no prelude for; the runtime build does not need it.
+#[cfg(all(not(feature = "std"), not(substrate_runtime)))]
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-#[cfg(feature = "std")]
 use serde::{Deserialize, Serialize};
 use sp_runtime_interface::{
 	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode},
@@ -39,7 +42,7 @@ use crate::{
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum InferenceError {
 	/// No inference engine here: the host function was called outside an off-chain worker, or
 	/// the node runs without an engine.
@@ -106,7 +109,7 @@ impl std::error::Error for InferenceError {}
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct InferenceRun {
 	/// The model's output.
 	pub output: InferenceOutput,

@@ -2,7 +2,6 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-#[cfg(feature = "std")]
 use serde::{Deserialize, Serialize};
 
 use crate::schema::IoSchema;
@@ -37,7 +36,7 @@ pub type FileHash = sp_core::H256;
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum ModelKind {
 	/// A sequential multi-layer perceptron described by a small JSON config and safetensors weights.
 	#[codec(index = 0)]
@@ -87,7 +86,7 @@ impl ModelKind {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct ModelSpec {
 	/// The architecture.
 	pub kind: ModelKind,

@@ -2,7 +2,6 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-#[cfg(feature = "std")]
 use serde::{Deserialize, Serialize};
 use sp_core::{bounded::BoundedVec, ConstU32};
 
@@ -24,7 +23,7 @@ use crate::tensor::{
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum SchemaError {
 	/// The product of the shape overflows.
 	ShapeOverflow,
@@ -111,7 +110,7 @@ pub enum SchemaError {
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum Dim {
 	/// The batch axis: any length from 1 to [`IoSchema::max_batch`]. Allowed as the first axis
 	/// only.
@@ -126,7 +125,7 @@ pub enum Dim {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct TensorSchema {
 	/// The element type.
 	pub dtype: TensorDType,
@@ -193,7 +192,7 @@ impl TensorSchema {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum InputSchema {
 	/// A tensor of this dtype and shape.
 	#[codec(index = 0)]
@@ -210,7 +209,7 @@ pub enum InputSchema {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct IoSchema {
 	/// The accepted input.
 	pub input: InputSchema,

@@ -8,7 +8,6 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-#[cfg(feature = "std")]
 use serde::{Deserialize, Serialize};
 use sp_core::{bounded::BoundedVec, ConstU32, H256};
 
@@ -45,7 +44,7 @@ pub type TextBatch = BoundedVec<Text, ConstU32<MAX_TEXT_BATCH>>;
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum TensorDType {
 	/// IEEE 754 binary32.
 	#[codec(index = 0)]
@@ -87,7 +86,7 @@ impl TensorDType {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub struct Tensor {
 	/// The element type.
 	pub dtype: TensorDType,
@@ -171,7 +170,7 @@ impl Tensor {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum InferenceInput {
 	/// A tensor, for models that take numbers (an MLP).
 	#[codec(index = 0)]
@@ -211,7 +210,7 @@ impl InferenceInput {
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-#[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
+#[derive(Serialize, Deserialize)]
 pub enum InferenceOutput {
 	/// A tensor (logits of a classifier, embeddings of a sentence embedder, ...).
 	#[codec(index = 0)]
