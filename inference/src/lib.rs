@@ -65,6 +65,10 @@
 //! * The default MLP: 97.33 % on the 450 held-out digits, exactly the training script's
 //!   accuracy; logits within 2.7e-6 of numpy's (float64 accumulation of the same weights).
 //!
+//! ## Performance
+//! Criterion benchmarks (`cargo bench -p opg-inference`) and the comparison with PyTorch
+//! (`scripts/bench-vs-pytorch.sh`), with the figures measured so far: `inference/BENCHMARKS.md`.
+//!
 //! ## Limits
 //! Every resource a request can make the engine spend is bounded ([`Limits`]): model size
 //! (store, fetch and load), input size (encoded bytes, and tokens: a text longer than the model's
