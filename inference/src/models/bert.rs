@@ -77,7 +77,7 @@ impl BertConfig {
 		if !in_range(self.hidden_size, 8192)
 			|| !in_range(self.num_hidden_layers, 96)
 			|| !in_range(self.num_attention_heads, 256)
-			|| self.hidden_size % self.num_attention_heads != 0
+			|| self.hidden_size.checked_rem(self.num_attention_heads) != Some(0)
 			|| !in_range(self.intermediate_size, 65536)
 			|| !in_range(self.vocab_size, 1 << 20)
 			|| !in_range(self.max_position_embeddings, 8192)
@@ -169,7 +169,8 @@ impl Layer {
 				vb.pp("output").pp("LayerNorm"),
 			)?,
 			heads: cfg.num_attention_heads,
-			head_size: h / cfg.num_attention_heads,
+			// `validate` checked that the heads divide `hidden_size` (so there is at least one).
+			head_size: h.checked_div(cfg.num_attention_heads).unwrap_or(h),
 			gelu: cfg.hidden_act == "gelu",
 		})
 	}
@@ -185,14 +186,14 @@ impl Layer {
 		let k = self.split_heads(&self.key.forward(x)?)?;
 		let v = self.split_heads(&self.value.forward(x)?)?;
 		let scale = 1.0 / (self.head_size as f64).sqrt();
-		let scores = (q.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(mask)?;
+		let scores = q.matmul(&k.t()?.contiguous()?)?.affine(scale, 0.0)?.broadcast_add(mask)?;
 		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
 		let context = probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.flatten_from(D::Minus2)?;
 		let attended =
-			self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?)?;
+			self.attention_norm.forward(&self.attention_out.forward(&context)?.add(x)?)?;
 		let hidden = self.intermediate.forward(&attended)?;
 		let hidden = if self.gelu { hidden.gelu_erf()? } else { hidden.relu()? };
-		self.output_norm.forward(&(self.output.forward(&hidden)? + attended)?)
+		self.output_norm.forward(&self.output.forward(&hidden)?.add(&attended)?)
 	}
 }
 
@@ -298,10 +299,12 @@ impl BertEmbedder {
 		let (ids, types, mask) = self.tokenize(texts)?;
 		let (batch, len) = mask.dims2().map_err(internal)?;
 		// Additive attention mask: 0 for real tokens, f32::MIN for padding, (batch, 1, 1, L).
-		let additive = ((mask.ones_like().map_err(internal)? - &mask).map_err(internal)?
-			* f64::from(f32::MIN))
-		.and_then(|m| m.reshape((batch, 1, 1, len)))
-		.map_err(internal)?;
+		let additive = mask
+			.ones_like()
+			.and_then(|ones| ones.sub(&mask))
+			.and_then(|padding| padding.affine(f64::from(f32::MIN), 0.0))
+			.and_then(|m| m.reshape((batch, 1, 1, len)))
+			.map_err(internal)?;
 		let mut x = self.embeddings.forward(&ids, &types).map_err(internal)?;
 		trace.record(&x)?;
 		for layer in &self.layers {
