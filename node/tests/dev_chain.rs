@@ -84,6 +84,19 @@ fn dev_chain_finalizes_blocks_and_applies_a_signed_transfer() {
 	let finalized = node.wait_finalized(3, Duration::from_secs(120));
 	eprintln!("[e2e] {finalized} blocks finalized {:?} after start", started.elapsed());
 
+	// The default model is listed at genesis and served as typed JSON by `models_*`.
+	let listed = node.rpc("models_list", json!([null, null, null])).expect("models_list");
+	let listed = listed.as_array().expect("a JSON array");
+	assert_eq!(listed.len(), 1, "one listed model: {listed:?}");
+	assert_eq!(listed[0]["name"], "digits-mlp");
+	assert_eq!(listed[0]["state"], "Listed");
+	assert_eq!(listed[0]["kind"], "Mlp");
+	let model = listed[0]["model"].as_str().expect("hex hash").to_owned();
+	let one = node.rpc("models_get", json!([model, null])).expect("models_get");
+	assert_eq!(one["price"], "10000000000000000", "0.01 OPG, as a decimal string");
+	assert_eq!(node.rpc("models_get", json!([format!("0x{}", "00".repeat(32)), null])).unwrap(), json!(null));
+	assert!(node.rpc("models_get", json!(["0x1234", null])).is_err(), "a malformed hash is an RPC error");
+
 	let genesis = node.block_hash(0).expect("genesis hash");
 	let genesis = H256::from_slice(&unhex(&genesis));
 	let alice = Sr25519Keyring::Alice.to_account_id();

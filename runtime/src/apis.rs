@@ -17,8 +17,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
+	InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -141,6 +141,25 @@ impl_runtime_apis! {
 			_authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
 			None
+		}
+	}
+
+	impl pallet_model_registry_runtime_api::ModelRegistryApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn model(
+			model: opg_primitives::ModelHash,
+		) -> Option<pallet_model_registry::ModelDetails<AccountId, Balance, BlockNumber>> {
+			pallet_model_registry::Models::<Runtime>::get(model).map(|info| info.details())
+		}
+
+		fn listed_models(
+			start_after: Option<opg_primitives::ModelHash>,
+			limit: u32,
+		) -> Vec<pallet_model_registry::ModelDetails<AccountId, Balance, BlockNumber>> {
+			// At most 100 per call, however many are asked for.
+			ModelRegistry::listed_page(start_after, limit.min(100))
+				.into_iter()
+				.map(|(_, info)| info.details())
+				.collect()
 		}
 	}
 

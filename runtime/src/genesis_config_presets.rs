@@ -11,9 +11,64 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	currency::OPG, AccountId, AuraConfig, Balance, BalancesConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig,
+	configs::TreasuryAccount,
+	currency::{EXISTENTIAL_DEPOSIT, OPG},
+	AccountId, AuraConfig, Balance, BalancesConfig, GrandpaConfig, ModelRegistryConfig,
+	OriginsConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
 };
+use frame_support::BoundedVec;
+use opg_primitives::{Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema};
+
+/// The chain's default model, `digits-mlp`: a 64 → 32 → 10 ReLU MLP classifying 8×8 digits
+/// (`models/digits-mlp/`, trained by `scripts/train-mlp.py`, 97.3 % test accuracy). Every node
+/// carries its bundle (`opg_inference::default_model`), so it is served without any download; both
+/// presets list it, owned by Alice, so a new user can request an inference at once.
+pub mod default_model {
+	use super::*;
+
+	/// blake2-256 of the bundle (checked against the files by a runtime test).
+	pub const HASH: [u8; 32] =
+		sp_core::hex2array!("5785e6a4f84b638bd4082278a2396a32e78fbfa3fe2be3710fc5c1e1702b4cda");
+	/// blake2-256 of its `config.json`.
+	pub const CONFIG_HASH: [u8; 32] =
+		sp_core::hex2array!("69bfb7bb1524cb1bf639895b874f8067cfe24a45432c74401a14be684ba0b193");
+	/// The bundle's size in bytes.
+	pub const BUNDLE_SIZE: u64 = 10_398;
+	/// The largest batch accepted.
+	pub const MAX_BATCH: u32 = 32;
+	/// The price of one inference: 0.01 OPG.
+	pub const PRICE: Balance = OPG / 100;
+	/// Where nodes find it: compiled into every node.
+	pub const URI: &[u8] = b"opg://embedded/digits-mlp";
+
+	/// Its spec: `f32 [batch, 64]` pixels / 16 in, `f32 [batch, 10]` logits out.
+	pub fn spec() -> ModelSpec {
+		let dims = |width| {
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(width)])
+				.unwrap_or_else(|| TensorSchema { dtype: TensorDType::F32, dims: Default::default() })
+		};
+		ModelSpec {
+			kind: ModelKind::Mlp,
+			model: ModelHash::from(HASH),
+			config_hash: ModelHash::from(CONFIG_HASH),
+			schema: IoSchema { input: InputSchema::Tensor(dims(64)), output: dims(10), max_batch: MAX_BATCH },
+		}
+	}
+
+	/// The proposal the presets list.
+	pub fn proposal() -> pallet_model_registry::ModelProposalOf<Runtime> {
+		pallet_model_registry::ModelProposal {
+			spec: spec(),
+			name: BoundedVec::truncate_from(b"digits-mlp".to_vec()),
+			description: BoundedVec::truncate_from(
+				b"Handwritten digit classifier (8x8 pixels / 16 -> 10 logits), MLP 64-32-10, sklearn digits, 97.3% test accuracy".to_vec(),
+			),
+			price: PRICE,
+			uris: BoundedVec::truncate_from(vec![BoundedVec::truncate_from(URI.to_vec())]),
+			size: BUNDLE_SIZE,
+		}
+	}
+}
 
 /// What each endowed dev account holds at genesis: one million OPG.
 pub const ENDOWMENT: Balance = 1_000_000 * OPG;
@@ -23,14 +78,17 @@ fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	fast_tracks: bool,
 ) -> Value {
+	let mut balances: Vec<(AccountId, Balance)> =
+		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
+	// The treasury exists from genesis, so the smallest fee can be paid into it.
+	balances.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
 	build_struct_json_patch!(RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed_accounts
-				.iter()
-				.cloned()
-				.map(|k| (k, ENDOWMENT))
-				.collect::<Vec<_>>(),
+		balances: BalancesConfig { balances },
+		origins: OriginsConfig { fast_tracks },
+		model_registry: ModelRegistryConfig {
+			models: vec![(root.clone(), default_model::proposal(), true)],
 		},
 		aura: AuraConfig {
 			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
@@ -53,6 +111,7 @@ pub fn development_config_genesis() -> Value {
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		true,
 	)
 }
 
@@ -66,6 +125,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		false,
 	)
 }
 

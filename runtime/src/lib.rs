@@ -28,6 +28,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 
 use alloc::vec::Vec;
 use sp_runtime::{
@@ -206,6 +207,26 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	// Governance: OpenGov.
+	#[runtime::pallet_index(10)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(11)]
+	pub type Scheduler = pallet_scheduler;
+
+	#[runtime::pallet_index(12)]
+	pub type Referenda = pallet_referenda;
+
+	#[runtime::pallet_index(13)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+
+	#[runtime::pallet_index(14)]
+	pub type Origins = crate::governance::origins::pallet_custom_origins;
+
+	// The AI model market.
+	#[runtime::pallet_index(20)]
+	pub type ModelRegistry = pallet_model_registry;
 }
 
 #[cfg(test)]

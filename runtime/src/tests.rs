@@ -11,7 +11,7 @@ use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
 
 /// Storage built from a genesis preset, the way the node builds it from a chain spec.
-fn ext_from_preset(id: &str) -> sp_io::TestExternalities {
+pub(crate) fn ext_from_preset(id: &str) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&id.into()).expect("preset exists");
 	let mut json: serde_json::Value = serde_json::from_slice(&patch).unwrap();
 	// The preset is a patch over the default config: apply it like the node does.
@@ -40,7 +40,9 @@ fn presets_are_listed_and_build() {
 		assert!(names.contains(&name.into()), "{name} is listed");
 		ext_from_preset(name).execute_with(|| {
 			let alice = Sr25519Keyring::Alice.to_account_id();
-			assert_eq!(Balances::free_balance(&alice), genesis_config_presets::ENDOWMENT);
+			// Alice's free balance is her endowment less the default model's deposit.
+			let deposit = pallet_model_registry::Models::<Runtime>::iter().map(|(_, m)| m.deposit).sum::<Balance>();
+			assert_eq!(Balances::free_balance(&alice), genesis_config_presets::ENDOWMENT - deposit);
 			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
 		});
 	}
@@ -73,7 +75,8 @@ fn balance_transfer_moves_opg() {
 			5 * OPG,
 		));
 		assert_eq!(Balances::balance(&fresh), 5 * OPG);
-		assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT - 5 * OPG);
+		let deposit = pallet_model_registry::Models::<Runtime>::iter().map(|(_, m)| m.deposit).sum::<Balance>();
+		assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT - deposit - 5 * OPG);
 		System::assert_has_event(RuntimeEvent::Balances(pallet_balances::Event::Transfer {
 			from: alice.clone(),
 			to: fresh.clone(),
@@ -98,4 +101,33 @@ fn token_has_18_decimals_and_a_deliberate_existential_deposit() {
 	assert_eq!(OPG, 10u128.pow(currency::DECIMALS as u32));
 	assert_eq!(EXISTENTIAL_DEPOSIT, OPG / 100);
 	assert_eq!(<<Runtime as pallet_balances::Config>::ExistentialDeposit as Get<Balance>>::get(), EXISTENTIAL_DEPOSIT);
+}
+
+#[test]
+fn default_model_constants_match_the_committed_files() {
+	use genesis_config_presets::default_model;
+	let config: &[u8] = include_bytes!("../../models/digits-mlp/config.json");
+	let weights: &[u8] = include_bytes!("../../models/digits-mlp/model.safetensors");
+	let bundle = opg_primitives::bundle::encode_bundle(
+		opg_primitives::ModelKind::Mlp,
+		&[("config.json", config), ("model.safetensors", weights)],
+	)
+	.unwrap();
+	assert_eq!(opg_primitives::bundle::bundle_hash(&bundle).0, default_model::HASH);
+	assert_eq!(bundle.len() as u64, default_model::BUNDLE_SIZE);
+	assert_eq!(sp_io::hashing::blake2_256(config), default_model::CONFIG_HASH);
+	assert!(default_model::spec().schema.validate().is_ok());
+}
+
+#[test]
+fn presets_list_the_default_model_and_fund_the_treasury() {
+	for name in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		ext_from_preset(name).execute_with(|| {
+			let hash = sp_core::H256(genesis_config_presets::default_model::HASH);
+			let model = ModelRegistry::listed(&hash).expect("the default model is listed");
+			assert_eq!(model.owner, Sr25519Keyring::Alice.to_account_id());
+			assert_eq!(Balances::balance(&configs::TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
+			ModelRegistry::do_try_state().unwrap();
+		});
+	}
 }

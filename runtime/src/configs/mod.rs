@@ -16,11 +16,15 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use frame_support::{traits::tokens::imbalance::ResolveTo, PalletId};
+use sp_runtime::{
+	traits::{AccountIdConversion, One},
+	Perbill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
-	currency::{EXISTENTIAL_DEPOSIT, MICRO_OPG, OPG},
+	currency::{EXISTENTIAL_DEPOSIT, MICRO_OPG, MILLI_OPG, OPG},
 	time::SLOT_DURATION,
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
@@ -120,8 +124,8 @@ parameter_types! {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// Fees are burned for now; the treasury takes them once governance exists.
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// Transaction fees go to the treasury.
+	type OnChargeTransaction = FungibleAdapter<Balances, ResolveTo<TreasuryAccount, Balances>>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightToFee = ConstantMultiplier<Balance, ConstU128<FEE_PER_REF_TIME>>;
 	type LengthToFee = ConstantMultiplier<Balance, ConstU128<FEE_PER_BYTE>>;
@@ -135,3 +139,38 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
+
+parameter_types! {
+	/// The treasury's pallet id: its account receives transaction fees, slashed deposits and the
+	/// protocol's share of inference fees.
+	pub const TreasuryPalletId: PalletId = PalletId(*b"opg/trsy");
+	/// The treasury account, derived from [`TreasuryPalletId`].
+	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
+}
+
+parameter_types! {
+	/// A model record costs 1 OPG plus 0.01 OPG per byte stored (about 6 OPG for a typical one).
+	pub const ModelDepositBase: Balance = OPG;
+	pub const ModelDepositPerByte: Balance = 10 * MILLI_OPG;
+	/// No model may ask more than 1,000 OPG per inference.
+	pub const MaxModelPrice: Balance = 1_000 * OPG;
+	/// Bundles up to 1 GiB: executors keep loaded models in memory.
+	pub const MaxModelSize: u64 = 1 << 30;
+}
+
+impl pallet_model_registry::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ListingOrigin = crate::governance::ListingOrigin;
+	type Treasury = TreasuryAccount;
+	type DepositBase = ModelDepositBase;
+	type DepositPerByte = ModelDepositPerByte;
+	type MaxPrice = MaxModelPrice;
+	type MaxModelSize = MaxModelSize;
+	type MaxModels = ConstU32<1024>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxDescriptionLen = ConstU32<512>;
+	type MaxUris = ConstU32<4>;
+	type MaxUriLen = ConstU32<256>;
+	type WeightInfo = pallet_model_registry::weights::SubstrateWeight<Runtime>;
+}

@@ -1,0 +1,544 @@
+//! # Model registry
+//!
+//! The list of AI models the OPG chain serves, and who decides what is on it.
+//!
+//! ## Overview
+//!
+//! Anyone may [propose](Pallet::propose_model) a model by the content hash of its bundle
+//! (blake2-256, see [`opg_primitives::ModelHash`]) with its architecture, config hash,
+//! input/output schema, a price per inference, and the URIs where executors can fetch it. A
+//! **deposit** proportional to the bytes the record takes in storage is held from the proposer
+//! ([`HoldReason::ProposalDeposit`]): `DepositBase + DepositPerByte × bytes`.
+//!
+//! Only the [`Config::ListingOrigin`] (a governance track of token holders, or root) moves a model
+//! between states:
+//!
+//! ```text
+//!   propose_model ──► Proposed ──list_model──► Listed ──delist_model──► Delisted
+//!                       │  ▲                     ▲                         │
+//!       reject_model ◄──┘  └─ remove_model       └────────list_model───────┘
+//!      (record removed;       (owner withdraws;                  remove_model (owner)
+//!       deposit released       deposit released)
+//!       or slashed)
+//! ```
+//!
+//! **The deposit is a bond.** It stays held for as long as the record exists, listed or not: it
+//! pays for the storage, and governance can slash it to the treasury when it rejects a proposal as
+//! spam or delists a model for cause (`slash = true`). It goes back to the owner when governance
+//! rejects without slashing, or when the owner withdraws a proposal or removes a delisted model.
+//!
+//! The owner may change the [price](Pallet::set_price) (at most [`Config::MaxPrice`]; requests
+//! made earlier keep the price they paid) and the [URIs](Pallet::set_uris) (the deposit follows
+//! the new size).
+//!
+//! Runtime API: `pallet-model-registry-runtime-api`; JSON-RPC `models_get`, `models_list`:
+//! `pallet-model-registry-rpc`.
+//!
+//! See [`Config`] for the parameters and [`Call`] for the dispatchables.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use frame_support::traits::fungible;
+use opg_primitives::ModelHash;
+
+/// The balance type of the currency the deposit is held in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+const LOG_TARGET: &str = "runtime::model-registry";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use codec::Encode;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::{Fortitude, Precision, Restriction},
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit for a model's record in the registry.
+		#[codec(index = 0)]
+		ProposalDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Who may list, reject and delist models: a governance track, or root.
+		type ListingOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Where slashed deposits go.
+		#[pallet::constant]
+		type Treasury: Get<Self::AccountId>;
+
+		/// The part of every deposit that does not depend on size.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+
+		/// The deposit per byte of the stored record.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+
+		/// The highest price per inference a model may ask.
+		#[pallet::constant]
+		type MaxPrice: Get<BalanceOf<Self>>;
+
+		/// The largest bundle a model may have, in bytes (executors must hold it in memory).
+		#[pallet::constant]
+		type MaxModelSize: Get<u64>;
+
+		/// The most models the registry holds, in any state.
+		#[pallet::constant]
+		type MaxModels: Get<u32>;
+
+		/// The longest name, in bytes.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+
+		/// The longest description, in bytes.
+		#[pallet::constant]
+		type MaxDescriptionLen: Get<u32>;
+
+		/// The most URIs per model.
+		#[pallet::constant]
+		type MaxUris: Get<u32>;
+
+		/// The longest URI, in bytes.
+		#[pallet::constant]
+		type MaxUriLen: Get<u32>;
+
+		/// Weights of the calls, from the benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Every model in the registry, by content hash.
+	#[pallet::storage]
+	pub type Models<T: Config> = CountedStorageMap<_, Blake2_128Concat, ModelHash, ModelInfo<T>>;
+
+	/// How many models are [`ModelState::Listed`].
+	#[pallet::storage]
+	pub type ListedCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A model was proposed and its deposit held.
+		ModelProposed { model: ModelHash, owner: T::AccountId, deposit: BalanceOf<T> },
+		/// Governance listed a model: requests are open.
+		ModelListed { model: ModelHash },
+		/// Governance rejected a proposal; its record is gone. `slashed` went to the treasury, the
+		/// rest of the deposit back to the owner.
+		ModelRejected { model: ModelHash, owner: T::AccountId, slashed: BalanceOf<T> },
+		/// Governance delisted a model: no new requests. `slashed` went to the treasury.
+		ModelDelisted { model: ModelHash, slashed: BalanceOf<T> },
+		/// The owner changed the price of future requests.
+		PriceChanged { model: ModelHash, old: BalanceOf<T>, new: BalanceOf<T> },
+		/// The owner changed the URIs; the deposit now is `deposit`.
+		UrisChanged { model: ModelHash, deposit: BalanceOf<T> },
+		/// The owner removed a proposed or delisted model; `released` went back to it.
+		ModelRemoved { model: ModelHash, owner: T::AccountId, released: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A model with this content hash is already in the registry.
+		AlreadyProposed,
+		/// No model with this content hash is in the registry.
+		UnknownModel,
+		/// Only the model's owner may do this.
+		NotOwner,
+		/// The model is not `Proposed` (or `Delisted`, for listing).
+		NotListable,
+		/// The model is not `Proposed`.
+		NotProposed,
+		/// The model is not `Listed`.
+		NotListed,
+		/// A listed model cannot be removed; governance must delist it first.
+		StillListed,
+		/// The input/output schema is inconsistent.
+		InvalidSchema,
+		/// The engine cannot run models of this kind yet.
+		UnsupportedKind,
+		/// The name is empty or not UTF-8.
+		InvalidName,
+		/// The price is above `MaxPrice`.
+		PriceTooHigh,
+		/// The bundle is empty or larger than `MaxModelSize`.
+		InvalidSize,
+		/// A model needs at least one URI.
+		NoUri,
+		/// The registry holds `MaxModels` models.
+		TooManyModels,
+		/// The proposer's free balance cannot cover the deposit.
+		InsufficientBalance,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Models in the registry at genesis: owner, proposal, and whether it is listed. The
+		/// deposit is held from the owner as for any proposal.
+		pub models: alloc::vec::Vec<(T::AccountId, ModelProposalOf<T>, bool)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (owner, proposal, listed) in &self.models {
+				let model = proposal.spec.model;
+				if let Err(e) = Pallet::<T>::do_propose(owner.clone(), proposal.clone()) {
+					panic!("genesis model {model:?} cannot be proposed: {e:?}");
+				}
+				if *listed {
+					if let Err(e) = Pallet::<T>::do_list(model) {
+						panic!("genesis model {model:?} cannot be listed: {e:?}");
+					}
+				}
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxModels::get() > 0, "MaxModels must be positive");
+			assert!(T::MaxUris::get() > 0, "MaxUris must be positive");
+			assert!(
+				T::DepositBase::get() >= T::Currency::minimum_balance(),
+				"DepositBase must be at least the existential deposit, so a slash can create the treasury account"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Propose a model for listing.
+		///
+		/// - Origin: signed; the signer becomes the owner.
+		/// - `proposal`: the model's spec (kind, content hash, config hash, schema), name,
+		///   description, price per inference, URIs and bundle size.
+		///
+		/// Holds `DepositBase + DepositPerByte × bytes` from the signer. Emits
+		/// [`Event::ModelProposed`].
+		///
+		/// Errors: [`Error::AlreadyProposed`], [`Error::InvalidSchema`],
+		/// [`Error::UnsupportedKind`], [`Error::InvalidName`], [`Error::PriceTooHigh`],
+		/// [`Error::InvalidSize`], [`Error::NoUri`], [`Error::TooManyModels`],
+		/// [`Error::InsufficientBalance`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::propose_model())]
+		pub fn propose_model(origin: OriginFor<T>, proposal: ModelProposalOf<T>) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_propose(owner, proposal)
+		}
+
+		/// List a proposed (or delisted) model: dapps may request inferences from it.
+		///
+		/// - Origin: [`Config::ListingOrigin`].
+		///
+		/// The deposit stays held as a bond. Emits [`Event::ModelListed`].
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::NotListable`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::list_model())]
+		pub fn list_model(origin: OriginFor<T>, model: ModelHash) -> DispatchResult {
+			T::ListingOrigin::ensure_origin(origin)?;
+			Self::do_list(model)
+		}
+
+		/// Reject a proposal and remove it from the registry.
+		///
+		/// - Origin: [`Config::ListingOrigin`].
+		/// - `slash`: whether the deposit goes to the treasury (spam) or back to the owner.
+		///
+		/// Emits [`Event::ModelRejected`].
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::NotProposed`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reject_model())]
+		pub fn reject_model(origin: OriginFor<T>, model: ModelHash, slash: bool) -> DispatchResult {
+			T::ListingOrigin::ensure_origin(origin)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.state == ModelState::Proposed, Error::<T>::NotProposed);
+			let slashed = if slash {
+				Self::slash_deposit(&info.owner, info.deposit)?
+			} else {
+				Self::release_deposit(&info.owner, info.deposit)?;
+				Zero::zero()
+			};
+			Models::<T>::remove(model);
+			Self::deposit_event(Event::ModelRejected { model, owner: info.owner, slashed });
+			Ok(())
+		}
+
+		/// Delist a listed model: no new requests (running ones complete).
+		///
+		/// - Origin: [`Config::ListingOrigin`].
+		/// - `slash`: whether the deposit goes to the treasury (delisted for cause).
+		///
+		/// Emits [`Event::ModelDelisted`].
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::NotListed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::delist_model())]
+		pub fn delist_model(origin: OriginFor<T>, model: ModelHash, slash: bool) -> DispatchResult {
+			T::ListingOrigin::ensure_origin(origin)?;
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.state == ModelState::Listed, Error::<T>::NotListed);
+			let slashed = if slash {
+				let slashed = Self::slash_deposit(&info.owner, info.deposit)?;
+				info.deposit = Zero::zero();
+				slashed
+			} else {
+				Zero::zero()
+			};
+			info.state = ModelState::Delisted;
+			Models::<T>::insert(model, info);
+			ListedCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+			Self::deposit_event(Event::ModelDelisted { model, slashed });
+			Ok(())
+		}
+
+		/// Change the price of future inferences of one's model.
+		///
+		/// - Origin: signed by the owner.
+		/// - `price`: at most [`Config::MaxPrice`].
+		///
+		/// Requests already made keep the price they paid. Emits [`Event::PriceChanged`].
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::PriceTooHigh`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_price())]
+		pub fn set_price(origin: OriginFor<T>, model: ModelHash, price: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(price <= T::MaxPrice::get(), Error::<T>::PriceTooHigh);
+			Models::<T>::try_mutate(model, |info| {
+				let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				ensure!(info.owner == who, Error::<T>::NotOwner);
+				let old = core::mem::replace(&mut info.proposal.price, price);
+				Self::deposit_event(Event::PriceChanged { model, old, new: price });
+				Ok(())
+			})
+		}
+
+		/// Replace the URIs of one's model. The deposit is adjusted to the new size of the record
+		/// (more is held, or the difference released), unless governance slashed it.
+		///
+		/// - Origin: signed by the owner.
+		///
+		/// Emits [`Event::UrisChanged`].
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::NoUri`],
+		/// [`Error::InsufficientBalance`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_uris())]
+		pub fn set_uris(origin: OriginFor<T>, model: ModelHash, uris: Uris<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!uris.is_empty(), Error::<T>::NoUri);
+			Models::<T>::try_mutate(model, |maybe_info| {
+				let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				ensure!(info.owner == who, Error::<T>::NotOwner);
+				info.proposal.uris = uris;
+				// A slashed (zero) deposit stays zero: the model is delisted and only removable.
+				if !info.deposit.is_zero() {
+					let new = Self::deposit_for(info);
+					if new > info.deposit {
+						Self::hold_deposit(&who, new.saturating_sub(info.deposit))?;
+					} else {
+						Self::release_deposit(&who, info.deposit.saturating_sub(new))?;
+					}
+					info.deposit = new;
+				}
+				Self::deposit_event(Event::UrisChanged { model, deposit: info.deposit });
+				Ok(())
+			})
+		}
+
+		/// Remove one's model: withdraw a proposal, or clear a delisted model. Releases what is
+		/// left of the deposit.
+		///
+		/// - Origin: signed by the owner.
+		///
+		/// Emits [`Event::ModelRemoved`].
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::StillListed`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::remove_model())]
+		pub fn remove_model(origin: OriginFor<T>, model: ModelHash) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(info.state != ModelState::Listed, Error::<T>::StillListed);
+			Self::release_deposit(&who, info.deposit)?;
+			Models::<T>::remove(model);
+			Self::deposit_event(Event::ModelRemoved { model, owner: who, released: info.deposit });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Checks and records a proposal, holding its deposit.
+		pub(crate) fn do_propose(owner: T::AccountId, proposal: ModelProposalOf<T>) -> DispatchResult {
+			let model = proposal.spec.model;
+			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyProposed);
+			ensure!(Models::<T>::count() < T::MaxModels::get(), Error::<T>::TooManyModels);
+			proposal.spec.schema.validate().map_err(|_| Error::<T>::InvalidSchema)?;
+			ensure!(proposal.spec.kind.is_runnable(), Error::<T>::UnsupportedKind);
+			ensure!(
+				!proposal.name.is_empty() && core::str::from_utf8(&proposal.name).is_ok(),
+				Error::<T>::InvalidName
+			);
+			ensure!(proposal.price <= T::MaxPrice::get(), Error::<T>::PriceTooHigh);
+			ensure!(
+				proposal.size > 0 && proposal.size <= T::MaxModelSize::get(),
+				Error::<T>::InvalidSize
+			);
+			ensure!(!proposal.uris.is_empty(), Error::<T>::NoUri);
+
+			let mut info = ModelInfo::<T> {
+				owner: owner.clone(),
+				state: ModelState::Proposed,
+				proposal,
+				deposit: Zero::zero(),
+				proposed_at: frame_system::Pallet::<T>::block_number(),
+			};
+			info.deposit = Self::deposit_for(&info);
+			Self::hold_deposit(&owner, info.deposit)?;
+			let deposit = info.deposit;
+			Models::<T>::insert(model, info);
+			log::debug!(target: LOG_TARGET, "model {model:?} proposed by {owner:?}, deposit {deposit:?}");
+			Self::deposit_event(Event::ModelProposed { model, owner, deposit });
+			Ok(())
+		}
+
+		/// Moves a proposed or delisted model to `Listed`.
+		pub(crate) fn do_list(model: ModelHash) -> DispatchResult {
+			Models::<T>::try_mutate(model, |info| {
+				let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				ensure!(
+					matches!(info.state, ModelState::Proposed | ModelState::Delisted),
+					Error::<T>::NotListable
+				);
+				info.state = ModelState::Listed;
+				ListedCount::<T>::mutate(|n| *n = n.saturating_add(1));
+				Self::deposit_event(Event::ModelListed { model });
+				Ok(())
+			})
+		}
+
+		/// The deposit a record costs: `DepositBase + DepositPerByte × encoded bytes`.
+		pub fn deposit_for(info: &ModelInfo<T>) -> BalanceOf<T> {
+			let bytes: BalanceOf<T> = (info.encoded_size() as u32).into();
+			T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		}
+
+		fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			T::Currency::hold(&HoldReason::ProposalDeposit.into(), who, amount)
+				.map_err(|_| Error::<T>::InsufficientBalance.into())
+		}
+
+		fn release_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			T::Currency::release(&HoldReason::ProposalDeposit.into(), who, amount, Precision::Exact)
+				.map(|_| ())
+		}
+
+		/// Moves a held deposit to the treasury; returns the amount moved.
+		fn slash_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+			T::Currency::transfer_on_hold(
+				&HoldReason::ProposalDeposit.into(),
+				who,
+				&T::Treasury::get(),
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+		}
+
+		/// The model `model` if it is listed: what the inference pallet asks before a request.
+		pub fn listed(model: &ModelHash) -> Option<ModelInfo<T>> {
+			Models::<T>::get(model).filter(|info| info.state == ModelState::Listed)
+		}
+
+		/// Listed models in hash-key order, at most `limit`, starting after `start_after`.
+		pub fn listed_page(
+			start_after: Option<ModelHash>,
+			limit: u32,
+		) -> alloc::vec::Vec<(ModelHash, ModelInfo<T>)> {
+			let iter = match start_after {
+				Some(hash) => Models::<T>::iter_from(Models::<T>::hashed_key_for(hash)),
+				None => Models::<T>::iter(),
+			};
+			iter.filter(|(_, info)| info.state == ModelState::Listed).take(limit as usize).collect()
+		}
+
+		/// Invariants: the counters match the records, and every owner's held deposit equals the
+		/// sum of the deposits of its records. Run by `try-runtime` and by the tests (also the
+		/// runtime's, hence available with `std`).
+		#[cfg(any(test, feature = "std", feature = "try-runtime"))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::btree_map::BTreeMap;
+			let mut count = 0u32;
+			let mut listed = 0u32;
+			let mut deposits = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+			for (hash, info) in Models::<T>::iter() {
+				count = count.saturating_add(1);
+				ensure!(info.proposal.spec.model == hash, "record stored under another hash");
+				if info.state == ModelState::Listed {
+					listed = listed.saturating_add(1);
+				}
+				let sum = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
+				*sum = sum.checked_add(&info.deposit).ok_or("deposit sum overflows")?;
+			}
+			ensure!(count == Models::<T>::count(), "model count does not match the records");
+			ensure!(count <= T::MaxModels::get(), "more models than MaxModels");
+			ensure!(listed == ListedCount::<T>::get(), "listed count does not match the records");
+			for (owner, sum) in deposits {
+				let held = T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &owner);
+				ensure!(held == sum, "held deposits do not match the records");
+			}
+			Ok(())
+		}
+	}
+
+}
