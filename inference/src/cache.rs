@@ -91,16 +91,26 @@ impl ModelCache {
 mod tests {
 	use super::*;
 	use crate::models::Trace;
-	use opg_primitives::{InferenceError, InferenceInput, IoSchema, ModelKind, H256};
+	use opg_primitives::{
+		Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, TensorDType,
+		TensorSchema, H256,
+	};
 
-	struct Fake(u64);
+	/// A model that only has a size (the cache's concern) and a schema.
+	struct Fake(u64, IoSchema);
+
+	fn fake(bytes: u64) -> Arc<Fake> {
+		let output = TensorSchema::new(TensorDType::F32, &[Dim::Batch]).unwrap();
+		let schema = IoSchema { input: InputSchema::Text { max_bytes: 16 }, output, max_batch: 1 };
+		Arc::new(Fake(bytes, schema))
+	}
 
 	impl Model for Fake {
 		fn kind(&self) -> ModelKind {
 			ModelKind::Mlp
 		}
 		fn schema(&self) -> &IoSchema {
-			unimplemented!()
+			&self.1
 		}
 		fn weight_bytes(&self) -> u64 {
 			self.0
@@ -121,17 +131,17 @@ mod tests {
 	#[test]
 	fn evicts_least_recently_used_within_budget() {
 		let mut cache = ModelCache::new(100);
-		assert!(cache.insert(h(1), Arc::new(Fake(40))).is_empty());
-		assert!(cache.insert(h(2), Arc::new(Fake(40))).is_empty());
+		assert!(cache.insert(h(1), fake(40)).is_empty());
+		assert!(cache.insert(h(2), fake(40)).is_empty());
 		assert!(cache.get(&h(1)).is_some()); // 2 is now the least recently used
-		assert_eq!(cache.insert(h(3), Arc::new(Fake(40))), vec![h(2)]);
+		assert_eq!(cache.insert(h(3), fake(40)), vec![h(2)]);
 		assert!(cache.contains(&h(1)) && cache.contains(&h(3)) && !cache.contains(&h(2)));
 		assert_eq!(cache.used_bytes(), 80);
 		// Too big for the budget: not cached, nothing evicted.
-		assert!(cache.insert(h(4), Arc::new(Fake(101))).is_empty());
+		assert!(cache.insert(h(4), fake(101)).is_empty());
 		assert!(!cache.contains(&h(4)));
 		// Re-inserting replaces without double counting.
-		cache.insert(h(1), Arc::new(Fake(10)));
+		cache.insert(h(1), fake(10));
 		assert_eq!(cache.used_bytes(), 50);
 		assert_eq!(cache.len(), 2);
 	}
