@@ -15,6 +15,8 @@ cd "$here/.."
 
 declare -A dirs=(
   [pallet_model_registry]=pallets/model-registry
+  [pallet_executors]=pallets/executors
+  [pallet_inference]=pallets/inference
 )
 pallets=("$@")
 ((${#pallets[@]})) || pallets=("${!dirs[@]}")

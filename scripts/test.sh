@@ -8,13 +8,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 cd "$here/.."
 start=$(date +%s)
-# Two groups, each built with its own feature set: the chain (runtime, node, pallets, primitives)
-# and the candle engine. Until the node embeds the engine, building both in one cargo call would
-# unify features across the two dependency trees (getrandom, zerocopy, ...) and rebuild most of
-# Substrate for nothing.
+# One cargo call for the whole workspace, so there is exactly one feature set to keep warm (the
+# node embeds the candle engine; building a subset with `-p` would unify features differently
+# and rebuild much of Substrate).
 status=0
-cargo test --profile "$OPG_PROFILE" --workspace --exclude opg-inference --no-fail-fast "$@" || status=1
-cargo test --profile "$OPG_PROFILE" -p opg-inference --no-fail-fast "$@" || status=1
+cargo test --profile "$OPG_PROFILE" --workspace --no-fail-fast "$@" || status=1
 if ((status)); then
   echo "[test] FAILED (see above) after $(( $(date +%s) - start )) s" >&2
   exit 1

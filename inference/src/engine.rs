@@ -86,6 +86,9 @@ pub struct Engine {
 	cache: Mutex<ModelCache>,
 	pool: rayon::ThreadPool,
 	fetcher: Fetcher,
+	/// Serialises downloads, so two off-chain workers asking for the same missing model fetch it
+	/// once (the second finds it in the store).
+	fetching: Mutex<()>,
 	config: EngineConfig,
 }
 
@@ -103,6 +106,7 @@ impl Engine {
 			cache: Mutex::new(ModelCache::new(config.limits.cache_bytes)),
 			pool,
 			fetcher: Fetcher::new(config.limits.max_model_bytes, config.fetch_timeout),
+			fetching: Mutex::new(()),
 			config,
 		})
 	}
@@ -125,6 +129,30 @@ impl Engine {
 		progress: &mut dyn FnMut(FetchProgress),
 	) -> Result<(), FetchError> {
 		self.fetcher.fetch(uri, hash, &self.store, progress)
+	}
+
+	/// Makes sure the store has `hash`, trying `uris` in order until one serves the right bytes.
+	/// URIs that are not UTF-8 or fail are logged and skipped.
+	pub fn fetch_any(&self, hash: &ModelHash, uris: &[Vec<u8>]) -> Result<(), InferenceError> {
+		let _one_at_a_time = self.fetching.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		if self.store.contains(hash) {
+			return Ok(());
+		}
+		for uri in uris {
+			let Ok(uri) = std::str::from_utf8(uri) else {
+				log::warn!(target: "opg-inference", "model {hash:?}: skipping a URI that is not UTF-8");
+				continue;
+			};
+			log::info!(target: "opg-inference", "fetching model {hash:?} from {uri}");
+			match self.fetch(uri, hash, &mut |_| {}) {
+				Ok(()) => {
+					log::info!(target: "opg-inference", "fetched model {hash:?} from {uri}");
+					return Ok(());
+				},
+				Err(e) => log::warn!(target: "opg-inference", "model {hash:?}: {uri}: {e}"),
+			}
+		}
+		Err(InferenceError::FetchFailed)
 	}
 
 	/// The loaded model with this hash: from the cache, or loaded from the store (verified
@@ -218,5 +246,9 @@ impl InferenceBackend for Engine {
 		input: &InferenceInput,
 	) -> Result<InferenceRun, InferenceError> {
 		Engine::run(self, model, input)
+	}
+
+	fn fetch(&self, model: &ModelHash, uris: &[Vec<u8>]) -> Result<(), InferenceError> {
+		self.fetch_any(model, uris)
 	}
 }

@@ -93,6 +93,36 @@ fn the_host_function_reaches_the_engine() {
 }
 
 #[test]
+fn missing_models_are_fetched_from_the_first_uri_that_serves_the_right_bytes() {
+	let (dir, engine) = engine_with(1, true);
+	let bundle = default_model::bundle().unwrap();
+	let hash = bundle_hash(&bundle);
+	let good = dir.path().join("digits.opgb");
+	let wrong = dir.path().join("other.opgb");
+	std::fs::write(&good, &bundle).unwrap();
+	std::fs::write(&wrong, b"not the model").unwrap();
+	let uri = |p: &std::path::Path| format!("file://{}", p.display()).into_bytes();
+	let input = digit_input(&digits_fixture().pixels[..1]);
+
+	let mut ext = sp_io::TestExternalities::default();
+	ext.register_extension(InferenceExt::new(Arc::new(engine)));
+	ext.execute_with(|| {
+		assert_eq!(inference::run(hash, input.clone()), Err(InferenceError::UnknownModel));
+		// Nothing reachable, or only wrong bytes: FetchFailed, and the store stays clean.
+		let missing = uri(&dir.path().join("missing.opgb"));
+		assert_eq!(inference::fetch(hash, vec![missing.clone()]), Err(InferenceError::FetchFailed));
+		assert_eq!(inference::fetch(hash, vec![uri(&wrong), vec![0xff]]), Err(InferenceError::FetchFailed));
+		assert_eq!(inference::fetch(hash, vec![]), Err(InferenceError::FetchFailed));
+		assert_eq!(inference::run(hash, input.clone()), Err(InferenceError::UnknownModel));
+		// The bad URIs are skipped, the good one is used; then the model runs.
+		assert_eq!(inference::fetch(hash, vec![missing, uri(&wrong), uri(&good)]), Ok(()));
+		assert!(inference::run(hash, input.clone()).is_ok());
+		// Already there: no URI needed.
+		assert_eq!(inference::fetch(hash, vec![]), Ok(()));
+	});
+}
+
+#[test]
 fn bad_inputs_get_typed_errors() {
 	let (_dir, engine) = engine_with(1, true);
 	let hash = default_model::install(engine.store()).unwrap();

@@ -50,4 +50,10 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// The directory of the content-addressed model store the inference engine loads models
+	/// from and fetches them into (default: `<base path>/models`). The bundled default model is
+	/// always installed there.
+	#[arg(long, value_name = "DIR")]
+	pub model_store: Option<std::path::PathBuf>,
 }

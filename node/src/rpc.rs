@@ -18,7 +18,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// All RPC methods of the node: `system_*` account nonces, `payment_*` fee queries, and
-/// `models_*` (the model registry).
+/// `models_*` (the model registry) and `inference_*` (requests and results).
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -33,8 +33,10 @@ where
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
 	C::Api: pallet_model_registry_rpc::ModelRegistryRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_inference_rpc::InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use pallet_inference_rpc::{Inference, InferenceRpcServer};
 	use pallet_model_registry_rpc::{Models, ModelsApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -44,7 +46,8 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Models::<_, Block, AccountId, Balance, BlockNumber>::new(client).into_rpc())?;
+	module.merge(Models::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc())?;
+	module.merge(Inference::<_, Block, AccountId, Balance, BlockNumber>::new(client).into_rpc())?;
 
 	Ok(module)
 }

@@ -12,8 +12,10 @@ use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 
-/// The host functions the runtime may call: Substrate's standard set.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// The host functions the runtime may call: Substrate's standard set and `inference` (which
+/// only answers in off-chain workers, where the engine's extension is registered).
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, opg_primitives::inference::HostFunctions);
 
 /// The full client of this node.
 pub type FullClient = sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
@@ -130,6 +132,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 /// Builds and starts the full node.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
 	config: Configuration,
+	model_store: Option<std::path::PathBuf>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -188,6 +191,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		})?;
 
 	if config.offchain_worker.enabled {
+		let store = model_store.unwrap_or_else(|| config.base_path.path().join("models"));
+		let engine = Arc::new(
+			crate::inference::NodeEngine::new(store, config.prometheus_registry())
+				.map_err(ServiceError::Other)?,
+		);
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -199,7 +207,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				custom_extensions: |_| vec![],
+				// The engine is reachable from off-chain workers only: block import, authoring
+				// and runtime API calls get `InferenceError::Unavailable` from the host function.
+				custom_extensions: move |_| {
+					vec![Box::new(engine.extension()) as Box<dyn sp_externalities::Extension>]
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

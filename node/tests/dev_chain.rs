@@ -4,77 +4,15 @@ mod common;
 
 use std::time::Duration;
 
-use codec::{Decode, Encode};
-use common::Node;
-use opg_runtime::{
-	currency::OPG, AccountId, Balance, BalancesCall, Nonce, Runtime, RuntimeCall, SignedPayload,
-	TxExtension, UncheckedExtrinsic, VERSION,
+use codec::Encode;
+use common::{
+	chain::{free_balance, hex, signed, unhex},
+	Node,
 };
+use opg_runtime::{currency::OPG, AccountId, BalancesCall, Nonce, RuntimeCall};
 use serde_json::json;
-use sp_core::{crypto::Pair, H256};
+use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::generic::Era;
-
-/// Builds a transfer from Alice signed the way a wallet does (immortal era, no metadata hash).
-fn signed_transfer(to: AccountId, amount: Balance, nonce: Nonce, genesis: H256) -> UncheckedExtrinsic {
-	let call = RuntimeCall::Balances(BalancesCall::transfer_allow_death { dest: to.into(), value: amount });
-	let tx_ext: TxExtension = (
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	);
-	let implicit = (
-		(),
-		(),
-		VERSION.spec_version,
-		VERSION.transaction_version,
-		genesis,
-		genesis,
-		(),
-		(),
-		(),
-		None,
-		(),
-	);
-	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
-	let alice = Sr25519Keyring::Alice.pair();
-	let signature = payload.using_encoded(|bytes| alice.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		Sr25519Keyring::Alice.to_account_id().into(),
-		signature.into(),
-		tx_ext,
-	)
-}
-
-/// The free balance of `who` at block `at` (None: the account does not exist).
-fn free_balance(node: &Node, who: &AccountId, at: &str) -> Option<Balance> {
-	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
-	let value = node.rpc("state_getStorage", json!([format!("0x{}", hex(&key)), at])).unwrap();
-	let bytes = unhex(value.as_str()?);
-	let info = frame_system::AccountInfo::<Nonce, pallet_balances::AccountData<Balance>>::decode(
-		&mut &bytes[..],
-	)
-	.unwrap();
-	Some(info.data.free)
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-	let s = s.trim_start_matches("0x");
-	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-}
 
 #[test]
 fn dev_chain_finalizes_blocks_and_applies_a_signed_transfer() {
@@ -109,7 +47,11 @@ fn dev_chain_finalizes_blocks_and_applies_a_signed_transfer() {
 	assert_eq!(free_balance(&node, &fresh, &head), None, "the recipient starts empty");
 
 	let amount = 3 * OPG;
-	let xt = signed_transfer(fresh.clone(), amount, nonce, genesis);
+	let call = RuntimeCall::Balances(BalancesCall::transfer_allow_death {
+		dest: fresh.clone().into(),
+		value: amount,
+	});
+	let xt = signed(call, Sr25519Keyring::Alice, nonce, genesis);
 	let tx_hash = node
 		.rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&xt.encode()))]))
 		.expect("the pool accepts the transfer");

@@ -61,4 +61,62 @@ fn three_validators_finalize_the_same_chain() {
 	// Every validator authored: the chain is produced by the three in turn.
 	let genesis: Vec<_> = [&alice, &bob, &charlie].iter().map(|n| n.block_hash(0)).collect();
 	assert!(genesis.windows(2).all(|w| w[0] == w[1]), "one genesis: {genesis:?}");
+
+	requests_are_answered_by_the_assigned_validators_nodes(&alice);
+}
+
+/// Dave requests digit classifications until requests have gone to Bob and to Charlie; every
+/// request is answered by the executor it was assigned to. Each node holds only its own `infr`
+/// key (`--bob` inserts Bob's keys only), so an answer from Bob was computed by Bob's node.
+fn requests_are_answered_by_the_assigned_validators_nodes(alice: &Node) {
+	use common::chain::{request_json, submit, wait_for};
+	use opg_primitives::{InferenceInput, Tensor};
+	use opg_runtime::{currency::OPG, genesis_config_presets::default_model, RuntimeCall};
+	use serde_json::json;
+	use sp_keyring::Sr25519Keyring;
+	use std::collections::BTreeMap;
+
+	let names: BTreeMap<String, &str> = [
+		(Sr25519Keyring::Alice, "alice"),
+		(Sr25519Keyring::Bob, "bob"),
+		(Sr25519Keyring::Charlie, "charlie"),
+	]
+	.into_iter()
+	.map(|(k, n)| (k.to_account_id().to_string(), n))
+	.collect();
+	let input = InferenceInput::Tensor(Tensor::from_f32(&[1, 64], &[0.5; 64]).unwrap());
+	let mut assigned = BTreeMap::<u64, String>::new();
+	let mut next = 0u64;
+	for _batch in 0..4 {
+		for _ in 0..6 {
+			let call = RuntimeCall::Inference(pallet_inference::Call::request {
+				model: default_model::HASH.into(),
+				input: input.clone(),
+				max_fee: OPG,
+			});
+			submit(alice, call, Sr25519Keyring::Dave).expect("request accepted");
+		}
+		for id in next..next + 6 {
+			let executor = wait_for(alice, Duration::from_secs(60), "the request", || {
+				let request = request_json(alice, id)?;
+				request["status"]["executor"].as_str().map(str::to_owned)
+			});
+			assigned.insert(id, executor);
+		}
+		next += 6;
+		let who: Vec<&str> = assigned.values().filter_map(|e| names.get(e).copied()).collect();
+		if who.contains(&"bob") && who.contains(&"charlie") {
+			break;
+		}
+	}
+	eprintln!("[e2e] assignments: {:?}", assigned.values().map(|e| names[e]).collect::<Vec<_>>());
+	for (id, executor) in &assigned {
+		let result = wait_for(alice, Duration::from_secs(120), "a result", || {
+			alice.rpc("inference_result", json!([id, null])).ok().filter(|v| !v.is_null())
+		});
+		// A missed deadline would reassign; with three live validators none is missed.
+		assert_eq!(&result["executor"].as_str().unwrap().to_owned(), executor, "request {id}");
+	}
+	let answered: Vec<&str> = assigned.values().map(|e| names[e]).collect();
+	assert!(answered.contains(&"bob") && answered.contains(&"charlie"), "{answered:?}");
 }

@@ -12,7 +12,7 @@
 
 // `#[runtime_interface]`'s native side names `Vec`, which a native `no_std` build (as in
 // `cargo check --no-default-features`) has no prelude for; the runtime build does not need it.
-#[cfg(all(not(feature = "std"), not(substrate_runtime)))]
+#[cfg(not(feature = "std"))]
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -76,6 +76,10 @@ pub enum InferenceError {
 	/// fault).
 	#[codec(index = 9)]
 	Internal,
+	/// The model is not in the store and could not be fetched from any of its URIs (none
+	/// reachable, or what they served did not hash to the model hash).
+	#[codec(index = 10)]
+	FetchFailed,
 }
 
 impl From<SchemaError> for InferenceError {
@@ -97,6 +101,7 @@ impl core::fmt::Display for InferenceError {
 			InferenceError::InputTooLarge => write!(f, "input exceeds the engine's limit"),
 			InferenceError::OutputTooLarge => write!(f, "output exceeds the size limit"),
 			InferenceError::Internal => write!(f, "internal engine error"),
+			InferenceError::FetchFailed => write!(f, "model could not be fetched from its URIs"),
 		}
 	}
 }
@@ -142,6 +147,10 @@ pub trait InferenceBackend: Send + Sync {
 		model: &ModelHash,
 		input: &InferenceInput,
 	) -> Result<InferenceRun, InferenceError>;
+
+	/// Makes sure `model` is in the engine's store, fetching it from the first of `uris` that
+	/// serves bytes hashing to `model`. May block for the length of a download.
+	fn fetch(&self, model: &ModelHash, uris: &[Vec<u8>]) -> Result<(), InferenceError>;
 }
 
 #[cfg(not(substrate_runtime))]
@@ -179,6 +188,24 @@ pub trait Inference {
 			None => Err(InferenceError::Unavailable),
 		}
 	}
+
+	/// Makes sure the engine has `model`, fetching it from `uris` (tried in order) if not, and
+	/// verifying what it fetched against the hash. [`InferenceError::Unavailable`] outside an
+	/// off-chain worker.
+	fn fetch(
+		&mut self,
+		model: PassFatPointerAndDecode<ModelHash>,
+		uris: PassFatPointerAndDecode<Vec<Vec<u8>>>,
+	) -> AllocateAndReturnByCodec<Result<(), InferenceError>> {
+		use sp_externalities::ExternalitiesExt;
+		match self.extension::<InferenceExt>() {
+			Some(ext) => {
+				let backend = ext.0.clone();
+				backend.fetch(&model, &uris)
+			}
+			None => Err(InferenceError::Unavailable),
+		}
+	}
 }
 
 #[cfg(test)]
@@ -209,6 +236,10 @@ mod tests {
 				}
 				InferenceInput::Text(_) => Err(SchemaError::ExpectedTensor.into()),
 			}
+		}
+
+		fn fetch(&self, model: &ModelHash, _uris: &[Vec<u8>]) -> Result<(), InferenceError> {
+			if *model == H256::repeat_byte(1) { Ok(()) } else { Err(InferenceError::FetchFailed) }
 		}
 	}
 

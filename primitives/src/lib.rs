@@ -23,11 +23,14 @@ extern crate alloc;
 
 pub mod bundle;
 pub mod commitment;
+pub mod executor;
 pub mod host;
 pub mod model;
 pub mod schema;
 pub mod tensor;
+pub mod traits;
 
+pub use executor::{ExecutorKey, ExecutorSignature, RequestId, ResultStatement};
 pub use commitment::{LayerHashes, MerkleProof, ResultCommitment};
 pub use host::{inference, InferenceError, InferenceRun};
 #[cfg(not(substrate_runtime))]
@@ -36,4 +39,5 @@ pub use model::{FileHash, ModelHash, ModelKind, ModelSpec};
 pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
 /// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
 pub use sp_core::H256;
+pub use traits::{ListedModel, ModelCatalog};
 pub use tensor::{InferenceInput, InferenceOutput, Tensor, TensorDType};

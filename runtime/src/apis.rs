@@ -18,7 +18,7 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
-	InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	Inference, InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -160,6 +160,25 @@ impl_runtime_apis! {
 				.into_iter()
 				.map(|(_, info)| info.details())
 				.collect()
+		}
+	}
+
+	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn request(
+			id: opg_primitives::RequestId,
+		) -> Option<pallet_inference::RequestDetails<AccountId, Balance, BlockNumber>> {
+			Inference::request_details(id)
+		}
+
+		fn result(
+			id: opg_primitives::RequestId,
+		) -> Option<pallet_inference::ResultDetails<AccountId, BlockNumber>> {
+			Inference::result_details(id)
+		}
+
+		fn pending(executor: AccountId, limit: u32) -> Vec<opg_primitives::RequestId> {
+			// At most 256 per call, however many are asked for.
+			Inference::pending(&executor, limit.min(256))
 		}
 	}
 

@@ -11,4 +11,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_referenda, Referenda]
 	[pallet_conviction_voting, ConvictionVoting]
 	[pallet_model_registry, ModelRegistry]
+	[pallet_executors, Executors]
+	[pallet_inference, Inference]
 );

@@ -13,9 +13,10 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use crate::{
 	configs::TreasuryAccount,
 	currency::{EXISTENTIAL_DEPOSIT, OPG},
-	AccountId, AuraConfig, Balance, BalancesConfig, GrandpaConfig, ModelRegistryConfig,
-	OriginsConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
+	AccountId, AuraConfig, Balance, BalancesConfig, ExecutorsConfig, GrandpaConfig,
+	ModelRegistryConfig, OriginsConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
 };
+use opg_primitives::ExecutorKey;
 use frame_support::BoundedVec;
 use opg_primitives::{Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema};
 
@@ -74,14 +75,30 @@ pub mod default_model {
 pub const ENDOWMENT: Balance = 1_000_000 * OPG;
 
 /// The genesis of a test network with the given validators, root key and endowed accounts.
+/// The bond of each genesis executor.
+pub const EXECUTOR_BOND: Balance = 10_000 * OPG;
+
+/// A genesis validator: its Aura and GRANDPA keys, and as an executor its account and `infr`
+/// key (the same sr25519 key as its Aura key, so `--alice` & co. put every key in the keystore).
+pub struct Validator {
+	aura: AuraId,
+	grandpa: GrandpaId,
+	account: AccountId,
+	executor_key: ExecutorKey,
+}
+
 fn testnet_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	validators: Vec<Validator>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	fast_tracks: bool,
 ) -> Value {
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
+	let executors: Vec<(AccountId, ExecutorKey, Balance)> = validators
+		.iter()
+		.map(|v| (v.account.clone(), v.executor_key.clone(), EXECUTOR_BOND))
+		.collect();
 	// The treasury exists from genesis, so the smallest fee can be paid into it.
 	balances.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -90,19 +107,25 @@ fn testnet_genesis(
 		model_registry: ModelRegistryConfig {
 			models: vec![(root.clone(), default_model::proposal(), true)],
 		},
+		executors: ExecutorsConfig { executors },
 		aura: AuraConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+			authorities: validators.iter().map(|v| v.aura.clone()).collect::<Vec<_>>(),
 		},
 		grandpa: GrandpaConfig {
-			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+			authorities: validators.iter().map(|v| (v.grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})
 }
 
-/// The Aura and GRANDPA keys of a well-known dev validator.
-fn authority_keys(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(who.public().into(), grandpa.public().into())
+/// The keys of a well-known dev validator, which is also a bonded executor.
+fn authority_keys(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> Validator {
+	Validator {
+		aura: who.public().into(),
+		grandpa: grandpa.public().into(),
+		account: who.to_account_id(),
+		executor_key: who.public().into(),
+	}
 }
 
 /// The `development` preset: Alice validates alone.

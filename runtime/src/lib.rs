@@ -114,6 +114,7 @@ pub mod opaque {
 		pub struct SessionKeys {
 			pub aura: Aura,
 			pub grandpa: Grandpa,
+			pub infr: Executors,
 		}
 	}
 }
@@ -227,6 +228,12 @@ mod runtime {
 	// The AI model market.
 	#[runtime::pallet_index(20)]
 	pub type ModelRegistry = pallet_model_registry;
+
+	#[runtime::pallet_index(21)]
+	pub type Executors = pallet_executors;
+
+	#[runtime::pallet_index(22)]
+	pub type Inference = pallet_inference;
 }
 
 #[cfg(test)]

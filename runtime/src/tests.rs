@@ -40,9 +40,21 @@ fn presets_are_listed_and_build() {
 		assert!(names.contains(&name.into()), "{name} is listed");
 		ext_from_preset(name).execute_with(|| {
 			let alice = Sr25519Keyring::Alice.to_account_id();
-			// Alice's free balance is her endowment less the default model's deposit.
+			// Alice's free balance is her endowment less the default model's deposit and her
+			// executor bond.
 			let deposit = pallet_model_registry::Models::<Runtime>::iter().map(|(_, m)| m.deposit).sum::<Balance>();
-			assert_eq!(Balances::free_balance(&alice), genesis_config_presets::ENDOWMENT - deposit);
+			assert_eq!(
+				Balances::free_balance(&alice),
+				genesis_config_presets::ENDOWMENT - deposit - genesis_config_presets::EXECUTOR_BOND
+			);
+			// The validators are the executors, with their Aura key as executor key.
+			let validators = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(pallet_executors::Executors::<Runtime>::count() as usize, validators.len());
+			for aura in validators {
+				let key = opg_primitives::ExecutorKey::from(sp_core::sr25519::Public::from(aura.clone()));
+				assert!(pallet_executors::KeyOwner::<Runtime>::get(&key).is_some(), "{aura:?}");
+			}
+			pallet_executors::Pallet::<Runtime>::do_try_state().unwrap();
 			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
 		});
 	}
@@ -76,7 +88,10 @@ fn balance_transfer_moves_opg() {
 		));
 		assert_eq!(Balances::balance(&fresh), 5 * OPG);
 		let deposit = pallet_model_registry::Models::<Runtime>::iter().map(|(_, m)| m.deposit).sum::<Balance>();
-		assert_eq!(Balances::balance(&alice), genesis_config_presets::ENDOWMENT - deposit - 5 * OPG);
+		assert_eq!(
+			Balances::balance(&alice),
+			genesis_config_presets::ENDOWMENT - deposit - genesis_config_presets::EXECUTOR_BOND - 5 * OPG
+		);
 		System::assert_has_event(RuntimeEvent::Balances(pallet_balances::Event::Transfer {
 			from: alice.clone(),
 			to: fresh.clone(),

@@ -13,6 +13,8 @@ use std::{
 
 use serde_json::{json, Value};
 
+pub mod chain;
+
 /// The node binary cargo built for these tests (same profile as the tests): cargo's
 /// `CARGO_BIN_EXE_opg-node` where it sets it, else `opg-node` next to the `deps/` folder this test
 /// binary runs from.
@@ -33,10 +35,11 @@ pub fn free_port() -> u16 {
 }
 
 /// A running `opg-node`. Dropping it kills the process (by PID) and reaps it; the base path is a
-/// temporary directory removed with it.
+/// temporary directory removed with it. ([`Node::attach`] makes one for a node started by someone
+/// else, which is left running.)
 pub struct Node {
 	pub name: String,
-	child: Child,
+	child: Option<Child>,
 	pub rpc_port: u16,
 	pub p2p_port: u16,
 	pub base: tempfile::TempDir,
@@ -66,12 +69,24 @@ impl Node {
 			.spawn()
 			.expect("opg-node starts");
 		eprintln!("[e2e] started {name} (pid {}), rpc {rpc_port}, p2p {p2p_port}", child.id());
-		Node { name: name.into(), child, rpc_port, p2p_port, base, log }
+		Node { name: name.into(), child: Some(child), rpc_port, p2p_port, base, log }
 	}
 
-	/// The process id.
+	/// A handle on a node someone else runs with its RPC on 127.0.0.1:`rpc_port` (no log).
+	pub fn attach(rpc_port: u16) -> Node {
+		let base = tempfile::tempdir().unwrap();
+		let log = base.path().join("no-log");
+		Node { name: format!("node on port {rpc_port}"), child: None, rpc_port, p2p_port: 0, base, log }
+	}
+
+	/// The process id (0 for an attached node).
 	pub fn pid(&self) -> u32 {
-		self.child.id()
+		self.child.as_ref().map_or(0, Child::id)
+	}
+
+	/// Whether the process has exited (with its status); never for an attached node.
+	fn exited(&mut self) -> Option<std::process::ExitStatus> {
+		self.child.as_mut().and_then(|c| c.try_wait().unwrap())
 	}
 
 	/// What the node has logged so far.
@@ -95,7 +110,7 @@ impl Node {
 	pub fn wait_rpc(&mut self, timeout: Duration) {
 		let start = Instant::now();
 		loop {
-			if let Some(status) = self.child.try_wait().unwrap() {
+			if let Some(status) = self.exited() {
 				panic!("{} exited early with {status}:\n{}", self.name, self.log_tail());
 			}
 			if self.rpc("system_health", json!([])).is_ok() {
@@ -123,7 +138,7 @@ impl Node {
 	pub fn wait_finalized(&mut self, n: u64, timeout: Duration) -> u64 {
 		let start = Instant::now();
 		loop {
-			if let Some(status) = self.child.try_wait().unwrap() {
+			if let Some(status) = self.exited() {
 				panic!("{} exited with {status}:\n{}", self.name, self.log_tail());
 			}
 			if let Ok((number, _)) = std::panic::catch_unwind(|| self.finalized()) {
@@ -160,9 +175,11 @@ impl Node {
 impl Drop for Node {
 	fn drop(&mut self) {
 		// Kill by PID (SIGKILL), then reap so no zombie is left behind.
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-		eprintln!("[e2e] stopped {} (pid {})", self.name, self.child.id());
+		if let Some(child) = self.child.as_mut() {
+			let _ = child.kill();
+			let _ = child.wait();
+			eprintln!("[e2e] stopped {} (pid {})", self.name, child.id());
+		}
 	}
 }
 

@@ -418,7 +418,7 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// Checks and records a proposal, holding its deposit.
-		pub(crate) fn do_propose(owner: T::AccountId, proposal: ModelProposalOf<T>) -> DispatchResult {
+		pub fn do_propose(owner: T::AccountId, proposal: ModelProposalOf<T>) -> DispatchResult {
 			let model = proposal.spec.model;
 			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyProposed);
 			ensure!(Models::<T>::count() < T::MaxModels::get(), Error::<T>::TooManyModels);
@@ -452,7 +452,7 @@ pub mod pallet {
 		}
 
 		/// Moves a proposed or delisted model to `Listed`.
-		pub(crate) fn do_list(model: ModelHash) -> DispatchResult {
+		pub fn do_list(model: ModelHash) -> DispatchResult {
 			Models::<T>::try_mutate(model, |info| {
 				let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
 				ensure!(
@@ -541,4 +541,13 @@ pub mod pallet {
 		}
 	}
 
+	impl<T: Config> opg_primitives::ModelCatalog<BalanceOf<T>> for Pallet<T> {
+		fn listed(model: &ModelHash) -> Option<opg_primitives::ListedModel<BalanceOf<T>>> {
+			Self::listed(model).map(|info| opg_primitives::ListedModel {
+				spec: info.proposal.spec,
+				price: info.proposal.price,
+				uris: info.proposal.uris.into_iter().map(|uri| uri.into_inner()).collect(),
+			})
+		}
+	}
 }

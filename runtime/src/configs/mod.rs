@@ -23,6 +23,9 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+mod market;
+pub use market::*;
+
 use super::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_OPG, MILLI_OPG, OPG},
 	time::SLOT_DURATION,

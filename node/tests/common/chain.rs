@@ -1,0 +1,113 @@
+//! Talking to the OPG runtime from tests: extrinsics signed natively (as a wallet does), storage
+//! reads, and waiting for conditions on finalized blocks.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::time::{Duration, Instant};
+
+use codec::{Decode, Encode};
+use opg_runtime::{
+	AccountId, Balance, Nonce, Runtime, RuntimeCall, SignedPayload, TxExtension,
+	UncheckedExtrinsic, VERSION,
+};
+use serde_json::{json, Value};
+use sp_core::{crypto::Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
+
+use super::Node;
+
+/// `call` signed by `signer` with `nonce`, immortal, without metadata hash.
+pub fn signed(call: RuntimeCall, signer: Sr25519Keyring, nonce: Nonce, genesis: H256) -> UncheckedExtrinsic {
+	let tx_ext: TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let implicit = (
+		(),
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis,
+		genesis,
+		(),
+		(),
+		(),
+		None,
+		(),
+	);
+	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
+	UncheckedExtrinsic::new_signed(call, signer.to_account_id().into(), signature.into(), tx_ext)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Vec<u8> {
+	let s = s.trim_start_matches("0x");
+	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+/// The genesis hash of the node's chain.
+pub fn genesis(node: &Node) -> H256 {
+	H256::from_slice(&unhex(&node.block_hash(0).expect("genesis hash")))
+}
+
+/// The next nonce of `who` (pool included).
+pub fn next_nonce(node: &Node, who: Sr25519Keyring) -> Nonce {
+	node.rpc("system_accountNextIndex", json!([who.to_account_id().to_string()]))
+		.unwrap()
+		.as_u64()
+		.unwrap() as Nonce
+}
+
+/// Submits `call` signed by `signer` (next nonce); returns the transaction hash.
+pub fn submit(node: &Node, call: RuntimeCall, signer: Sr25519Keyring) -> Result<String, String> {
+	let xt = signed(call, signer, next_nonce(node, signer), genesis(node));
+	node.rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&xt.encode()))]))
+		.map(|v| v.as_str().unwrap_or_default().to_owned())
+}
+
+/// Raw storage at `key` in block `at`.
+pub fn storage(node: &Node, key: &[u8], at: &str) -> Option<Vec<u8>> {
+	let value = node.rpc("state_getStorage", json!([format!("0x{}", hex(key)), at])).unwrap();
+	value.as_str().map(unhex)
+}
+
+/// The free balance of `who` at block `at` (None: the account does not exist).
+pub fn free_balance(node: &Node, who: &AccountId, at: &str) -> Option<Balance> {
+	let bytes = storage(node, &frame_system::Account::<Runtime>::hashed_key_for(who), at)?;
+	let info = frame_system::AccountInfo::<Nonce, pallet_balances::AccountData<Balance>>::decode(
+		&mut &bytes[..],
+	)
+	.unwrap();
+	Some(info.data.free)
+}
+
+/// Polls `f` every 250 ms until it returns `Some`, failing the test with the node's log after
+/// `timeout`.
+pub fn wait_for<T>(node: &Node, timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+	let deadline = Instant::now() + timeout;
+	loop {
+		if let Some(v) = f() {
+			return v;
+		}
+		assert!(Instant::now() < deadline, "timed out waiting for {what}:\n{}", node.log_tail());
+		std::thread::sleep(Duration::from_millis(250));
+	}
+}
+
+/// The best block number in which `inference_request(id)` exists, as JSON.
+pub fn request_json(node: &Node, id: u64) -> Option<Value> {
+	node.rpc("inference_request", json!([id, null])).ok().filter(|v| !v.is_null())
+}

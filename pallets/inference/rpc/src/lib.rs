@@ -1,0 +1,313 @@
+//! JSON-RPC of the inference pallet: `inference_request`, `inference_result` and
+//! `inference_pending`, answering typed JSON: tensors decoded per dtype into numbers, texts as
+//! strings, amounts as decimal strings, hashes as hex. Never SCALE bytes.
+
+use std::{fmt::Display, sync::Arc};
+
+use codec::Codec;
+use jsonrpsee::{
+	core::{async_trait, RpcResult},
+	proc_macros::rpc,
+	types::{error::ErrorObject, ErrorObjectOwned},
+};
+use opg_primitives::{
+	InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, Tensor, TensorDType, H256,
+};
+use pallet_inference_runtime_api::{RequestDetails, RequestStatus, ResultDetails};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_runtime::traits::Block as BlockT;
+
+pub use pallet_inference_runtime_api::InferenceApi as InferenceRuntimeApi;
+
+/// The most ids `inference_pending` returns.
+pub const MAX_PENDING: u32 = 256;
+
+/// A tensor as JSON: its dtype, shape, and elements as numbers in row-major order (`null` for a
+/// NaN or infinite float, which JSON cannot represent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TensorJson {
+	/// Element type.
+	pub dtype: TensorDType,
+	/// Axis lengths, outermost first.
+	pub shape: Vec<u32>,
+	/// The elements.
+	pub values: Vec<Value>,
+}
+
+impl From<&Tensor> for TensorJson {
+	fn from(t: &Tensor) -> Self {
+		TensorJson { dtype: t.dtype, shape: t.shape.to_vec(), values: tensor_values(t) }
+	}
+}
+
+/// The elements of `t` as JSON numbers, decoded per dtype.
+pub fn tensor_values(t: &Tensor) -> Vec<Value> {
+	let float = |x: f64| serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null);
+	let size = t.dtype.size_in_bytes() as usize;
+	t.data
+		.chunks_exact(size)
+		.map(|c| match t.dtype {
+			TensorDType::F32 => float(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64),
+			TensorDType::F16 => float(f16_to_f32(u16::from_le_bytes([c[0], c[1]])) as f64),
+			TensorDType::BF16 =>
+				float(f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16) as f64),
+			TensorDType::I64 => Value::from(i64::from_le_bytes([
+				c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+			])),
+			TensorDType::U32 => Value::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+			TensorDType::I8 => Value::from(c[0] as i8),
+		})
+		.collect()
+}
+
+/// IEEE 754 binary16 to binary32 (exact).
+fn f16_to_f32(bits: u16) -> f32 {
+	let sign = if bits & 0x8000 != 0 { -1.0f32 } else { 1.0 };
+	let exponent = ((bits >> 10) & 0x1f) as i32;
+	let mantissa = (bits & 0x3ff) as f32;
+	match exponent {
+		0 => sign * mantissa * 2f32.powi(-24),
+		0x1f if mantissa == 0.0 => sign * f32::INFINITY,
+		0x1f => f32::NAN,
+		e => sign * (1.0 + mantissa / 1024.0) * 2f32.powi(e - 15),
+	}
+}
+
+/// A request's input as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum InputJson {
+	/// A tensor.
+	Tensor(TensorJson),
+	/// A batch of texts (lossy UTF-8).
+	Text { texts: Vec<String> },
+}
+
+impl From<&InferenceInput> for InputJson {
+	fn from(input: &InferenceInput) -> Self {
+		match input {
+			InferenceInput::Tensor(t) => InputJson::Tensor(t.into()),
+			InferenceInput::Text(texts) => InputJson::Text {
+				texts: texts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect(),
+			},
+		}
+	}
+}
+
+/// Where a request stands, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state")]
+pub enum StatusJson {
+	/// Waiting for `executor` until block `deadline`.
+	#[serde(rename_all = "camelCase")]
+	Assigned { executor: String, deadline: u64, attempt: u32 },
+	/// Answered; final at block `challengeEnd` unless challenged.
+	#[serde(rename_all = "camelCase")]
+	Answered { executor: String, challenge_end: u64 },
+	/// Final and paid at block `at`.
+	Final { executor: String, at: u64 },
+	/// Refunded at block `at`: nobody answered.
+	Refunded { at: u64 },
+}
+
+impl<AccountId: Display, BlockNumber: Into<u64>> From<RequestStatus<AccountId, BlockNumber>>
+	for StatusJson
+{
+	fn from(s: RequestStatus<AccountId, BlockNumber>) -> Self {
+		match s {
+			RequestStatus::Assigned { executor, deadline, attempt } =>
+				StatusJson::Assigned { executor: executor.to_string(), deadline: deadline.into(), attempt },
+			RequestStatus::Answered { executor, challenge_end } => StatusJson::Answered {
+				executor: executor.to_string(),
+				challenge_end: challenge_end.into(),
+			},
+			RequestStatus::Final { executor, at } =>
+				StatusJson::Final { executor: executor.to_string(), at: at.into() },
+			RequestStatus::Refunded { at } => StatusJson::Refunded { at: at.into() },
+		}
+	}
+}
+
+/// A request, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestJson {
+	/// Its id.
+	pub id: RequestId,
+	/// Who asked (SS58).
+	pub requester: String,
+	/// The model, hex.
+	pub model: ModelHash,
+	/// The model's schema at request time.
+	pub schema: IoSchema,
+	/// The input.
+	pub input: InputJson,
+	/// Fee in planck, decimal string.
+	pub fee: String,
+	/// Block it was made in.
+	pub created: u64,
+	/// Where it stands.
+	pub status: StatusJson,
+}
+
+impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
+	From<RequestDetails<AccountId, Balance, BlockNumber>> for RequestJson
+{
+	fn from(d: RequestDetails<AccountId, Balance, BlockNumber>) -> Self {
+		RequestJson {
+			id: d.id,
+			requester: d.requester.to_string(),
+			model: d.model,
+			schema: d.schema,
+			input: (&d.input).into(),
+			fee: d.fee.to_string(),
+			created: d.created.into(),
+			status: d.status.into(),
+		}
+	}
+}
+
+/// A result, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultJson {
+	/// The request answered.
+	pub id: RequestId,
+	/// Who answered (SS58).
+	pub executor: String,
+	/// The output tensor.
+	pub output: TensorJson,
+	/// blake2-256 of the SCALE-encoded output, hex.
+	pub output_hash: H256,
+	/// Merkle root of the per-layer activation hashes, hex.
+	pub trace_root: H256,
+	/// Block it was included in.
+	pub submitted_at: u64,
+	/// Whether it is final.
+	pub is_final: bool,
+	/// Block it becomes (or became) final in.
+	pub final_at: u64,
+}
+
+impl<AccountId: Display, BlockNumber: Into<u64>> From<ResultDetails<AccountId, BlockNumber>>
+	for ResultJson
+{
+	fn from(d: ResultDetails<AccountId, BlockNumber>) -> Self {
+		let InferenceOutput::Tensor(ref tensor) = d.output;
+		ResultJson {
+			id: d.id,
+			executor: d.executor.to_string(),
+			output: tensor.into(),
+			output_hash: d.commitment.output_hash,
+			trace_root: d.commitment.trace_root,
+			submitted_at: d.submitted_at.into(),
+			is_final: d.is_final,
+			final_at: d.final_at.into(),
+		}
+	}
+}
+
+/// The `inference_*` methods.
+#[rpc(server, namespace = "inference")]
+pub trait InferenceRpc<BlockHash, AccountId> {
+	/// The request with this id, or null.
+	#[method(name = "request")]
+	fn request(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<RequestJson>>;
+
+	/// The result of this request (pending or final), or null if none was submitted.
+	#[method(name = "result")]
+	fn result(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<ResultJson>>;
+
+	/// The ids of the requests `executor` (SS58) has to answer now (at most 256).
+	#[method(name = "pending")]
+	fn pending(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<RequestId>>;
+}
+
+/// Serves `inference_*` from the runtime API.
+pub struct Inference<C, Block, AccountId, Balance, BlockNumber> {
+	client: Arc<C>,
+	_types: std::marker::PhantomData<fn() -> (Block, AccountId, Balance, BlockNumber)>,
+}
+
+impl<C, Block, AccountId, Balance, BlockNumber> Inference<C, Block, AccountId, Balance, BlockNumber> {
+	/// A server over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client, _types: Default::default() }
+	}
+}
+
+/// Error code of a failed runtime API call.
+pub const RUNTIME_ERROR: i32 = 1;
+
+fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
+	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(format!("{e:?}")))
+}
+
+#[async_trait]
+impl<C, Block, AccountId, Balance, BlockNumber> InferenceRpcServer<<Block as BlockT>::Hash, AccountId>
+	for Inference<C, Block, AccountId, Balance, BlockNumber>
+where
+	Block: BlockT,
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	AccountId: Codec + Display + Clone + Send + Sync + serde::de::DeserializeOwned + 'static,
+	Balance: Codec + Display + Send + Sync + 'static,
+	BlockNumber: Codec + Into<u64> + Send + Sync + 'static,
+{
+	fn request(&self, id: RequestId, at: Option<Block::Hash>) -> RpcResult<Option<RequestJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let details = self.client.runtime_api().request(at, id).map_err(runtime_error)?;
+		Ok(details.map(Into::into))
+	}
+
+	fn result(&self, id: RequestId, at: Option<Block::Hash>) -> RpcResult<Option<ResultJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let details = self.client.runtime_api().result(at, id).map_err(runtime_error)?;
+		Ok(details.map(Into::into))
+	}
+
+	fn pending(&self, executor: AccountId, at: Option<Block::Hash>) -> RpcResult<Vec<RequestId>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().pending(at, executor, MAX_PENDING).map_err(runtime_error)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn tensors_decode_per_dtype() {
+		let t = Tensor::from_f32(&[1, 3], &[1.5, -2.0, f32::NAN]).unwrap();
+		assert_eq!(tensor_values(&t), vec![Value::from(1.5), Value::from(-2.0), Value::Null]);
+		let half = Tensor::new(TensorDType::F16, &[3], vec![0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00])
+			.unwrap();
+		assert_eq!(
+			tensor_values(&half),
+			vec![Value::from(1.0), Value::from(-2.0), Value::from(2f32.powi(-24) as f64)]
+		);
+		let bf = Tensor::new(TensorDType::BF16, &[1], vec![0x80, 0x3f]).unwrap();
+		assert_eq!(tensor_values(&bf), vec![Value::from(1.0)]);
+		let ints = Tensor::new(TensorDType::I64, &[2], [(-3i64).to_le_bytes(), 7i64.to_le_bytes()].concat())
+			.unwrap();
+		assert_eq!(tensor_values(&ints), vec![Value::from(-3), Value::from(7)]);
+		let bytes = Tensor::new(TensorDType::I8, &[2], vec![0xff, 0x05]).unwrap();
+		assert_eq!(tensor_values(&bytes), vec![Value::from(-1), Value::from(5)]);
+		let json = serde_json::to_value(TensorJson::from(&t)).unwrap();
+		assert_eq!(json["shape"], serde_json::json!([1, 3]));
+	}
+
+	#[test]
+	fn statuses_serialize_with_a_state_tag() {
+		let s: StatusJson =
+			RequestStatus::<u64, u32>::Answered { executor: 5, challenge_end: 12 }.into();
+		assert_eq!(
+			serde_json::to_value(s).unwrap(),
+			serde_json::json!({"state": "Answered", "executor": "5", "challengeEnd": 12})
+		);
+	}
+}

@@ -1,0 +1,30 @@
+//! Runtime API of the inference pallet: requests, results and an executor's pending work, for
+//! the `inference_*` JSON-RPC and for clients.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::Codec;
+pub use opg_primitives::RequestId;
+pub use pallet_inference::{RequestDetails, RequestStatus, ResultDetails};
+
+sp_api::decl_runtime_apis! {
+	/// Queries of the inference pallet.
+	pub trait InferenceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// The request with this id, in any state.
+		fn request(id: RequestId) -> Option<RequestDetails<AccountId, Balance, BlockNumber>>;
+
+		/// The result of this request, pending or final; `None` before one is submitted.
+		fn result(id: RequestId) -> Option<ResultDetails<AccountId, BlockNumber>>;
+
+		/// The ids of the requests `executor` has to answer now, at most `limit` (capped by the
+		/// runtime).
+		fn pending(executor: AccountId, limit: u32) -> Vec<RequestId>;
+	}
+}

@@ -1,0 +1,347 @@
+//! A test runtime with balances, executors and inference; a catalog of models and an inference
+//! engine that are fakes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use crate as pallet_inference;
+use core::cell::RefCell;
+use codec::Encode;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
+use opg_primitives::{
+	executor::KEY_TYPE, Dim, ExecutorKey, InferenceBackend, InferenceError, InferenceExt,
+	InferenceInput, InferenceOutput, InferenceRun, InputSchema, IoSchema, ListedModel,
+	ModelCatalog, ModelHash, ModelKind, ModelSpec, Tensor, TensorDType, TensorSchema, H256,
+};
+use sp_core::offchain::{
+	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+	OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use sp_runtime::{BuildStorage, Perbill};
+use std::sync::{Arc, Mutex};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Executors = pallet_executors;
+	#[runtime::pallet_index(3)]
+	pub type Inference = pallet_inference;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type Balance = Balance;
+	type ExistentialDeposit = ExistentialDeposit;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+impl pallet_executors::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MinBond = MinBond;
+	type UnbondingPeriod = ConstU64<100>;
+	type MaxExecutors = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() {}
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+pub const DAPP: AccountId = 10;
+pub const POOR: AccountId = 11;
+pub const TREASURY: AccountId = 99;
+pub const ED: Balance = 1;
+pub const PRICE: Balance = 100;
+pub const BOND: Balance = 1_000;
+pub const TIMEOUT: u64 = 5;
+pub const WINDOW: u64 = 10;
+pub const MAX_REASSIGN: u32 = 2;
+pub const QUEUE_WORK: u32 = 4;
+
+parameter_types! {
+	pub const ExistentialDeposit: Balance = ED;
+	pub const MinBond: Balance = BOND;
+	pub const Treasury: AccountId = TREASURY;
+	pub const ProtocolShare: Perbill = Perbill::from_percent(10);
+}
+
+/// A deterministic "randomness": blake2 of the subject and the block number.
+pub struct TestRandomness;
+impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let n = System::block_number();
+		(H256(sp_io::hashing::blake2_256(&(subject, n).encode())), n)
+	}
+}
+thread_local! {
+	static MODELS: RefCell<Vec<(ModelHash, ListedModel<Balance>)>> = RefCell::new(vec![]);
+}
+
+/// The listed models of the test: `list(model(1))` etc.
+pub struct TestCatalog;
+impl ModelCatalog<Balance> for TestCatalog {
+	fn listed(model: &ModelHash) -> Option<ListedModel<Balance>> {
+		MODELS.with(|m| m.borrow().iter().find(|(h, _)| h == model).map(|(_, l)| l.clone()))
+	}
+}
+
+/// Lists model `n` at `price`: input `[batch, 4]` f32, output `[batch, 2]` f32, batch ≤ 4.
+pub fn list(n: u8, price: Balance) {
+	let schema = IoSchema {
+		input: InputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4)]).unwrap(),
+		),
+		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+		max_batch: 4,
+	};
+	let listed = ListedModel {
+		spec: ModelSpec { kind: ModelKind::Mlp, model: model(n), config_hash: model(200), schema },
+		price,
+		uris: vec![b"file:///nowhere".to_vec()],
+	};
+	MODELS.with(|m| m.borrow_mut().push((model(n), listed)));
+}
+
+/// Delists model `n`.
+pub fn delist(n: u8) {
+	MODELS.with(|m| m.borrow_mut().retain(|(h, _)| *h != model(n)));
+}
+
+pub fn model(n: u8) -> ModelHash {
+	ModelHash::repeat_byte(n)
+}
+
+impl pallet_inference::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = TestCatalog;
+	type Executors = Executors;
+	type Randomness = TestRandomness;
+	type Treasury = Treasury;
+	type ProtocolShare = ProtocolShare;
+	type ResponseTimeout = ConstU64<TIMEOUT>;
+	type ChallengeWindow = ConstU64<WINDOW>;
+	type MaxReassignments = ConstU32<MAX_REASSIGN>;
+	type MaxInputBytes = ConstU32<256>;
+	type MaxOutputBytes = ConstU32<256>;
+	type MaxQueueWork = ConstU32<QUEUE_WORK>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkHelper;
+}
+
+/// Lists models in the fake catalog and registers executors, for the benchmark tests.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
+	fn list_model(schema: IoSchema) -> ModelHash {
+		let n = MODELS.with(|m| m.borrow().len()) as u8 + 100;
+		list(n, PRICE);
+		MODELS.with(|m| {
+			if let Some((_, listed)) = m.borrow_mut().iter_mut().find(|(h, _)| *h == model(n)) {
+				listed.spec.schema = schema;
+			}
+		});
+		model(n)
+	}
+
+	fn register_executor(who: &AccountId, key: ExecutorKey) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, 10 * BOND);
+		Executors::do_register(*who, key, BOND).unwrap();
+	}
+}
+
+/// The plain test externalities of the benchmark test suite (with a keystore).
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	new_env(FakeEngine::default()).ext
+}
+
+/// A `[rows, 4]` input.
+pub fn input(rows: &[[f32; 4]]) -> InferenceInput {
+	let values: Vec<f32> = rows.iter().flatten().copied().collect();
+	InferenceInput::Tensor(Tensor::from_f32(&[rows.len() as u32, 4], &values).unwrap())
+}
+
+/// What the fake engine computes: per row, `(sum, max)` of the 4 features.
+pub fn expected_output(input: &InferenceInput) -> InferenceOutput {
+	let InferenceInput::Tensor(t) = input else { panic!("tensor input") };
+	let values = t.to_f32_vec().unwrap();
+	let out: Vec<f32> = values
+		.chunks(4)
+		.flat_map(|row| [row.iter().sum::<f32>(), row.iter().copied().fold(f32::MIN, f32::max)])
+		.collect();
+	InferenceOutput::Tensor(Tensor::from_f32(&[t.shape[0], 2], &out).unwrap())
+}
+
+/// The fake engine: knows model 1 and 2 after a fetch of model 2; counts runs.
+#[derive(Default)]
+pub struct FakeEngine {
+	pub runs: Mutex<u32>,
+	pub fetched: Mutex<Vec<ModelHash>>,
+	pub fail: bool,
+}
+
+impl InferenceBackend for FakeEngine {
+	fn run(&self, m: &ModelHash, input: &InferenceInput) -> Result<InferenceRun, InferenceError> {
+		*self.runs.lock().unwrap() += 1;
+		if self.fail {
+			return Err(InferenceError::Internal);
+		}
+		if *m != model(1) && !self.fetched.lock().unwrap().contains(m) {
+			return Err(InferenceError::UnknownModel);
+		}
+		let output = expected_output(input);
+		let layers = vec![H256::repeat_byte(7)].try_into().unwrap();
+		Ok(InferenceRun::new(output, layers))
+	}
+
+	fn fetch(&self, m: &ModelHash, uris: &[Vec<u8>]) -> Result<(), InferenceError> {
+		if uris.is_empty() {
+			return Err(InferenceError::FetchFailed);
+		}
+		self.fetched.lock().unwrap().push(*m);
+		Ok(())
+	}
+}
+
+/// The executor key of `who` in the test keystore (seed `//executor/<who>`).
+pub fn executor_key(keystore: &MemoryKeystore, who: AccountId) -> ExecutorKey {
+	let public = keystore
+		.sr25519_generate_new(KEY_TYPE, Some(&format!("//executor/{who}")))
+		.unwrap();
+	ExecutorKey::from(public)
+}
+
+pub struct TestEnv {
+	pub ext: sp_io::TestExternalities,
+	pub pool: Arc<parking_lot::RwLock<PoolState>>,
+	pub engine: Arc<FakeEngine>,
+}
+
+/// Balances, and Alice, Bob and Charlie registered as executors with keys in the keystore.
+pub fn new_env(engine: FakeEngine) -> TestEnv {
+	new_env_with(engine, &[ALICE, BOB, CHARLIE])
+}
+
+/// As [`new_env`], with only the keys of `local` in this node's keystore.
+pub fn new_env_with(engine: FakeEngine, local: &[AccountId]) -> TestEnv {
+	MODELS.with(|m| m.borrow_mut().clear());
+	let everyone = MemoryKeystore::new();
+	let keystore = Arc::new(MemoryKeystore::new());
+	let executors: Vec<(AccountId, ExecutorKey, Balance)> = [ALICE, BOB, CHARLIE]
+		.into_iter()
+		.map(|who| (who, executor_key(&everyone, who), BOND))
+		.collect();
+	for who in local {
+		executor_key(&keystore, *who);
+	}
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(ALICE, 10_000),
+			(BOB, 10_000),
+			(CHARLIE, 10_000),
+			(DAPP, 10_000),
+			(POOR, 50),
+			(TREASURY, ED),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_executors::GenesisConfig::<Test> { executors }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext: sp_io::TestExternalities = storage.into();
+	let (offchain, _offchain_state) = TestOffchainExt::new();
+	let (pool_ext, pool_state) = TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool_ext));
+	ext.register_extension(KeystoreExt::new(keystore.clone()));
+	let engine = Arc::new(engine);
+	ext.register_extension(InferenceExt::new(engine.clone()));
+	ext.execute_with(|| System::set_block_number(1));
+	TestEnv { ext, pool: pool_state, engine }
+}
+
+/// Runs a test in a fresh environment and then checks both pallets' invariants.
+pub fn test(f: impl FnOnce()) {
+	let mut env = new_env(FakeEngine::default());
+	env.ext.execute_with(|| {
+		f();
+		Inference::do_try_state().expect("inference invariants hold");
+		Executors::do_try_state().expect("executor invariants hold");
+	});
+}
+
+/// Runs `on_initialize` of the following blocks up to and including `n`.
+pub fn run_to(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Inference::on_initialize(next);
+	}
+}

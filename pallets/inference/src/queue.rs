@@ -1,0 +1,60 @@
+//! A FIFO queue in storage: items by position in a map, head and tail in a value.
+//!
+//! Used for deadlines and challenge windows. Every item is pushed with a due block that is a
+//! fixed number of blocks after the block it is pushed in, so the queue is ordered by due block
+//! and popping stops at the first item not yet due.
+
+use frame_support::storage::{StorageMap, StorageValue};
+
+use crate::{QueueBounds, RequestId};
+
+/// Appends `(due, id)`.
+pub(crate) fn push<Items, Bounds, B>(due: B, id: RequestId)
+where
+	Items: StorageMap<u64, (B, RequestId)>,
+	Bounds: StorageValue<QueueBounds, Query = QueueBounds>,
+	B: codec::FullCodec,
+{
+	let mut bounds = Bounds::get();
+	Items::insert(bounds.tail, (due, id));
+	bounds.tail = bounds.tail.saturating_add(1);
+	Bounds::put(bounds);
+}
+
+/// Removes and returns the oldest item if it is due at `now`.
+pub(crate) fn pop_due<Items, Bounds, B>(now: B) -> Option<(B, RequestId)>
+where
+	Items: StorageMap<u64, (B, RequestId), Query = Option<(B, RequestId)>>,
+	Bounds: StorageValue<QueueBounds, Query = QueueBounds>,
+	B: codec::FullCodec + PartialOrd,
+{
+	let mut bounds = Bounds::get();
+	if bounds.is_empty() {
+		return None;
+	}
+	let Some((due, id)) = Items::get(bounds.head) else {
+		// A hole (cannot happen: items are only removed here); skip it rather than stall.
+		bounds.head = bounds.head.saturating_add(1);
+		Bounds::put(bounds);
+		return None;
+	};
+	if due > now {
+		return None;
+	}
+	Items::remove(bounds.head);
+	bounds.head = bounds.head.saturating_add(1);
+	Bounds::put(bounds);
+	Some((due, id))
+}
+
+/// Every queued item, oldest first (for invariant checks).
+#[cfg(any(test, feature = "std", feature = "try-runtime"))]
+pub(crate) fn items<Items, Bounds, B>() -> alloc::vec::Vec<(B, RequestId)>
+where
+	Items: StorageMap<u64, (B, RequestId), Query = Option<(B, RequestId)>>,
+	Bounds: StorageValue<QueueBounds, Query = QueueBounds>,
+	B: codec::FullCodec,
+{
+	let bounds = Bounds::get();
+	(bounds.head..bounds.tail).filter_map(Items::get).collect()
+}

@@ -1,0 +1,498 @@
+//! Unit tests: requests, the off-chain worker, results, payouts, deadlines, holds.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use crate::{
+	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, HoldReason,
+	RequestStatus, Requests, Results,
+};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_noop, assert_ok,
+	pallet_prelude::{InvalidTransaction, TransactionSource},
+	traits::{fungible::InspectHold, Authorize},
+};
+use frame_system::RawOrigin;
+use opg_primitives::{
+	InferenceInput, InferenceOutput, ResultCommitment, ResultStatement, Tensor, H256,
+};
+use pallet_executors::ExecutorSet;
+use sp_runtime::{DispatchError, RuntimeAppPublic};
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::RequestFee.into(), &who)
+}
+
+fn request(rows: &[[f32; 4]]) -> u64 {
+	let id = crate::NextRequestId::<Test>::get();
+	assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(1), input(rows), PRICE));
+	id
+}
+
+fn assigned_to(id: u64) -> AccountId {
+	match Requests::<Test>::get(id).unwrap().status {
+		RequestStatus::Assigned { executor, .. } => executor,
+		other => panic!("request {id} is {other:?}"),
+	}
+}
+
+fn status(id: u64) -> crate::StatusOf<Test> {
+	Requests::<Test>::get(id).unwrap().status
+}
+
+fn other_executor(than: AccountId) -> AccountId {
+	[ALICE, BOB, CHARLIE].into_iter().find(|e| *e != than).unwrap()
+}
+
+/// A result call for request `id` with `output`, signed by `who`'s key (in the test keystore).
+fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Test> {
+	let key = Executors::key_of(&who).unwrap();
+	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(7)]);
+	let statement =
+		ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: commitment.clone() };
+	let signature = key.sign(&statement.signing_payload()).unwrap();
+	Call::submit_result { request: id, output, commitment, key, signature }
+}
+
+/// The correct result call for request `id` from its assigned executor.
+fn correct_result(id: u64) -> Call<Test> {
+	let record = Requests::<Test>::get(id).unwrap();
+	let input = InferenceInput::decode(&mut &record.input[..]).unwrap();
+	result_call(id, assigned_to(id), expected_output(&input))
+}
+
+/// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it).
+fn submit(call: Call<Test>) -> frame_support::dispatch::DispatchResult {
+	let Call::submit_result { request, output, commitment, key, signature } = call else {
+		panic!("not a result")
+	};
+	Inference::submit_result(
+		RawOrigin::Authorized.into(),
+		request,
+		output,
+		commitment,
+		key,
+		signature,
+	)
+}
+
+#[test]
+fn request_holds_the_fee_and_assigns_an_executor() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0, 2.0, 3.0, 4.0]]);
+		assert_eq!(id, 0);
+		assert_eq!(held(DAPP), PRICE);
+		assert_eq!(Balances::free_balance(DAPP), 10_000 - PRICE);
+		let executor = assigned_to(id);
+		assert!([ALICE, BOB, CHARLIE].contains(&executor));
+		assert!(Assigned::<Test>::contains_key(executor, id));
+		assert_eq!(Inference::pending(&executor, 10), vec![id]);
+		System::assert_last_event(
+			Event::Requested {
+				request: id,
+				requester: DAPP,
+				model: model(1),
+				fee: PRICE,
+				executor,
+				deadline: 1 + TIMEOUT,
+			}
+			.into(),
+		);
+		assert_eq!(request(&[[0.0; 4], [1.0; 4]]), 1);
+		assert_eq!(held(DAPP), 2 * PRICE);
+	});
+}
+
+#[test]
+fn request_errors() {
+	test(|| {
+		list(1, PRICE);
+		let origin = || RuntimeOrigin::signed(DAPP);
+		assert_noop!(
+			Inference::request(origin(), model(9), input(&[[0.0; 4]]), PRICE),
+			Error::<Test>::ModelNotListed
+		);
+		// Wrong width, empty batch, batch above max, text for a tensor model.
+		let wide = InferenceInput::Tensor(Tensor::from_f32(&[1, 3], &[0.0; 3]).unwrap());
+		assert_noop!(Inference::request(origin(), model(1), wide, PRICE), Error::<Test>::BadInput);
+		let empty = InferenceInput::Tensor(Tensor::from_f32(&[0, 4], &[]).unwrap());
+		assert_noop!(Inference::request(origin(), model(1), empty, PRICE), Error::<Test>::BadInput);
+		assert_noop!(
+			Inference::request(origin(), model(1), input(&[[0.0; 4]; 5]), PRICE),
+			Error::<Test>::BadInput
+		);
+		assert_noop!(
+			Inference::request(origin(), model(1), InferenceInput::text("hi").unwrap(), PRICE),
+			Error::<Test>::BadInput
+		);
+		// 16 rows of 4 f32 are 256 bytes of data alone: above MaxInputBytes (256) with the
+		// header, refused before the schema is looked at.
+		let big = InferenceInput::Tensor(Tensor::from_f32(&[16, 4], &[0.0; 64]).unwrap());
+		assert_noop!(Inference::request(origin(), model(1), big, PRICE), Error::<Test>::InputTooLarge);
+		assert_noop!(
+			Inference::request(origin(), model(1), input(&[[0.0; 4]]), PRICE - 1),
+			Error::<Test>::FeeAboveMax
+		);
+		assert_noop!(
+			Inference::request(RuntimeOrigin::signed(POOR), model(1), input(&[[0.0; 4]]), PRICE),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			Inference::request(RuntimeOrigin::none(), model(1), input(&[[0.0; 4]]), PRICE),
+			DispatchError::BadOrigin
+		);
+		for who in [ALICE, BOB, CHARLIE] {
+			assert_ok!(Executors::unbond(RuntimeOrigin::signed(who)));
+		}
+		assert_noop!(
+			Inference::request(origin(), model(1), input(&[[0.0; 4]]), PRICE),
+			Error::<Test>::NoExecutor
+		);
+		assert_eq!(held(DAPP), 0);
+	});
+}
+
+#[test]
+fn offchain_worker_submits_exactly_one_correct_signed_result() {
+	let mut env = new_env(FakeEngine::default());
+	let pool = env.pool.clone();
+	let engine = env.engine.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 5.0, 2.0]]);
+		let executor = assigned_to(id);
+
+		offchain::run::<Test>(1);
+		let txs = pool.read().transactions.clone();
+		assert_eq!(txs.len(), 1, "one result submitted");
+		assert_eq!(*engine.runs.lock().unwrap(), 1);
+		let xt = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		let RuntimeCall::Inference(call) = xt.function else { panic!("not an inference call") };
+		let Call::submit_result { request, ref output, ref commitment, ref key, .. } = call else {
+			panic!("not a result")
+		};
+		assert_eq!(request, id);
+		assert_eq!(*output, expected_output(&input(&[[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 5.0, 2.0]])));
+		assert_eq!(commitment.output_hash, opg_primitives::commitment::output_hash(output));
+		assert_eq!(Executors::owner_of(key), Some(executor));
+
+		// The workers of the next blocks do not run it again while the result is on its way.
+		offchain::run::<Test>(2);
+		offchain::run::<Test>(3);
+		assert_eq!(pool.read().transactions.len(), 1);
+		assert_eq!(*engine.runs.lock().unwrap(), 1);
+
+		// The pool accepts it: valid, provides its request's tag.
+		let valid = call.authorize(TransactionSource::Local).unwrap().unwrap().0;
+		assert_eq!(valid.provides, vec![("opg/result", id).encode()]);
+		assert_ok!(submit(call));
+		assert!(matches!(status(id), RequestStatus::Answered { executor: e, challenge_end } if e == executor && challenge_end == 1 + WINDOW));
+		assert!(Results::<Test>::contains_key(id));
+		assert!(!Assigned::<Test>::contains_key(executor, id));
+
+		// Nothing is assigned any more: a later worker submits nothing.
+		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64);
+		assert_eq!(pool.read().transactions.len(), 1);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn offchain_worker_resubmits_after_the_lock_expires() {
+	let mut env = new_env(FakeEngine::default());
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		request(&[[1.0; 4]]);
+		offchain::run::<Test>(1);
+		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64 - 1);
+		assert_eq!(pool.read().transactions.len(), 1);
+		// The transaction was dropped; the request is still assigned: try again.
+		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64);
+		assert_eq!(pool.read().transactions.len(), 2);
+	});
+}
+
+#[test]
+fn offchain_worker_fetches_a_missing_model_from_its_uris() {
+	let mut env = new_env(FakeEngine::default());
+	let pool = env.pool.clone();
+	let engine = env.engine.clone();
+	env.ext.execute_with(|| {
+		list(2, PRICE);
+		assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(2), input(&[[1.0; 4]]), PRICE));
+		offchain::run::<Test>(1);
+		assert_eq!(*engine.fetched.lock().unwrap(), vec![model(2)]);
+		assert_eq!(pool.read().transactions.len(), 1);
+	});
+}
+
+#[test]
+fn offchain_worker_submits_nothing_when_the_engine_fails() {
+	let mut env = new_env(FakeEngine { fail: true, ..Default::default() });
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		request(&[[1.0; 4]]);
+		offchain::run::<Test>(1);
+		assert!(pool.read().transactions.is_empty());
+	});
+}
+
+#[test]
+fn offchain_worker_ignores_requests_of_other_executors() {
+	// This node holds Alice's key only; the request goes to whoever is drawn.
+	let mut env = new_env_with(FakeEngine::default(), &[ALICE]);
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		let mut mine = 0;
+		for n in 0..12 {
+			let id = request(&[[n as f32; 4]]);
+			if assigned_to(id) == ALICE {
+				mine += 1;
+			}
+		}
+		assert!(mine > 0 && mine < 12, "the draw spreads 12 requests");
+		offchain::run::<Test>(1);
+		let txs = pool.read().transactions.clone();
+		assert_eq!(txs.len(), mine);
+		for tx in txs {
+			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
+			let RuntimeCall::Inference(Call::submit_result { request, .. }) = xt.function else {
+				panic!("not a result")
+			};
+			assert_eq!(assigned_to(request), ALICE);
+		}
+	});
+}
+
+#[test]
+fn result_errors() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0, 2.0, 3.0, 4.0]]);
+		let executor = assigned_to(id);
+		let good = expected_output(&input(&[[1.0, 2.0, 3.0, 4.0]]));
+
+		assert_noop!(submit(result_call(7, executor, good.clone())), Error::<Test>::UnknownRequest);
+		assert_noop!(
+			submit(result_call(id, other_executor(executor), good.clone())),
+			Error::<Test>::WrongExecutor
+		);
+		// Signed by the right key over another statement.
+		let Call::submit_result { output, commitment, key, .. } =
+			result_call(id, executor, good.clone())
+		else {
+			unreachable!()
+		};
+		let Call::submit_result { signature: other_signature, .. } =
+			result_call(id + 1, executor, good.clone())
+		else {
+			unreachable!()
+		};
+		assert_noop!(
+			submit(Call::submit_result {
+				request: id,
+				output: output.clone(),
+				commitment: commitment.clone(),
+				key: key.clone(),
+				signature: other_signature,
+			}),
+			Error::<Test>::BadSignature
+		);
+		// A commitment to another output, correctly signed.
+		let lie = ResultCommitment::new(
+			&expected_output(&input(&[[0.0; 4]])),
+			&[H256::repeat_byte(7)],
+		);
+		let statement =
+			ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: lie.clone() };
+		let signature = key.sign(&statement.signing_payload()).unwrap();
+		assert_noop!(
+			submit(Call::submit_result {
+				request: id,
+				output: output.clone(),
+				commitment: lie,
+				key: key.clone(),
+				signature,
+			}),
+			Error::<Test>::CommitmentMismatch
+		);
+		// Outputs that do not fit the schema: wrong width, wrong batch.
+		let wide = InferenceOutput::Tensor(Tensor::from_f32(&[1, 3], &[0.0; 3]).unwrap());
+		assert_noop!(submit(result_call(id, executor, wide)), Error::<Test>::BadOutput);
+		let two = InferenceOutput::Tensor(Tensor::from_f32(&[2, 2], &[0.0; 4]).unwrap());
+		assert_noop!(submit(result_call(id, executor, two)), Error::<Test>::BadOutput);
+		assert_noop!(
+			Inference::submit_result(RuntimeOrigin::signed(executor), id, output, commitment, key, {
+				let Call::submit_result { signature, .. } = result_call(id, executor, good.clone())
+				else {
+					unreachable!()
+				};
+				signature
+			}),
+			DispatchError::BadOrigin
+		);
+
+		// The good one, then a second one.
+		assert_ok!(submit(result_call(id, executor, good.clone())));
+		assert_noop!(submit(result_call(id, executor, good)), Error::<Test>::NotAssigned);
+	});
+}
+
+#[test]
+fn late_results_are_refused() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let call = correct_result(id);
+		System::set_block_number(1 + TIMEOUT + 1);
+		assert_noop!(submit(call), Error::<Test>::DeadlinePassed);
+	});
+}
+
+#[test]
+fn authorization_refuses_what_the_call_would_refuse() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let executor = assigned_to(id);
+		let wrong = result_call(id, other_executor(executor), expected_output(&input(&[[1.0; 4]])));
+		let code = Error::<Test>::WrongExecutor.encode()[0];
+		assert_eq!(
+			wrong.authorize(TransactionSource::External).unwrap(),
+			Err(InvalidTransaction::Custom(code).into())
+		);
+		let good = correct_result(id);
+		let (valid, refund) = good.authorize(TransactionSource::External).unwrap().unwrap();
+		assert_eq!(refund, frame_support::weights::Weight::zero());
+		assert_eq!(valid.longevity, TIMEOUT + 1);
+		assert!(valid.propagate);
+	});
+}
+
+#[test]
+fn a_result_is_paid_and_final_after_the_window() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let executor = assigned_to(id);
+		let before = Balances::free_balance(executor);
+		assert_ok!(submit(correct_result(id)));
+		run_to(1 + WINDOW - 1);
+		assert!(matches!(status(id), RequestStatus::Answered { .. }));
+		assert_eq!(held(DAPP), PRICE);
+		run_to(1 + WINDOW);
+		assert_eq!(status(id), RequestStatus::Final { executor, at: 1 + WINDOW });
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(Balances::free_balance(DAPP), 10_000 - PRICE);
+		assert_eq!(Balances::free_balance(executor), before + 90);
+		assert_eq!(Balances::free_balance(TREASURY), ED + 10);
+		System::assert_has_event(
+			Event::ResultFinalized { request: id, executor, paid: 90, protocol_fee: 10 }.into(),
+		);
+		assert!(Inference::result_details(id).unwrap().is_final);
+	});
+}
+
+#[test]
+fn a_delisted_model_still_gets_its_open_requests_answered() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		delist(1);
+		assert_ok!(submit(correct_result(id)));
+		run_to(1 + WINDOW);
+		assert!(matches!(status(id), RequestStatus::Final { .. }));
+	});
+}
+
+#[test]
+fn missed_deadlines_reassign_then_refund_in_full() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let first = assigned_to(id);
+		run_to(1 + TIMEOUT - 1);
+		assert_eq!(assigned_to(id), first);
+		run_to(1 + TIMEOUT);
+		let second = assigned_to(id);
+		assert_ne!(second, first);
+		assert!(!Assigned::<Test>::contains_key(first, id));
+		assert!(Assigned::<Test>::contains_key(second, id));
+		System::assert_has_event(
+			Event::Reassigned { request: id, from: first, to: second, deadline: 1 + 2 * TIMEOUT }
+				.into(),
+		);
+		// The first executor's result is now refused.
+		let late = result_call(id, first, expected_output(&input(&[[1.0; 4]])));
+		assert_noop!(submit(late), Error::<Test>::WrongExecutor);
+		run_to(1 + 2 * TIMEOUT);
+		let third = assigned_to(id);
+		assert_ne!(third, second);
+		assert_eq!(held(DAPP), PRICE);
+		// MAX_REASSIGN = 2: the third deadline refunds.
+		run_to(1 + 3 * TIMEOUT);
+		assert_eq!(status(id), RequestStatus::Refunded { at: 1 + 3 * TIMEOUT });
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(Balances::free_balance(DAPP), 10_000);
+		assert!(Assigned::<Test>::iter().next().is_none());
+		System::assert_has_event(Event::Refunded { request: id, requester: DAPP, amount: PRICE }.into());
+	});
+}
+
+#[test]
+fn a_request_with_no_other_executor_is_refunded() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let first = assigned_to(id);
+		for who in [ALICE, BOB, CHARLIE] {
+			if who != first {
+				assert_ok!(Executors::unbond(RuntimeOrigin::signed(who)));
+			}
+		}
+		run_to(1 + TIMEOUT);
+		assert_eq!(status(id), RequestStatus::Refunded { at: 1 + TIMEOUT });
+		assert_eq!(Balances::free_balance(DAPP), 10_000);
+	});
+}
+
+#[test]
+fn queue_work_per_block_is_bounded_and_nothing_is_dropped() {
+	test(|| {
+		list(1, PRICE);
+		let ids: Vec<u64> = (0..QUEUE_WORK + 2).map(|_| request(&[[1.0; 4]])).collect();
+		run_to(1 + TIMEOUT);
+		let moved = |ids: &[u64]| {
+			ids.iter().filter(|id| !matches!(status(**id), RequestStatus::Assigned { attempt: 0, .. })).count()
+		};
+		assert_eq!(moved(&ids), QUEUE_WORK as usize);
+		run_to(2 + TIMEOUT);
+		assert_eq!(moved(&ids), ids.len());
+		// The late ones got their full timeout from when they were actually reassigned.
+		assert!(matches!(status(ids[QUEUE_WORK as usize]), RequestStatus::Assigned { deadline, attempt: 1, .. } if deadline == 2 + 2 * TIMEOUT));
+		assert_eq!(DeadlineQueueBounds::<Test>::get().len(), ids.len() as u64);
+	});
+}
+
+#[test]
+fn many_requests_keep_holds_balanced_through_every_path() {
+	test(|| {
+		list(1, PRICE);
+		for round in 0..6u64 {
+			let id = request(&[[round as f32; 4]]);
+			if round % 2 == 0 {
+				assert_ok!(submit(correct_result(id)));
+			}
+			Inference::do_try_state().unwrap();
+			run_to(System::block_number() + 3);
+			Inference::do_try_state().unwrap();
+		}
+		run_to(System::block_number() + 4 * TIMEOUT + WINDOW);
+		assert_eq!(held(DAPP), 0);
+		let paid = 3 * PRICE;
+		assert_eq!(Balances::free_balance(DAPP), 10_000 - paid);
+	});
+}

@@ -1,0 +1,140 @@
+//! The records of requests and results.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use opg_primitives::{IoSchema, ModelHash, ResultCommitment};
+use scale_info::TypeInfo;
+
+/// Where a request stands.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum RequestStatus<AccountId, BlockNumber> {
+	/// Waiting for `executor`'s result until `deadline` (inclusive). `attempt` counts the
+	/// reassignments so far (0 for the first executor).
+	#[codec(index = 0)]
+	Assigned { executor: AccountId, deadline: BlockNumber, attempt: u32 },
+	/// `executor` answered; the result can be challenged until `challenge_end` (inclusive of
+	/// the block before; it is finalized in block `challenge_end`).
+	#[codec(index = 1)]
+	Answered { executor: AccountId, challenge_end: BlockNumber },
+	/// The result is final and the fee was paid to `executor` (and the treasury).
+	#[codec(index = 2)]
+	Final { executor: AccountId, at: BlockNumber },
+	/// No executor answered in time; the fee went back to the requester.
+	#[codec(index = 3)]
+	Refunded { at: BlockNumber },
+}
+
+/// An inference request.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxInput))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct Request<AccountId, Balance, BlockNumber, MaxInput>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxInput: Get<u32>,
+{
+	/// Who asked and paid.
+	pub requester: AccountId,
+	/// The model asked.
+	pub model: ModelHash,
+	/// The model's input/output schema when the request was made (outputs are checked against it
+	/// even if the model is delisted meanwhile).
+	pub schema: IoSchema,
+	/// The SCALE-encoded [`opg_primitives::InferenceInput`].
+	pub input: BoundedVec<u8, MaxInput>,
+	/// The fee held from the requester: the model's price when the request was made.
+	pub fee: Balance,
+	/// The block the request was made in.
+	pub created: BlockNumber,
+	/// Where it stands.
+	pub status: RequestStatus<AccountId, BlockNumber>,
+}
+
+/// A submitted result.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxOutput))]
+#[codec(mel_bound(BlockNumber: MaxEncodedLen))]
+pub struct InferenceResult<BlockNumber, MaxOutput>
+where
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxOutput: Get<u32>,
+{
+	/// The SCALE-encoded [`opg_primitives::InferenceOutput`] (its hash is
+	/// `commitment.output_hash`).
+	pub output: BoundedVec<u8, MaxOutput>,
+	/// Output hash and trace root, signed by the executor.
+	pub commitment: ResultCommitment,
+	/// The block the result was included in.
+	pub submitted_at: BlockNumber,
+}
+
+/// Head and tail of a storage queue: items `head..tail` are stored.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+pub struct QueueBounds {
+	/// Index of the oldest item.
+	pub head: u64,
+	/// Index the next item gets.
+	pub tail: u64,
+}
+
+impl QueueBounds {
+	/// How many items are queued.
+	pub fn len(&self) -> u64 {
+		self.tail.saturating_sub(self.head)
+	}
+
+	/// Whether no item is queued.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+}
+
+/// A request as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct RequestDetails<AccountId, Balance, BlockNumber> {
+	/// The request's id.
+	pub id: opg_primitives::RequestId,
+	/// Who asked and paid.
+	pub requester: AccountId,
+	/// The model asked.
+	pub model: ModelHash,
+	/// The model's schema at request time.
+	pub schema: IoSchema,
+	/// The input, decoded.
+	pub input: opg_primitives::InferenceInput,
+	/// The fee held (or paid, or refunded).
+	pub fee: Balance,
+	/// The block the request was made in.
+	pub created: BlockNumber,
+	/// Where it stands.
+	pub status: RequestStatus<AccountId, BlockNumber>,
+}
+
+/// A result as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct ResultDetails<AccountId, BlockNumber> {
+	/// The request answered.
+	pub id: opg_primitives::RequestId,
+	/// Who answered.
+	pub executor: AccountId,
+	/// The output, decoded.
+	pub output: opg_primitives::InferenceOutput,
+	/// Output hash and trace root.
+	pub commitment: ResultCommitment,
+	/// The block the result was included in.
+	pub submitted_at: BlockNumber,
+	/// Whether it is final (past its challenge window and paid).
+	pub is_final: bool,
+	/// The block in which it becomes (or became) final.
+	pub final_at: BlockNumber,
+}

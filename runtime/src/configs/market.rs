@@ -1,0 +1,168 @@
+//! The inference market: executors, requests, and how off-chain workers submit results.
+//!
+//! Figures (all in blocks of 6 s):
+//! - an executor bonds at least [`MinExecutorBond`] (1,000 OPG) and waits
+//!   [`ExecutorUnbondingPeriod`] (1 day) to get it back, far longer than any result stays open;
+//! - an assigned executor has [`ResponseTimeout`] (10 blocks, 1 min) to get its result included,
+//!   then the request goes to another executor (at most twice) and finally back to the requester;
+//! - a result is open to challenge for [`ChallengeWindow`] (10 blocks, 1 min), then the fee is
+//!   paid: [`ProtocolShare`] (10%) to the treasury, the rest to the executor.
+
+use frame_support::{parameter_types, traits::ConstU32};
+use sp_runtime::{
+	generic::Era,
+	traits::{BlakeTwo256, Hash as HashT},
+	Perbill,
+};
+
+use super::TreasuryAccount;
+use crate::{
+	currency::OPG, Balance, Balances, BlockNumber, Executors, Hash, ModelRegistry,
+	Runtime, RuntimeCall, RuntimeHoldReason, System, TxExtension, UncheckedExtrinsic,
+};
+
+parameter_types! {
+	pub const MinExecutorBond: Balance = 1_000 * OPG;
+	pub const ExecutorUnbondingPeriod: BlockNumber = crate::time::DAYS;
+}
+
+impl pallet_executors::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MinBond = MinExecutorBond;
+	type UnbondingPeriod = ExecutorUnbondingPeriod;
+	type MaxExecutors = ConstU32<64>;
+	type WeightInfo = pallet_executors::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const ProtocolShare: Perbill = Perbill::from_percent(10);
+	pub const ResponseTimeout: BlockNumber = 10;
+	pub const ChallengeWindow: BlockNumber = 10;
+}
+
+impl pallet_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = ModelRegistry;
+	type Executors = Executors;
+	type Randomness = ParentHashRandomness;
+	type Treasury = TreasuryAccount;
+	type ProtocolShare = ProtocolShare;
+	type ResponseTimeout = ResponseTimeout;
+	type ChallengeWindow = ChallengeWindow;
+	type MaxReassignments = ConstU32<2>;
+	/// 72 KiB: a batch of 32 texts of 2 KiB, or a tensor of 18k f32.
+	type MaxInputBytes = ConstU32<{ 72 * 1024 }>;
+	/// 128 KiB: 32 MiniLM embeddings (32 × 384 f32) fit with room to spare.
+	type MaxOutputBytes = ConstU32<{ 128 * 1024 }>;
+	type MaxQueueWork = ConstU32<64>;
+	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_helper::Helper;
+}
+
+/// The assignment draw's randomness: blake2-256 of the subject and the parent block's hash.
+///
+/// Known to everyone once the parent block exists, and biasable by the author of that block
+/// (who may withhold it). Good enough to spread work over bonded executors, whose answers are
+/// checked by the challenge game anyway; not good enough for anything that pays out on the draw
+/// itself. A VRF (BABE) would be the upgrade.
+pub struct ParentHashRandomness;
+
+impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let parent = System::parent_hash();
+		let number = System::block_number().saturating_sub(1);
+		let mut input = subject.to_vec();
+		input.extend_from_slice(parent.as_ref());
+		(<BlakeTwo256 as HashT>::hash(&input), number)
+	}
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = TxExtension;
+
+	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+/// Off-chain workers submit results as general transactions authorized by the call itself
+/// (`#[pallet::authorize]`): no signer, so no nonce and no fee; the other extensions only check
+/// the chain (spec, genesis), the weight, and the metadata hash (off).
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() -> TxExtension {
+		(
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(0),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use crate::AccountId;
+	use frame_support::{traits::fungible::Mutate, BoundedVec};
+	use opg_primitives::{ExecutorKey, IoSchema, ModelHash, ModelKind, ModelSpec};
+
+	/// Lists models in the registry and registers executors for the inference benchmarks.
+	pub struct Helper;
+
+	impl pallet_inference::BenchmarkHelper<AccountId> for Helper {
+		fn list_model(schema: IoSchema) -> ModelHash {
+			let n = pallet_model_registry::Models::<Runtime>::count();
+			let model = <BlakeTwo256 as HashT>::hash(&n.to_le_bytes());
+			let owner: AccountId = frame_benchmarking::account("model-owner", n, 0);
+			Balances::set_balance(&owner, 1_000_000 * OPG);
+			let proposal = pallet_model_registry::ModelProposal {
+				spec: ModelSpec { kind: ModelKind::Mlp, model, config_hash: model, schema },
+				name: BoundedVec::truncate_from(b"bench".to_vec()),
+				description: BoundedVec::new(),
+				price: OPG,
+				uris: BoundedVec::truncate_from(alloc::vec![BoundedVec::truncate_from(
+					b"https://example.org/model".to_vec()
+				)]),
+				size: 1_000,
+			};
+			if let Err(e) = ModelRegistry::do_propose(owner, proposal) {
+				panic!("benchmark model cannot be proposed: {e:?}");
+			}
+			if let Err(e) = ModelRegistry::do_list(model) {
+				panic!("benchmark model cannot be listed: {e:?}");
+			}
+			model
+		}
+
+		fn register_executor(who: &AccountId, key: ExecutorKey) {
+			Balances::set_balance(who, 1_000_000 * OPG);
+			if let Err(e) = Executors::do_register(who.clone(), key, MinExecutorBond::get()) {
+				panic!("benchmark executor cannot register: {e:?}");
+			}
+		}
+	}
+}
