@@ -61,10 +61,11 @@ fn main() {
 	println!("Bob requested digits-mlp on an 8x8 image of a handwritten {label} (transaction {tx})");
 
 	let request = wait_for(&node, Duration::from_secs(60), "the request", || request_json(&node, id));
+	let fee: u128 = request["fee"].as_str().and_then(|f| f.parse().ok()).unwrap_or_default();
 	println!(
-		"request #{id} in block #{}: fee {} planck held, assigned to {} (deadline #{})",
+		"request #{id} in block #{}: fee {} OPG held, assigned to {} (deadline #{})",
 		request["created"],
-		request["fee"].as_str().unwrap_or("?"),
+		fee as f64 / OPG as f64,
 		request["status"]["executor"].as_str().unwrap_or("?"),
 		request["status"]["deadline"],
 	);

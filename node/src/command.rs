@@ -121,7 +121,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd
-					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
+					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, opg_primitives::inference::HostFunctions>(Some(
 						config.chain_spec,
 					)),
 				BenchmarkCmd::Block(cmd) => {

@@ -175,4 +175,8 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 	let node_store = opg_inference::ModelStore::open(node.base.path().join("models"), u64::MAX).unwrap();
 	assert!(node_store.contains(&minilm), "the executor fetched the bundle into its store");
 	wait_final(&node, 1);
+	// The engine's own timings, as the node logged them (first MiniLM run includes loading it).
+	for line in node.log().lines().filter(|l| l.contains("Ran model")) {
+		eprintln!("[e2e] node: {}", line.split("🧠 ").last().unwrap_or(line));
+	}
 }

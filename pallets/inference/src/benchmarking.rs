@@ -10,6 +10,7 @@ use frame_support::{
 	traits::{fungible::Mutate, Authorize, Get, Hooks},
 };
 use frame_system::RawOrigin;
+use pallet_executors::ExecutorSet;
 use opg_primitives::{
 	Dim, ExecutorKey, InferenceInput, InferenceOutput, InputSchema, IoSchema, ModelHash,
 	ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema, H256,
@@ -40,10 +41,10 @@ fn row(n: u32) -> Tensor {
 	Tensor::from_f32(&[1, n], &values).unwrap()
 }
 
-/// Registers as many executors as the runtime's selection will scan (64), with keys in the
-/// benchmark keystore; returns their accounts.
+/// Registers executors (keys in the benchmark keystore) until `n` are active, the most the
+/// selection scans (64 in the runtime); returns the new accounts.
 fn executors<T: Config>(n: u32) -> Vec<T::AccountId> {
-	(0..n)
+	(T::Executors::active_count()..n)
 		.map(|i| {
 			let who: T::AccountId = account("executor", i, 0);
 			let key = ExecutorKey::generate_pair(None);
@@ -102,13 +103,13 @@ mod benchmarks {
 			BalanceOf::<T>::max_value(),
 		)
 		.unwrap();
-		let Call::submit_result { request, output, commitment, key, signature } =
+		let Call::submit_result { request: req, output, commitment, key, signature } =
 			result_call::<T>(id, InferenceOutput::Tensor(row(n)))
 		else {
 			unreachable!()
 		};
 		#[extrinsic_call]
-		_(RawOrigin::Authorized, request, output, commitment, key, signature);
+		_(RawOrigin::Authorized, req, output, commitment, key, signature);
 		assert!(Results::<T>::contains_key(id));
 	}
 
@@ -137,7 +138,7 @@ mod benchmarks {
 		executors::<T>(EXECUTORS);
 		let model = list_model::<T>(1, 1);
 		let who = requester::<T>();
-		let request = || {
+		let make_request = || {
 			Pallet::<T>::do_request(
 				who.clone(),
 				model,
@@ -153,15 +154,15 @@ mod benchmarks {
 		let target = start + window.max(timeout);
 		frame_system::Pallet::<T>::set_block_number(target - window);
 		for _ in 0..w {
-			let id = request();
-			let Call::submit_result { request, output, commitment, key, signature } =
+			let id = make_request();
+			let Call::submit_result { request: req, output, commitment, key, signature } =
 				result_call::<T>(id, InferenceOutput::Tensor(row(1)))
 			else {
 				unreachable!()
 			};
 			Pallet::<T>::submit_result(
 				RawOrigin::Authorized.into(),
-				request,
+				req,
 				output,
 				commitment,
 				key,
@@ -171,7 +172,7 @@ mod benchmarks {
 		}
 		frame_system::Pallet::<T>::set_block_number(target - timeout);
 		for _ in 0..d {
-			request();
+			make_request();
 		}
 		let now = target;
 		frame_system::Pallet::<T>::set_block_number(now);

@@ -348,7 +348,9 @@ pub mod pallet {
 		/// Errors: [`Error::ModelNotListed`], [`Error::BadInput`], [`Error::InputTooLarge`],
 		/// [`Error::FeeAboveMax`], [`Error::NoExecutor`], [`Error::InsufficientBalance`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request(T::MaxInputBytes::get()))]
+		#[pallet::weight(T::WeightInfo::request(
+			(input.encoded_size() as u32).min(T::MaxInputBytes::get())
+		))]
 		pub fn request(
 			origin: OriginFor<T>,
 			model: ModelHash,
@@ -377,9 +379,13 @@ pub mod pallet {
 		/// [`Error::DeadlinePassed`], [`Error::BadSignature`], [`Error::CommitmentMismatch`],
 		/// [`Error::BadOutput`], [`Error::OutputTooLarge`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_result(T::MaxOutputBytes::get()))]
+		#[pallet::weight(T::WeightInfo::submit_result(
+			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+		))]
 		#[pallet::authorize(Pallet::<T>::authorize_result)]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(T::MaxOutputBytes::get()))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(
+			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+		))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			request: RequestId,

@@ -177,8 +177,10 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		assert_eq!(Executors::owner_of(key), Some(executor));
 
 		// The workers of the next blocks do not run it again while the result is on its way.
-		offchain::run::<Test>(2);
-		offchain::run::<Test>(3);
+		for block in 2..1 + offchain::RESUBMIT_AFTER as u64 {
+			offchain::run::<Test>(block);
+		}
+		offchain::run::<Test>(1);
 		assert_eq!(pool.read().transactions.len(), 1);
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
 

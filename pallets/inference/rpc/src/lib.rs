@@ -302,6 +302,20 @@ mod tests {
 	}
 
 	#[test]
+	fn inputs_serialize_with_a_type_tag() {
+		let text = InputJson::from(&InferenceInput::texts(&["hi", "there"]).unwrap());
+		assert_eq!(
+			serde_json::to_value(text).unwrap(),
+			serde_json::json!({"type": "Text", "texts": ["hi", "there"]})
+		);
+		let tensor = InputJson::from(&InferenceInput::Tensor(Tensor::from_f32(&[1, 1], &[0.5]).unwrap()));
+		assert_eq!(
+			serde_json::to_value(tensor).unwrap(),
+			serde_json::json!({"type": "Tensor", "dtype": "F32", "shape": [1, 1], "values": [0.5]})
+		);
+	}
+
+	#[test]
 	fn statuses_serialize_with_a_state_tag() {
 		let s: StatusJson =
 			RequestStatus::<u64, u32>::Answered { executor: 5, challenge_end: 12 }.into();
