@@ -17,4 +17,8 @@ export OPG_MODELS_DIR="${OPG_MODELS_DIR:-$OPG_CACHE/models}"
 # The one build profile used for the node, the tests and the benchmarks.
 OPG_PROFILE=release
 OPG_NODE_BIN="$CARGO_TARGET_DIR/$OPG_PROFILE/opg-node"
-export OPG_CACHE OPG_TOOLCHAIN OPG_PROFILE OPG_NODE_BIN
+# The one feature set of development builds and tests: the node's test-only fault switch
+# (`--dev-executor-fault`) is compiled in, so end-to-end tests can run a lying executor.
+# Release images (docker/) build without it.
+OPG_FEATURES="opg-node/dev-fault"
+export OPG_CACHE OPG_TOOLCHAIN OPG_PROFILE OPG_NODE_BIN OPG_FEATURES

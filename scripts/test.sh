@@ -12,7 +12,7 @@ start=$(date +%s)
 # node embeds the candle engine; building a subset with `-p` would unify features differently
 # and rebuild much of Substrate).
 status=0
-cargo test --profile "$OPG_PROFILE" --workspace --no-fail-fast "$@" || status=1
+cargo test --profile "$OPG_PROFILE" --workspace --features "$OPG_FEATURES" --no-fail-fast "$@" || status=1
 if ((status)); then
   echo "[test] FAILED (see above) after $(( $(date +%s) - start )) s" >&2
   exit 1

@@ -56,4 +56,23 @@ pub struct Cli {
 	/// always installed there.
 	#[arg(long, value_name = "DIR")]
 	pub model_store: Option<std::path::PathBuf>,
+
+	/// TEST ONLY: make this node's executor lie. `wrong-output` adds one to the first value of
+	/// every output the engine computes (results, watcher re-runs and committee votes alike),
+	/// with a matching commitment, so its results are well-formed and wrong. Compiled only with
+	/// the `dev-fault` feature, never in release images.
+	#[cfg(feature = "dev-fault")]
+	#[arg(long, value_name = "FAULT", value_enum)]
+	pub dev_executor_fault: Option<crate::inference::Fault>,
+}
+
+impl Cli {
+	/// The engine options given on the command line.
+	pub fn engine_options(&self) -> crate::inference::EngineOptions {
+		crate::inference::EngineOptions {
+			model_store: self.model_store.clone(),
+			#[cfg(feature = "dev-fault")]
+			fault: self.dev_executor_fault,
+		}
+	}
 }

@@ -148,15 +148,15 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			ensure_ports_free(&cli.run)?;
 			let runner = cli.create_runner(&cli.run)?;
-			let model_store = cli.model_store.clone();
+			let engine = cli.engine_options();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
-					>(config, model_store)
+					>(config, engine)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, model_store)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, engine)
 							.map_err(sc_cli::Error::Service),
 				}
 			})

@@ -47,10 +47,52 @@ impl Metrics {
 	}
 }
 
+/// How the node's engine is set up, from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct EngineOptions {
+	/// The model store's directory (default: `<base path>/models`).
+	pub model_store: Option<PathBuf>,
+	/// A deliberate fault, for tests.
+	#[cfg(feature = "dev-fault")]
+	pub fault: Option<Fault>,
+}
+
+/// A deliberate executor fault (test builds only).
+#[cfg(feature = "dev-fault")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+	/// Every output comes back with its first value changed, commitment recomputed to match.
+	WrongOutput,
+}
+
+/// `run` with the fault applied.
+#[cfg(feature = "dev-fault")]
+fn apply_fault(run: InferenceRun) -> InferenceRun {
+	use opg_primitives::{InferenceOutput, Tensor, TensorDType};
+	let InferenceOutput::Tensor(t) = &run.output;
+	let mut data = t.data.to_vec();
+	match (t.dtype, data.get_mut(0..4)) {
+		(TensorDType::F32, Some(first)) => {
+			let value = f32::from_le_bytes([first[0], first[1], first[2], first[3]]) + 1.0;
+			first.copy_from_slice(&value.to_le_bytes());
+		},
+		_ =>
+			if let Some(first) = data.first_mut() {
+				*first ^= 1;
+			},
+	}
+	match Tensor::new(t.dtype, &t.shape, data) {
+		Ok(tensor) => InferenceRun::new(InferenceOutput::Tensor(tensor), run.layer_hashes),
+		Err(_) => run,
+	}
+}
+
 /// The engine with metrics and logs.
 pub struct NodeEngine {
 	engine: Engine,
 	metrics: Option<Metrics>,
+	#[cfg(feature = "dev-fault")]
+	fault: Option<Fault>,
 }
 
 impl NodeEngine {
@@ -74,7 +116,23 @@ impl NodeEngine {
 				None
 			},
 		};
-		Ok(NodeEngine { engine, metrics })
+		Ok(NodeEngine {
+			engine,
+			metrics,
+			#[cfg(feature = "dev-fault")]
+			fault: None,
+		})
+	}
+
+	/// Applies the command line's options beyond the store.
+	#[cfg_attr(not(feature = "dev-fault"), allow(unused_variables, unused_mut))]
+	pub fn with_options(mut self, options: &EngineOptions) -> Self {
+		#[cfg(feature = "dev-fault")]
+		if let Some(fault) = options.fault {
+			log::warn!(target: LOG_TARGET, "⚠️  TEST FAULT {fault:?}: this node's executor answers wrongly on purpose");
+			self.fault = Some(fault);
+		}
+		self
 	}
 
 	/// The extension to register for off-chain workers.
@@ -104,6 +162,11 @@ impl InferenceBackend for NodeEngine {
 	fn run(&self, model: &ModelHash, input: &InferenceInput) -> Result<InferenceRun, InferenceError> {
 		let started = Instant::now();
 		let result = self.engine.run(model, input);
+		#[cfg(feature = "dev-fault")]
+		let result = match self.fault {
+			Some(Fault::WrongOutput) => result.map(apply_fault),
+			None => result,
+		};
 		let seconds = started.elapsed().as_secs_f64();
 		let outcome = outcome(&result);
 		if let Some(m) = &self.metrics {

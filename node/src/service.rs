@@ -132,7 +132,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 /// Builds and starts the full node.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
 	config: Configuration,
-	model_store: Option<std::path::PathBuf>,
+	engine: crate::inference::EngineOptions,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -191,10 +191,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		})?;
 
 	if config.offchain_worker.enabled {
-		let store = model_store.unwrap_or_else(|| config.base_path.path().join("models"));
+		let store = engine.model_store.clone().unwrap_or_else(|| config.base_path.path().join("models"));
 		let engine = Arc::new(
 			crate::inference::NodeEngine::new(store, config.prometheus_registry())
-				.map_err(ServiceError::Other)?,
+				.map_err(ServiceError::Other)?
+				.with_options(&engine),
 		);
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {

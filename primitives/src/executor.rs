@@ -54,3 +54,54 @@ impl ResultStatement {
 		bytes
 	}
 }
+
+/// What executors sign in the dispute game.
+///
+/// A committee member's vote is sealed first ([`vote_seal`]) and opened later, so no member can
+/// see, let alone copy, another's answer before committing to its own. Reveals need no signature:
+/// only the holder of the salt can open a seal, and the seal binds the member's key.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum DisputeStatement {
+	/// A watcher challenges the result of `request`.
+	#[codec(index = 0)]
+	Challenge {
+		/// The chain's genesis hash.
+		genesis: H256,
+		/// The challenged request.
+		request: RequestId,
+	},
+	/// A committee member commits to a sealed vote on `request`.
+	#[codec(index = 1)]
+	Commit {
+		/// The chain's genesis hash.
+		genesis: H256,
+		/// The disputed request.
+		request: RequestId,
+		/// [`vote_seal`] of the member's answer.
+		seal: H256,
+	},
+}
+
+impl DisputeStatement {
+	/// Domain separation: the bytes signed are this tag followed by the SCALE encoding.
+	pub const TAG: &'static [u8] = b"opg/dispute/v1";
+
+	/// The exact bytes an executor key signs.
+	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {
+		let mut bytes = Self::TAG.to_vec();
+		self.encode_to(&mut bytes);
+		bytes
+	}
+}
+
+/// The seal of a committee member's vote: `blake2_256("opg/vote/v1" ‖ request ‖ member key ‖
+/// commitment ‖ salt)`. The member's key is inside, so a seal copied from another member cannot
+/// be opened by the copier; the 32-byte secret salt keeps the vote hidden until it is revealed.
+pub fn vote_seal(
+	request: RequestId,
+	member: &ExecutorKey,
+	commitment: &ResultCommitment,
+	salt: &[u8; 32],
+) -> H256 {
+	H256(sp_crypto_hashing::blake2_256(&(b"opg/vote/v1", request, member, commitment, salt).encode()))
+}

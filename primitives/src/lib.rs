@@ -30,7 +30,9 @@ pub mod schema;
 pub mod tensor;
 pub mod traits;
 
-pub use executor::{ExecutorKey, ExecutorSignature, RequestId, ResultStatement};
+pub use executor::{
+	vote_seal, DisputeStatement, ExecutorKey, ExecutorSignature, RequestId, ResultStatement,
+};
 pub use commitment::{LayerHashes, MerkleProof, ResultCommitment};
 pub use host::{inference, InferenceError, InferenceRun};
 #[cfg(not(substrate_runtime))]

@@ -180,6 +180,12 @@ impl_runtime_apis! {
 			// At most 256 per call, however many are asked for.
 			Inference::pending(&executor, limit.min(256))
 		}
+
+		fn dispute(
+			id: opg_primitives::RequestId,
+		) -> Option<pallet_inference::DisputeDetails<AccountId, Balance, BlockNumber>> {
+			Inference::dispute_details(id)
+		}
 	}
 
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {

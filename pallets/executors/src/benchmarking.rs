@@ -5,7 +5,7 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
-use sp_runtime::traits::{Bounded, One, Saturating};
+use sp_runtime::traits::{One, Saturating};
 
 fn key(n: u32) -> ExecutorKey {
 	let mut raw = [0u8; 32];
@@ -15,13 +15,14 @@ fn key(n: u32) -> ExecutorKey {
 
 fn funded<T: Config>(n: u32) -> T::AccountId {
 	let who: T::AccountId = account("executor", n, 0);
-	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	// Enough for many bonds, small enough that 64 funded accounts cannot overflow the issuance.
+	T::Currency::set_balance(&who, T::MinBond::get().saturating_mul(1_000u32.into()));
 	who
 }
 
-/// Registers `count` executors, leaving room for `free` more.
+/// Registers executors until only `free` more fit (genesis executors count).
 fn fill<T: Config>(free: u32) {
-	let count = T::MaxExecutors::get().saturating_sub(free);
+	let count = T::MaxExecutors::get().saturating_sub(free).saturating_sub(Executors::<T>::count());
 	for n in 0..count {
 		Pallet::<T>::do_register(funded::<T>(1_000 + n), key(1_000 + n), T::MinBond::get()).unwrap();
 	}

@@ -20,6 +20,9 @@
 //! proportional to their bond. An unbonding executor still answers what it was assigned, and its
 //! bond stays held (and slashable by the dispute game) until it withdraws.
 //!
+//! A lost dispute [slashes](SlashExecutor::slash) part of the bond; an executor left with less
+//! than [`Config::MinBond`] stops taking work and starts unbonding.
+//!
 //! Room is left for delegation: selection weighs [`ExecutorInfo::bond`] only today; delegated
 //! stake would add to it.
 //!
@@ -96,6 +99,16 @@ pub trait ExecutorSet<AccountId> {
 	fn active_count() -> u32;
 }
 
+/// Slashing of executors' bonds, for the dispute game.
+pub trait SlashExecutor<AccountId, Balance> {
+	/// The bond `executor` has at stake (zero if it is not an executor).
+	fn bond_of(executor: &AccountId) -> Balance;
+	/// Moves up to `amount` of `executor`'s bond to `to`'s free balance; returns how much moved.
+	/// An executor whose bond falls below the minimum stops taking work: it is unbonding from
+	/// then on, with its full unbonding period ahead.
+	fn slash(executor: &AccountId, amount: Balance, to: &AccountId) -> Balance;
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -103,7 +116,7 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{
 			fungible::{InspectHold, Mutate, MutateHold},
-			tokens::Precision,
+			tokens::{Fortitude, Precision, Restriction},
 		},
 	};
 	use frame_system::pallet_prelude::*;
@@ -178,6 +191,8 @@ pub mod pallet {
 		Unbonding { executor: T::AccountId, unlocks_at: BlockNumberFor<T> },
 		/// An executor left; `released` went back to it.
 		Withdrawn { executor: T::AccountId, released: BalanceOf<T> },
+		/// `amount` of an executor's bond went to `to`; its bond is now `bond`.
+		Slashed { executor: T::AccountId, amount: BalanceOf<T>, to: T::AccountId, bond: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -451,6 +466,60 @@ pub mod pallet {
 
 		fn active_count() -> u32 {
 			Active::<T>::decode_len().unwrap_or(0) as u32
+		}
+	}
+
+	impl<T: Config> SlashExecutor<T::AccountId, BalanceOf<T>> for Pallet<T> {
+		fn bond_of(executor: &T::AccountId) -> BalanceOf<T> {
+			Executors::<T>::get(executor).map(|info| info.bond).unwrap_or_else(Zero::zero)
+		}
+
+		fn slash(executor: &T::AccountId, amount: BalanceOf<T>, to: &T::AccountId) -> BalanceOf<T> {
+			let Some(mut info) = Executors::<T>::get(executor) else { return Zero::zero() };
+			let amount = amount.min(info.bond);
+			if amount.is_zero() {
+				return amount;
+			}
+			let moved = match T::Currency::transfer_on_hold(
+				&HoldReason::ExecutorBond.into(),
+				executor,
+				to,
+				amount,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			) {
+				Ok(moved) => moved,
+				Err(e) => {
+					log::error!(target: LOG_TARGET, "slashing {executor:?} failed: {e:?}");
+					return Zero::zero();
+				},
+			};
+			info.bond = info.bond.saturating_sub(moved);
+			let active = info.status == ExecutorStatus::Active;
+			if active && info.bond < T::MinBond::get() {
+				let unlocks_at = frame_system::Pallet::<T>::block_number()
+					.saturating_add(T::UnbondingPeriod::get());
+				info.status = ExecutorStatus::Unbonding { unlocks_at };
+				Active::<T>::mutate(|set| set.retain(|(a, _)| a != executor));
+				Self::deposit_event(Event::Unbonding { executor: executor.clone(), unlocks_at });
+			} else if active {
+				Active::<T>::mutate(|set| {
+					if let Some(entry) = set.iter_mut().find(|(a, _)| a == executor) {
+						entry.1 = info.bond;
+					}
+				});
+			}
+			let bond = info.bond;
+			Executors::<T>::insert(executor, info);
+			log::debug!(target: LOG_TARGET, "executor {executor:?} slashed {moved:?}, bond now {bond:?}");
+			Self::deposit_event(Event::Slashed {
+				executor: executor.clone(),
+				amount: moved,
+				to: to.clone(),
+				bond,
+			});
+			moved
 		}
 	}
 

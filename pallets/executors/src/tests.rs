@@ -1,7 +1,7 @@
 //! Unit tests: every call, every error, the selection.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
-use crate::{mock::*, Error, Event, ExecutorSet, ExecutorStatus, HoldReason};
+use crate::{mock::*, Error, Event, ExecutorSet, ExecutorStatus, HoldReason, SlashExecutor};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 
 fn held(who: AccountId) -> Balance {
@@ -157,5 +157,36 @@ fn select_is_weighted_by_bond_and_honours_exclusions() {
 			assert_eq!(Executors::select(&seed, &[BOB]), Some(ALICE));
 		}
 		assert_eq!(Executors::select(&[1; 32], &[ALICE, BOB]), None);
+	});
+}
+
+#[test]
+fn slash_moves_bond_and_chills_below_the_minimum() {
+	test(|| {
+		register(ALICE, 1, 250);
+		register(BOB, 2, 500);
+		let free_dave = Balances::free_balance(DAVE);
+		// A slash within the bond keeps Alice active with the smaller bond in the draw.
+		assert_eq!(Executors::slash(&ALICE, 100, &DAVE), 100);
+		assert_eq!(held(ALICE), 150);
+		assert_eq!(Executors::bond_of(&ALICE), 150);
+		assert_eq!(Balances::free_balance(DAVE), free_dave + 100);
+		assert!(crate::Active::<Test>::get().contains(&(ALICE, 150)));
+		System::assert_last_event(
+			Event::Slashed { executor: ALICE, amount: 100, to: DAVE, bond: 150 }.into(),
+		);
+		// Below MinBond: out of the draw, unbonding, the rest still held and slashable.
+		assert_eq!(Executors::slash(&ALICE, 100, &DAVE), 100);
+		assert_eq!(Executors::bond_of(&ALICE), 50);
+		assert_eq!(
+			Executors::executor(&ALICE).unwrap().status,
+			ExecutorStatus::Unbonding { unlocks_at: 1 + UNBONDING }
+		);
+		assert_eq!(Executors::active_count(), 1);
+		// Never more than the bond; nothing from a non-executor.
+		assert_eq!(Executors::slash(&ALICE, 1_000, &DAVE), 50);
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Executors::slash(&CHARLIE, 10, &DAVE), 0);
+		assert_eq!(Balances::free_balance(DAVE), free_dave + 250);
 	});
 }

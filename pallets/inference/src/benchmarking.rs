@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use super::*;
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -11,9 +11,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use pallet_executors::ExecutorSet;
+use frame_support::traits::UnfilteredDispatchable;
 use opg_primitives::{
-	Dim, ExecutorKey, InferenceInput, InferenceOutput, InputSchema, IoSchema, ModelHash,
-	ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema, H256,
+	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
+	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema, H256,
 };
 use sp_runtime::{traits::Bounded, RuntimeAppPublic};
 
@@ -44,6 +45,7 @@ fn row(n: u32) -> Tensor {
 /// Registers executors (keys in the benchmark keystore) until `n` are active, the most the
 /// selection scans (64 in the runtime); returns the new accounts.
 fn executors<T: Config>(n: u32) -> Vec<T::AccountId> {
+	T::BenchmarkHelper::retire_executors_without_local_keys();
 	(T::Executors::active_count()..n)
 		.map(|i| {
 			let who: T::AccountId = account("executor", i, 0);
@@ -71,6 +73,83 @@ fn result_call<T: Config>(id: RequestId, output: InferenceOutput) -> Call<T> {
 		ResultStatement { genesis: Pallet::<T>::genesis_hash(), request: id, commitment: commitment.clone() };
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::submit_result { request: id, output, commitment, key, signature }
+}
+
+
+/// A request for a model with `[1, n]` output, answered by its (keystore-backed) executor with
+/// `row(n)`; returns its id. The result is in its challenge window.
+fn answered<T: Config>(n: u32) -> RequestId {
+	executors::<T>(EXECUTORS);
+	let model = list_model::<T>(1, n);
+	let id = Pallet::<T>::do_request(
+		requester::<T>(),
+		model,
+		InferenceInput::Tensor(row(1)),
+		BalanceOf::<T>::max_value(),
+	)
+	.unwrap();
+	let Call::submit_result { request, output, commitment, key, signature } =
+		result_call::<T>(id, InferenceOutput::Tensor(row(n)))
+	else {
+		unreachable!()
+	};
+	Pallet::<T>::submit_result(RawOrigin::Authorized.into(), request, output, commitment, key, signature)
+		.unwrap();
+	id
+}
+
+/// A funded account that challenges `id`.
+fn challenged<T: Config>(id: RequestId) -> T::AccountId {
+	let who: T::AccountId = account("challenger", id as u32, 0);
+	T::Currency::set_balance(&who, T::ChallengeBond::get().saturating_mul(10u32.into()));
+	Pallet::<T>::challenge(RawOrigin::Signed(who.clone()).into(), id).unwrap();
+	who
+}
+
+/// `row(n)` plus one everywhere: the committee's (different) answer.
+fn other_row(n: u32) -> InferenceOutput {
+	let values: Vec<f32> = (0..n).map(|i| i as f32 + 1.0).collect();
+	InferenceOutput::Tensor(Tensor::from_f32(&[1, n], &values).unwrap())
+}
+
+fn salt(seat: usize) -> [u8; 32] {
+	[seat as u8; 32]
+}
+
+/// The commit call of committee seat `seat` voting `output`.
+fn commit_call<T: Config>(id: RequestId, seat: usize, output: &InferenceOutput) -> Call<T> {
+	let member = Disputes::<T>::get(id).unwrap().committee[seat].executor.clone();
+	let key = T::Executors::key_of(&member).unwrap();
+	let commitment = ResultCommitment::new(output, &[H256::repeat_byte(2)]);
+	let seal = vote_seal(id, &key, &commitment, &salt(seat));
+	let statement = DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request: id, seal };
+	let signature = key.sign(&statement.signing_payload()).unwrap();
+	Call::commit_vote { request: id, seal, key, signature }
+}
+
+/// The reveal call of committee seat `seat` voting `output`.
+fn reveal_call<T: Config>(id: RequestId, seat: usize, output: &InferenceOutput) -> Call<T> {
+	let member = Disputes::<T>::get(id).unwrap().committee[seat].executor.clone();
+	let key = T::Executors::key_of(&member).unwrap();
+	let commitment = ResultCommitment::new(output, &[H256::repeat_byte(2)]);
+	Call::reveal_vote { request: id, output: output.clone(), commitment, salt: salt(seat), key }
+}
+
+fn dispatch<T: Config>(call: Call<T>) {
+	call.dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+}
+
+/// Every committee member commits `output`; all but the last reveal it when `reveal_all` is
+/// false (all of them otherwise).
+fn votes<T: Config>(id: RequestId, output: &InferenceOutput, reveal_all: bool) {
+	let seats = Disputes::<T>::get(id).unwrap().committee.len();
+	for seat in 0..seats {
+		dispatch::<T>(commit_call::<T>(id, seat, output));
+	}
+	let revealed = if reveal_all { seats } else { seats - 1 };
+	for seat in 0..revealed {
+		dispatch::<T>(reveal_call::<T>(id, seat, output));
+	}
 }
 
 const EXECUTORS: u32 = 64;
@@ -182,6 +261,133 @@ mod benchmarks {
 		}
 		assert_eq!(DeadlineQueueBounds::<T>::get().len(), d as u64);
 		assert!(WindowQueueBounds::<T>::get().is_empty());
+	}
+
+	#[benchmark]
+	fn challenge() {
+		let id = answered::<T>(1);
+		let who: T::AccountId = account("challenger", 0, 0);
+		T::Currency::set_balance(&who, T::ChallengeBond::get().saturating_mul(10u32.into()));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+		assert!(Disputes::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn authorize_watcher_challenge() {
+		let id = answered::<T>(1);
+		let RequestStatus::Answered { executor, .. } = Requests::<T>::get(id).unwrap().status else {
+			panic!("answered")
+		};
+		let watcher = T::Executors::select(&[7u8; 32], &[executor]).unwrap();
+		let key = T::Executors::key_of(&watcher).unwrap();
+		let statement = DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request: id };
+		let signature = key.sign(&statement.signing_payload()).unwrap();
+		let call = Call::<T>::watcher_challenge { request: id, key, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External).unwrap().unwrap();
+		}
+	}
+
+	/// The last member's commit, which opens the reveal phase.
+	#[benchmark]
+	fn commit_vote() {
+		let id = answered::<T>(1);
+		challenged::<T>(id);
+		let output = other_row(1);
+		let seats = Disputes::<T>::get(id).unwrap().committee.len();
+		for seat in 0..seats - 1 {
+			dispatch::<T>(commit_call::<T>(id, seat, &output));
+		}
+		let Call::commit_vote { request, seal, key, signature } =
+			commit_call::<T>(id, seats - 1, &output)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, request, seal, key, signature);
+		assert!(matches!(Disputes::<T>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
+	}
+
+	#[benchmark]
+	fn authorize_commit_vote() {
+		let id = answered::<T>(1);
+		challenged::<T>(id);
+		let call = commit_call::<T>(id, 0, &other_row(1));
+		#[block]
+		{
+			call.authorize(TransactionSource::External).unwrap().unwrap();
+		}
+	}
+
+	/// The last member's reveal of a `b`-byte output that differs from the disputed one (stored).
+	#[benchmark]
+	fn reveal_vote(b: Linear<32, { T::MaxOutputBytes::get() }>) {
+		let n = elements_for(b);
+		let id = answered::<T>(n);
+		challenged::<T>(id);
+		let output = other_row(n);
+		votes::<T>(id, &output, false);
+		let seats = Disputes::<T>::get(id).unwrap().committee.len();
+		let Call::reveal_vote { request, output: out, commitment, salt, key } =
+			reveal_call::<T>(id, seats - 1, &output)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, request, out, commitment, salt, key);
+		assert!(Disputes::<T>::get(id)
+			.unwrap()
+			.committee
+			.iter()
+			.all(|m| matches!(m.vote, Vote::Revealed(_))));
+	}
+
+	#[benchmark]
+	fn authorize_reveal_vote(b: Linear<32, { T::MaxOutputBytes::get() }>) {
+		let n = elements_for(b);
+		let id = answered::<T>(n);
+		challenged::<T>(id);
+		let output = other_row(n);
+		votes::<T>(id, &output, false);
+		let seats = Disputes::<T>::get(id).unwrap().committee.len();
+		let call = reveal_call::<T>(id, seats - 1, &output);
+		#[block]
+		{
+			call.authorize(TransactionSource::External).unwrap().unwrap();
+		}
+	}
+
+	#[benchmark]
+	fn set_watch_fraction() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, sp_runtime::Perbill::from_percent(50));
+		assert_eq!(WatchFraction::<T>::get(), sp_runtime::Perbill::from_percent(50));
+	}
+
+	/// `x` disputes decided in one block, each against the executor (the most transfers: the
+	/// slash to every member, the challenger and the treasury, the fee to every member, the
+	/// result replaced).
+	#[benchmark]
+	fn process_disputes(x: Linear<1, { T::MaxOpenDisputes::get() }>) {
+		let output = other_row(1);
+		let ids: Vec<RequestId> = (0..x)
+			.map(|_| {
+				let id = answered::<T>(1);
+				challenged::<T>(id);
+				votes::<T>(id, &output, true);
+				id
+			})
+			.collect();
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			Pallet::<T>::process_disputes(now);
+		}
+		for id in ids {
+			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Corrected { .. }));
+		}
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

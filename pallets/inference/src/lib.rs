@@ -44,8 +44,12 @@
 //! No path loses held funds: `try_state` checks that every account's held request fees equal the
 //! fees of its open (assigned or answered) requests.
 //!
+//! Results are open to challenge during their window: see the [`dispute`] module for the game
+//! (committee, commit-reveal votes, verdicts, slashing) and [`watch`] for the executors'
+//! watchers.
+//!
 //! Runtime API: `pallet-inference-runtime-api`; JSON-RPC `inference_request`,
-//! `inference_result`, `inference_pending`: `pallet-inference-rpc`.
+//! `inference_result`, `inference_pending`, `inference_dispute`: `pallet-inference-rpc`.
 //!
 //! See [`Config`] for the parameters and [`Call`] for the dispatchables.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -56,11 +60,15 @@ extern crate alloc;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod dispute;
 pub mod offchain;
 mod queue;
 #[cfg(test)]
+mod dispute_tests;
+#[cfg(test)]
 mod tests;
 pub mod types;
+pub mod watch;
 pub mod weights;
 
 pub use pallet::*;
@@ -86,6 +94,14 @@ pub type RequestOf<T> = Request<
 pub type ResultOf<T> =
 	InferenceResult<frame_system::pallet_prelude::BlockNumberFor<T>, <T as Config>::MaxOutputBytes>;
 
+/// The dispute record of a given runtime.
+pub type DisputeOf<T> = Dispute<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+	<T as Config>::CommitteeSize,
+>;
+
 /// The status type of a given runtime.
 pub type StatusOf<T> = RequestStatus<
 	<T as frame_system::Config>::AccountId,
@@ -102,6 +118,9 @@ pub trait BenchmarkHelper<AccountId> {
 	fn list_model(schema: opg_primitives::IoSchema) -> opg_primitives::ModelHash;
 	/// Registers `who` (funding it) as an active executor with `key`.
 	fn register_executor(who: &AccountId, key: opg_primitives::ExecutorKey);
+	/// Takes out of the draw every executor whose key the benchmark keystore cannot sign with
+	/// (genesis executors), so that every drawn executor can sign its result.
+	fn retire_executors_without_local_keys() {}
 }
 
 #[frame_support::pallet]
@@ -112,7 +131,7 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{
 			fungible::{InspectHold, Mutate, MutateHold},
-			tokens::{Fortitude, Precision, Restriction},
+			tokens::Precision,
 			Randomness,
 		},
 	};
@@ -121,7 +140,7 @@ pub mod pallet {
 		commitment::output_hash, ExecutorKey, ExecutorSignature, InferenceInput, InferenceOutput,
 		ModelCatalog, ModelHash, ResultCommitment, ResultStatement, H256,
 	};
-	use pallet_executors::ExecutorSet;
+	use pallet_executors::{ExecutorSet, SlashExecutor};
 	use sp_runtime::{
 		traits::{CheckedAdd, Saturating, Zero},
 		Perbill, RuntimeAppPublic,
@@ -141,6 +160,9 @@ pub mod pallet {
 		/// out) or no executor answered (released).
 		#[codec(index = 0)]
 		RequestFee,
+		/// The bond of an open challenge, held from the challenger until the verdict.
+		#[codec(index = 1)]
+		ChallengeBond,
 	}
 
 	#[pallet::config]
@@ -158,8 +180,8 @@ pub mod pallet {
 		/// The listed models, with their specs and prices (the model registry).
 		type Models: ModelCatalog<BalanceOf<Self>>;
 
-		/// The bonded executors (the executors pallet).
-		type Executors: ExecutorSet<Self::AccountId>;
+		/// The bonded executors (the executors pallet), whose bonds the dispute game slashes.
+		type Executors: ExecutorSet<Self::AccountId> + SlashExecutor<Self::AccountId, BalanceOf<Self>>;
 
 		/// The source of the assignment draw (see the crate docs for its limits).
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
@@ -196,6 +218,53 @@ pub mod pallet {
 		/// The most due entries popped from each queue (deadlines, challenge windows) per block.
 		#[pallet::constant]
 		type MaxQueueWork: Get<u32>;
+
+		/// The bond a challenger puts up; slashed if the executor was right.
+		#[pallet::constant]
+		type ChallengeBond: Get<BalanceOf<Self>>;
+
+		/// How many executors re-run a disputed request (fewer if fewer are active).
+		#[pallet::constant]
+		type CommitteeSize: Get<u32>;
+
+		/// How many matching votes a verdict needs (and more than half of the revealed votes).
+		#[pallet::constant]
+		type Quorum: Get<u32>;
+
+		/// Blocks the committee has to commit sealed votes.
+		#[pallet::constant]
+		type CommitPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks the committee has to reveal its votes.
+		#[pallet::constant]
+		type RevealPeriod: Get<BlockNumberFor<Self>>;
+
+		/// The part of a wrong executor's bond that is slashed.
+		#[pallet::constant]
+		type WrongResultSlash: Get<Perbill>;
+
+		/// What each committee member in the majority earns from the loser's slash.
+		#[pallet::constant]
+		type CommitteeReward: Get<BalanceOf<Self>>;
+
+		/// The winner's part of the loser's slash, after the committee rewards (the challenger's
+		/// when the executor was wrong, the executor's when it was right); the rest goes to the
+		/// treasury.
+		#[pallet::constant]
+		type WinnerShare: Get<Perbill>;
+
+		/// What a committee member loses (to the treasury) for a minority vote or no vote.
+		#[pallet::constant]
+		type MemberPenalty: Get<BalanceOf<Self>>;
+
+		/// The most disputes open at once.
+		#[pallet::constant]
+		type MaxOpenDisputes: Get<u32>;
+
+		/// The share of other executors' results each executor's off-chain worker re-runs, until
+		/// governance sets [`WatchFraction`].
+		#[pallet::constant]
+		type DefaultWatchFraction: Get<Perbill>;
 
 		/// Weights of the calls and hooks, from the benchmarks.
 		type WeightInfo: WeightInfo;
@@ -240,6 +309,40 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type WindowQueueBounds<T: Config> = StorageValue<_, QueueBounds, ValueQuery>;
 
+	/// Open disputes, by request.
+	#[pallet::storage]
+	pub type Disputes<T: Config> = StorageMap<_, Twox64Concat, RequestId, DisputeOf<T>>;
+
+	/// The end of every open dispute's current phase: `(last block, request)`.
+	#[pallet::storage]
+	pub type DisputeDeadlines<T: Config> = StorageValue<
+		_,
+		BoundedVec<(BlockNumberFor<T>, RequestId), T::MaxOpenDisputes>,
+		ValueQuery,
+	>;
+
+	/// Outputs revealed in open disputes that differ from the disputed one, by request and
+	/// output hash (the first reveal of each output stores it).
+	#[pallet::storage]
+	pub type DisputeOutputs<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RequestId,
+		Identity,
+		H256,
+		BoundedVec<u8, T::MaxOutputBytes>,
+	>;
+
+	#[pallet::type_value]
+	pub fn DefaultWatchFraction<T: Config>() -> Perbill {
+		T::DefaultWatchFraction::get()
+	}
+
+	/// The share of other executors' results each executor's off-chain worker re-runs.
+	#[pallet::storage]
+	pub type WatchFraction<T: Config> =
+		StorageValue<_, Perbill, ValueQuery, DefaultWatchFraction<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -276,6 +379,46 @@ pub mod pallet {
 		},
 		/// No executor answered: the fee went back to the requester.
 		Refunded { request: RequestId, requester: T::AccountId, amount: BalanceOf<T> },
+		/// A result was challenged; `committee` re-runs it and commits sealed votes until
+		/// `commit_until`.
+		Challenged {
+			request: RequestId,
+			challenger: T::AccountId,
+			executor: T::AccountId,
+			committee: alloc::vec::Vec<T::AccountId>,
+			commit_until: BlockNumberFor<T>,
+		},
+		/// A committee member committed a sealed vote.
+		VoteCommitted { request: RequestId, member: T::AccountId },
+		/// Every member committed, or the commit phase ended: reveals are open until `until`.
+		RevealOpened { request: RequestId, until: BlockNumberFor<T> },
+		/// A committee member opened its vote.
+		VoteRevealed { request: RequestId, member: T::AccountId, output_hash: H256 },
+		/// No quorum: the members who did not reveal were replaced by `added`, who commit until
+		/// `commit_until`.
+		DisputeExtended {
+			request: RequestId,
+			added: alloc::vec::Vec<T::AccountId>,
+			commit_until: BlockNumberFor<T>,
+		},
+		/// A committee member voted with the minority or not at all and lost `amount`.
+		MemberPenalized { request: RequestId, member: T::AccountId, amount: BalanceOf<T> },
+		/// The dispute is over. `slashed` came from the loser (the executor's bond when it was
+		/// wrong, the challenger's bond when the executor was right; zero without quorum):
+		/// `to_winner` to the challenger or the executor, `to_committee` to the majority,
+		/// `to_treasury` to the treasury.
+		DisputeResolved {
+			request: RequestId,
+			verdict: Verdict,
+			slashed: BalanceOf<T>,
+			to_winner: BalanceOf<T>,
+			to_committee: BalanceOf<T>,
+			to_treasury: BalanceOf<T>,
+		},
+		/// A wrong result was replaced by the committee's; the fee went to the majority.
+		ResultCorrected { request: RequestId, executor: T::AccountId, output_hash: H256 },
+		/// Governance changed the share of results watchers re-run.
+		WatchFractionSet { fraction: Perbill },
 	}
 
 	#[pallet::error]
@@ -308,6 +451,34 @@ pub mod pallet {
 		BadOutput,
 		/// The encoded output is larger than `MaxOutputBytes`.
 		OutputTooLarge,
+		/// The request has no result open to challenge (not answered yet, or refunded).
+		NotChallengeable,
+		/// The result is final: its challenge window is over.
+		ResultFinal,
+		/// The result is already disputed.
+		AlreadyDisputed,
+		/// An executor cannot challenge its own result.
+		OwnResult,
+		/// Too few executors other than the accused to reach the quorum.
+		NoCommittee,
+		/// `MaxOpenDisputes` disputes are open.
+		TooManyDisputes,
+		/// The challenger cannot hold the challenge bond.
+		CannotHoldBond,
+		/// The request is not disputed.
+		NoDispute,
+		/// The key's executor is not on the dispute's committee.
+		NotMember,
+		/// The dispute is not in the phase this vote belongs to.
+		WrongPhase,
+		/// The member already committed (or revealed).
+		AlreadyCommitted,
+		/// The member has no sealed vote to open.
+		NotCommitted,
+		/// The revealed vote and salt do not open the member's seal.
+		SealMismatch,
+		/// The key is not a registered executor's.
+		UnknownExecutor,
 	}
 
 	#[pallet::hooks]
@@ -315,17 +486,27 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let expired = Self::process_deadlines(now);
 			let finalized = Self::process_windows(now);
+			let disputes = Self::process_disputes(now);
 			T::WeightInfo::on_initialize(expired, finalized)
+				.saturating_add(T::WeightInfo::process_disputes(disputes))
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			offchain::run::<T>(now);
+			watch::run::<T>(now);
 		}
 
 		fn integrity_test() {
 			assert!(!T::ResponseTimeout::get().is_zero(), "ResponseTimeout must be positive");
 			assert!(!T::ChallengeWindow::get().is_zero(), "ChallengeWindow must be positive");
 			assert!(T::MaxQueueWork::get() > 0, "MaxQueueWork must be positive");
+			assert!(T::Quorum::get() > 0, "Quorum must be positive");
+			assert!(
+				T::Quorum::get() <= T::CommitteeSize::get(),
+				"Quorum must not exceed CommitteeSize"
+			);
+			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
+			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -397,6 +578,125 @@ pub mod pallet {
 			frame_system::ensure_authorized(origin)?;
 			let checked = Self::check_result(request, &output, &commitment, &key, &signature)?;
 			Self::record_result(request, checked, commitment);
+			Ok(())
+		}
+
+		/// Challenge a result during its challenge window.
+		///
+		/// - Origin: signed; [`Config::ChallengeBond`] is held from the signer until the verdict.
+		/// - `request`: a request whose result is in its challenge window.
+		///
+		/// Draws a committee of up to [`Config::CommitteeSize`] other executors, who re-run the
+		/// request and vote (commit, then reveal). Emits [`Event::Challenged`].
+		///
+		/// Errors: [`Error::UnknownRequest`], [`Error::NotChallengeable`], [`Error::ResultFinal`],
+		/// [`Error::AlreadyDisputed`], [`Error::OwnResult`], [`Error::TooManyDisputes`],
+		/// [`Error::NoCommittee`], [`Error::CannotHoldBond`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::challenge())]
+		pub fn challenge(origin: OriginFor<T>, request: RequestId) -> DispatchResult {
+			let challenger = ensure_signed(origin)?;
+			Self::do_challenge(request, challenger)
+		}
+
+		/// A watcher's challenge: an executor's off-chain worker re-ran the request and got a
+		/// different output.
+		///
+		/// - Origin: authorized: `key` is a registered executor's key and `signature` its
+		///   signature of [`opg_primitives::DisputeStatement::Challenge`]. The bond is held from the key's
+		///   executor account.
+		///
+		/// As [`Pallet::challenge`] otherwise, with [`Error::UnknownExecutor`] and
+		/// [`Error::BadSignature`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::challenge())]
+		#[pallet::authorize(Pallet::<T>::authorize_watcher_challenge)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_watcher_challenge())]
+		pub fn watcher_challenge(
+			origin: OriginFor<T>,
+			request: RequestId,
+			key: ExecutorKey,
+			signature: ExecutorSignature,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let watcher = Self::check_watcher_challenge(request, &key, &signature)?;
+			Self::do_challenge(request, watcher)
+		}
+
+		/// A committee member commits its sealed vote (sent by its off-chain worker).
+		///
+		/// - Origin: authorized: `key` belongs to a committee member that has not committed, the
+		///   dispute is in its commit phase, and `signature` is the key's signature of
+		///   [`opg_primitives::DisputeStatement::Commit`].
+		/// - `seal`: [`opg_primitives::vote_seal`] of the member's answer and a secret salt.
+		///
+		/// Emits [`Event::VoteCommitted`], and [`Event::RevealOpened`] once every member has.
+		///
+		/// Errors: [`Error::NoDispute`], [`Error::WrongPhase`], [`Error::UnknownExecutor`],
+		/// [`Error::NotMember`], [`Error::AlreadyCommitted`], [`Error::BadSignature`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::commit_vote())]
+		#[pallet::authorize(Pallet::<T>::authorize_commit)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_commit_vote())]
+		pub fn commit_vote(
+			origin: OriginFor<T>,
+			request: RequestId,
+			seal: H256,
+			key: ExecutorKey,
+			signature: ExecutorSignature,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let member = Self::check_commit(request, &seal, &key, &signature)?;
+			Self::record_commit(request, member, seal);
+			Ok(())
+		}
+
+		/// A committee member opens its vote (sent by its off-chain worker).
+		///
+		/// - Origin: authorized: the dispute is in its reveal phase and
+		///   `vote_seal(request, key, commitment, salt)` is the seal `key`'s member committed.
+		/// - `output`: the member's output; it must fit the schema and hash to
+		///   `commitment.output_hash`.
+		///
+		/// Emits [`Event::VoteRevealed`]; the verdict follows in the next block once every member
+		/// has revealed, or when the reveal phase ends.
+		///
+		/// Errors: [`Error::NoDispute`], [`Error::WrongPhase`], [`Error::UnknownExecutor`],
+		/// [`Error::NotMember`], [`Error::NotCommitted`], [`Error::SealMismatch`],
+		/// [`Error::CommitmentMismatch`], [`Error::BadOutput`], [`Error::OutputTooLarge`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reveal_vote(
+			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+		))]
+		#[pallet::authorize(Pallet::<T>::authorize_reveal)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_reveal_vote(
+			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+		))]
+		pub fn reveal_vote(
+			origin: OriginFor<T>,
+			request: RequestId,
+			output: InferenceOutput,
+			commitment: ResultCommitment,
+			salt: [u8; 32],
+			key: ExecutorKey,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let checked = Self::check_reveal(request, &output, &commitment, &salt, &key)?;
+			Self::record_reveal(request, checked, commitment);
+			Ok(())
+		}
+
+		/// Set the share of other executors' results each watcher re-runs.
+		///
+		/// - Origin: root (governance).
+		///
+		/// Emits [`Event::WatchFractionSet`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::set_watch_fraction())]
+		pub fn set_watch_fraction(origin: OriginFor<T>, fraction: Perbill) -> DispatchResult {
+			ensure_root(origin)?;
+			WatchFraction::<T>::put(fraction);
+			Self::deposit_event(Event::WatchFractionSet { fraction });
 			Ok(())
 		}
 	}
@@ -647,37 +947,9 @@ pub mod pallet {
 			if challenge_end != due {
 				return;
 			}
-			let protocol_fee = T::ProtocolShare::get() * record.fee;
-			let paid = record.fee.saturating_sub(protocol_fee);
-			let reason = HoldReason::RequestFee.into();
-			let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> DispatchResult {
-				if amount.is_zero() {
-					return Ok(());
-				}
-				T::Currency::transfer_on_hold(
-					&reason,
-					&record.requester,
-					to,
-					amount,
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Force,
-				)
-				.map(|_| ())
-			};
-			let outcome = pay(&executor, paid).and_then(|()| pay(&T::Treasury::get(), protocol_fee));
-			if let Err(e) = outcome {
-				// Cannot happen while the hold matches the record (try_state); if it does, the
-				// requester gets back whatever is still held rather than leaving it stuck.
-				log::error!(target: LOG_TARGET, "request {id}: paying the fee failed: {e:?}; releasing the rest");
-				let still_held = T::Currency::balance_on_hold(&reason, &record.requester)
-					.min(record.fee);
-				let _ = T::Currency::release(&reason, &record.requester, still_held, Precision::BestEffort);
-			}
-			record.status = RequestStatus::Final { executor: executor.clone(), at: now };
+			Self::pay_fee(id, &record, core::slice::from_ref(&executor));
+			record.status = RequestStatus::Final { executor, at: now };
 			Requests::<T>::insert(id, record);
-			log::debug!(target: LOG_TARGET, "request {id} final, paid {paid:?} to {executor:?}");
-			Self::deposit_event(Event::ResultFinalized { request: id, executor, paid, protocol_fee });
 		}
 
 		/// The request `id` as the runtime API returns it.
@@ -704,8 +976,11 @@ pub mod pallet {
 			let record = Requests::<T>::get(id)?;
 			let output = InferenceOutput::decode(&mut &result.output[..]).ok()?;
 			let (executor, is_final, final_at) = match record.status {
-				RequestStatus::Answered { executor, challenge_end } => (executor, false, challenge_end),
+				RequestStatus::Answered { executor, challenge_end } |
+				RequestStatus::Disputed { executor, challenge_end } => (executor, false, challenge_end),
 				RequestStatus::Final { executor, at } => (executor, true, at),
+				// The committee's output replaced the executor's; `executor` is who was wrong.
+				RequestStatus::Corrected { executor, at } => (executor, true, at),
 				_ => return None,
 			};
 			Some(ResultDetails {
@@ -754,11 +1029,19 @@ pub mod pallet {
 						ensure!(windows.contains(&(*challenge_end, id)), "answered request not in the window queue");
 						true
 					},
-					RequestStatus::Final { .. } => {
+					RequestStatus::Disputed { .. } => {
+						ensure!(Results::<T>::contains_key(id), "disputed request without a result");
+						ensure!(Disputes::<T>::contains_key(id), "disputed request without a dispute");
+						true
+					},
+					RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
 						ensure!(Results::<T>::contains_key(id), "final request without a result");
 						false
 					},
-					RequestStatus::Refunded { .. } => false,
+					RequestStatus::Refunded { .. } => {
+						ensure!(!Results::<T>::contains_key(id), "refunded request with a result");
+						false
+					},
 				};
 				if open {
 					let sum = open_fees.entry(record.requester.clone()).or_insert_with(Zero::zero);
@@ -771,7 +1054,7 @@ pub mod pallet {
 				let open = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
 				ensure!(held == open, "held fees do not match the open requests");
 			}
-			Ok(())
+			Self::do_try_state_disputes()
 		}
 	}
 }

@@ -115,12 +115,26 @@ pub const TIMEOUT: u64 = 5;
 pub const WINDOW: u64 = 10;
 pub const MAX_REASSIGN: u32 = 2;
 pub const QUEUE_WORK: u32 = 4;
+pub const DAVE: AccountId = 4;
+pub const EVE: AccountId = 5;
+pub const CHALLENGER: AccountId = 12;
+pub const CHALLENGE_BOND: Balance = 200;
+pub const COMMITTEE: u32 = 3;
+pub const QUORUM: u32 = 2;
+pub const COMMIT_PERIOD: u64 = 3;
+pub const REVEAL_PERIOD: u64 = 3;
+pub const REWARD: Balance = 20;
+pub const PENALTY: Balance = 5;
+pub const MAX_DISPUTES: u32 = 4;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = ED;
 	pub const MinBond: Balance = BOND;
 	pub const Treasury: AccountId = TREASURY;
 	pub const ProtocolShare: Perbill = Perbill::from_percent(10);
+	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
+	pub const WinnerShare: Perbill = Perbill::from_percent(50);
+	pub const DefaultWatchFraction: Perbill = Perbill::from_percent(10);
 }
 
 /// A deterministic "randomness": blake2 of the subject and the block number.
@@ -183,6 +197,17 @@ impl pallet_inference::Config for Test {
 	type MaxInputBytes = ConstU32<256>;
 	type MaxOutputBytes = ConstU32<256>;
 	type MaxQueueWork = ConstU32<QUEUE_WORK>;
+	type ChallengeBond = ConstU64<CHALLENGE_BOND>;
+	type CommitteeSize = ConstU32<COMMITTEE>;
+	type Quorum = ConstU32<QUORUM>;
+	type CommitPeriod = ConstU64<COMMIT_PERIOD>;
+	type RevealPeriod = ConstU64<REVEAL_PERIOD>;
+	type WrongResultSlash = WrongResultSlash;
+	type CommitteeReward = ConstU64<REWARD>;
+	type WinnerShare = WinnerShare;
+	type MemberPenalty = ConstU64<PENALTY>;
+	type MaxOpenDisputes = ConstU32<MAX_DISPUTES>;
+	type DefaultWatchFraction = DefaultWatchFraction;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;
@@ -207,7 +232,8 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 	fn register_executor(who: &AccountId, key: ExecutorKey) {
 		use frame_support::traits::fungible::Mutate;
 		Balances::set_balance(who, 10 * BOND);
-		Executors::do_register(*who, key, BOND).unwrap();
+		// Above the minimum, so that a lost dispute leaves it active.
+		Executors::do_register(*who, key, 5 * BOND).unwrap();
 	}
 }
 
@@ -234,12 +260,22 @@ pub fn expected_output(input: &InferenceInput) -> InferenceOutput {
 	InferenceOutput::Tensor(Tensor::from_f32(&[t.shape[0], 2], &out).unwrap())
 }
 
+/// `output` with its first value plus one.
+pub fn wrong_output(output: &InferenceOutput) -> InferenceOutput {
+	let InferenceOutput::Tensor(t) = output;
+	let mut values = t.to_f32_vec().unwrap();
+	values[0] += 1.0;
+	InferenceOutput::Tensor(Tensor::from_f32(&t.shape, &values).unwrap())
+}
+
 /// The fake engine: knows model 1 and 2 after a fetch of model 2; counts runs.
 #[derive(Default)]
 pub struct FakeEngine {
 	pub runs: Mutex<u32>,
 	pub fetched: Mutex<Vec<ModelHash>>,
 	pub fail: bool,
+	/// Answers every run with a wrong output (the first value plus one), like a lying node.
+	pub lie: bool,
 }
 
 impl InferenceBackend for FakeEngine {
@@ -251,7 +287,10 @@ impl InferenceBackend for FakeEngine {
 		if *m != model(1) && !self.fetched.lock().unwrap().contains(m) {
 			return Err(InferenceError::UnknownModel);
 		}
-		let output = expected_output(input);
+		let mut output = expected_output(input);
+		if self.lie {
+			output = wrong_output(&output);
+		}
 		let layers = vec![H256::repeat_byte(7)].try_into().unwrap();
 		Ok(InferenceRun::new(output, layers))
 	}
@@ -273,6 +312,16 @@ pub fn executor_key(keystore: &MemoryKeystore, who: AccountId) -> ExecutorKey {
 	ExecutorKey::from(public)
 }
 
+/// `who`'s executor signature of `payload`, whichever node holds its key.
+pub fn sign_as(who: AccountId, payload: &[u8]) -> opg_primitives::ExecutorSignature {
+	let keystore = MemoryKeystore::new();
+	let public = keystore
+		.sr25519_generate_new(KEY_TYPE, Some(&format!("//executor/{who}")))
+		.unwrap();
+	let signature = keystore.sr25519_sign(KEY_TYPE, &public, payload).unwrap().unwrap();
+	opg_primitives::ExecutorSignature::from(signature)
+}
+
 pub struct TestEnv {
 	pub ext: sp_io::TestExternalities,
 	pub pool: Arc<parking_lot::RwLock<PoolState>>,
@@ -286,11 +335,17 @@ pub fn new_env(engine: FakeEngine) -> TestEnv {
 
 /// As [`new_env`], with only the keys of `local` in this node's keystore.
 pub fn new_env_with(engine: FakeEngine, local: &[AccountId]) -> TestEnv {
+	new_network(engine, &[ALICE, BOB, CHARLIE], local)
+}
+
+/// `executors` registered with [`BOND`] each, the keys of `local` in this node's keystore.
+pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[AccountId]) -> TestEnv {
 	MODELS.with(|m| m.borrow_mut().clear());
 	let everyone = MemoryKeystore::new();
 	let keystore = Arc::new(MemoryKeystore::new());
-	let executors: Vec<(AccountId, ExecutorKey, Balance)> = [ALICE, BOB, CHARLIE]
-		.into_iter()
+	let executors: Vec<(AccountId, ExecutorKey, Balance)> = executors
+		.iter()
+		.copied()
 		.map(|who| (who, executor_key(&everyone, who), BOND))
 		.collect();
 	for who in local {
@@ -302,6 +357,9 @@ pub fn new_env_with(engine: FakeEngine, local: &[AccountId]) -> TestEnv {
 			(ALICE, 10_000),
 			(BOB, 10_000),
 			(CHARLIE, 10_000),
+			(DAVE, 10_000),
+			(EVE, 10_000),
+			(CHALLENGER, 10_000),
 			(DAPP, 10_000),
 			(POOR, 50),
 			(TREASURY, ED),

@@ -51,7 +51,7 @@ const LOCK_PREFIX: &[u8] = b"opg/inference/sent/";
 pub enum Skip {
 	/// Another worker (an earlier block's, or a fork's) handled it recently.
 	Locked,
-	/// The request is no longer waiting for this executor.
+	/// The request is no longer waiting for this executor (or this node kept no vote for it).
 	NotAssigned,
 	/// The engine could not run it.
 	Engine(InferenceError),
@@ -105,13 +105,17 @@ pub fn answer<T: Config>(
 	let statement =
 		ResultStatement { genesis: Pallet::<T>::genesis_hash(), request, commitment: commitment.clone() };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
-	let call = Call::<T>::submit_result { request, output, commitment, key: key.clone(), signature };
+	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
+}
+
+/// Submits `call` as an authorized transaction.
+pub(crate) fn submit<T: Config>(call: Call<T>) -> Result<(), Skip> {
 	let xt = <T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(call.into());
 	SubmitTransaction::<T, Call<T>>::submit_transaction(xt).map_err(|()| Skip::Submit)
 }
 
 /// Runs the model, fetching it from its URIs first if the engine does not have it.
-fn run_model<T: Config>(
+pub(crate) fn run_model<T: Config>(
 	model: &opg_primitives::ModelHash,
 	input: InferenceInput,
 ) -> Result<InferenceRun, InferenceError> {
@@ -125,11 +129,11 @@ fn run_model<T: Config>(
 	}
 }
 
-/// Takes the lock of `request` for this block unless a worker took it less than
-/// [`RESUBMIT_AFTER`] blocks ago.
-fn lock<T: Config>(now: BlockNumberFor<T>, request: RequestId) -> Result<(), Skip> {
+/// Takes the lock `id` (a request id, or a dispute step) for this block unless a worker took it
+/// less than [`RESUBMIT_AFTER`] blocks ago.
+pub(crate) fn lock<T: Config>(now: BlockNumberFor<T>, id: impl Encode) -> Result<(), Skip> {
 	let mut key = LOCK_PREFIX.to_vec();
-	request.encode_to(&mut key);
+	id.encode_to(&mut key);
 	let storage = StorageValueRef::persistent(&key);
 	let result = storage.mutate(
 		|last: Result<Option<BlockNumberFor<T>>, StorageRetrievalError>| match last {

@@ -18,24 +18,24 @@ use opg_primitives::{
 use pallet_executors::ExecutorSet;
 use sp_runtime::{DispatchError, RuntimeAppPublic};
 
-fn held(who: AccountId) -> Balance {
+pub(crate) fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::RequestFee.into(), &who)
 }
 
-fn request(rows: &[[f32; 4]]) -> u64 {
+pub(crate) fn request(rows: &[[f32; 4]]) -> u64 {
 	let id = crate::NextRequestId::<Test>::get();
 	assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(1), input(rows), PRICE));
 	id
 }
 
-fn assigned_to(id: u64) -> AccountId {
+pub(crate) fn assigned_to(id: u64) -> AccountId {
 	match Requests::<Test>::get(id).unwrap().status {
 		RequestStatus::Assigned { executor, .. } => executor,
 		other => panic!("request {id} is {other:?}"),
 	}
 }
 
-fn status(id: u64) -> crate::StatusOf<Test> {
+pub(crate) fn status(id: u64) -> crate::StatusOf<Test> {
 	Requests::<Test>::get(id).unwrap().status
 }
 
@@ -44,24 +44,24 @@ fn other_executor(than: AccountId) -> AccountId {
 }
 
 /// A result call for request `id` with `output`, signed by `who`'s key (in the test keystore).
-fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Test> {
+pub(crate) fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Test> {
 	let key = Executors::key_of(&who).unwrap();
 	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(7)]);
 	let statement =
 		ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: commitment.clone() };
-	let signature = key.sign(&statement.signing_payload()).unwrap();
+	let signature = sign_as(who, &statement.signing_payload());
 	Call::submit_result { request: id, output, commitment, key, signature }
 }
 
 /// The correct result call for request `id` from its assigned executor.
-fn correct_result(id: u64) -> Call<Test> {
+pub(crate) fn correct_result(id: u64) -> Call<Test> {
 	let record = Requests::<Test>::get(id).unwrap();
 	let input = InferenceInput::decode(&mut &record.input[..]).unwrap();
 	result_call(id, assigned_to(id), expected_output(&input))
 }
 
 /// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it).
-fn submit(call: Call<Test>) -> frame_support::dispatch::DispatchResult {
+pub(crate) fn submit(call: Call<Test>) -> frame_support::dispatch::DispatchResult {
 	let Call::submit_result { request, output, commitment, key, signature } = call else {
 		panic!("not a result")
 	};

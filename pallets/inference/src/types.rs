@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
-use opg_primitives::{IoSchema, ModelHash, ResultCommitment};
+use opg_primitives::{IoSchema, ModelHash, ResultCommitment, H256};
 use scale_info::TypeInfo;
 
 /// Where a request stands.
@@ -21,9 +21,18 @@ pub enum RequestStatus<AccountId, BlockNumber> {
 	/// The result is final and the fee was paid to `executor` (and the treasury).
 	#[codec(index = 2)]
 	Final { executor: AccountId, at: BlockNumber },
-	/// No executor answered in time; the fee went back to the requester.
+	/// No executor answered in time, or a dispute found no quorum; the fee went back to the
+	/// requester.
 	#[codec(index = 3)]
 	Refunded { at: BlockNumber },
+	/// `executor`'s result was challenged; a committee is re-running the request. The window
+	/// that would have ended at `challenge_end` is suspended.
+	#[codec(index = 4)]
+	Disputed { executor: AccountId, challenge_end: BlockNumber },
+	/// The committee found `executor`'s result wrong: the stored result is the committee's,
+	/// final at `at`, and the fee went to the committee.
+	#[codec(index = 5)]
+	Corrected { executor: AccountId, at: BlockNumber },
 }
 
 /// An inference request.
@@ -137,4 +146,126 @@ pub struct ResultDetails<AccountId, BlockNumber> {
 	pub is_final: bool,
 	/// The block in which it becomes (or became) final.
 	pub final_at: BlockNumber,
+}
+
+/// A committee member's vote in a dispute.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum Vote {
+	/// Nothing yet.
+	#[codec(index = 0)]
+	Pending,
+	/// A sealed vote ([`opg_primitives::vote_seal`]).
+	#[codec(index = 1)]
+	Committed(H256),
+	/// The opened vote: the commitment of the member's own run.
+	#[codec(index = 2)]
+	Revealed(ResultCommitment),
+}
+
+/// A member of a dispute's committee.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Member<AccountId> {
+	/// The executor.
+	pub executor: AccountId,
+	/// Its vote so far.
+	pub vote: Vote,
+}
+
+/// Where a dispute stands.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum DisputePhase<BlockNumber> {
+	/// Members commit sealed votes until `until` (inclusive).
+	#[codec(index = 0)]
+	Commit { until: BlockNumber },
+	/// Members open their seals until `until` (inclusive); the verdict follows.
+	#[codec(index = 1)]
+	Reveal { until: BlockNumber },
+}
+
+impl<BlockNumber: Copy> DisputePhase<BlockNumber> {
+	/// The last block of the phase.
+	pub fn until(&self) -> BlockNumber {
+		match self {
+			DisputePhase::Commit { until } | DisputePhase::Reveal { until } => *until,
+		}
+	}
+}
+
+/// An open dispute over a result.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxCommittee))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct Dispute<AccountId, Balance, BlockNumber, MaxCommittee>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxCommittee: Get<u32>,
+{
+	/// Who challenged; its bond is held.
+	pub challenger: AccountId,
+	/// The challenge bond held from the challenger.
+	pub bond: Balance,
+	/// The executor whose result is disputed.
+	pub executor: AccountId,
+	/// The disputed result's commitment.
+	pub accused: ResultCommitment,
+	/// The block of the challenge.
+	pub opened: BlockNumber,
+	/// Whether the vote was already extended once for lack of quorum.
+	pub extended: bool,
+	/// The current phase and its end.
+	pub phase: DisputePhase<BlockNumber>,
+	/// The re-executing committee, never containing `executor`.
+	pub committee: BoundedVec<Member<AccountId>, MaxCommittee>,
+}
+
+/// How a dispute ended.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum Verdict {
+	/// The committee's majority output differs from the executor's: the executor is slashed and
+	/// its result replaced.
+	#[codec(index = 0)]
+	ExecutorWrong,
+	/// The majority agrees with the executor: the challenger's bond is slashed and the result is
+	/// final.
+	#[codec(index = 1)]
+	ExecutorRight,
+	/// No output reached the quorum, even after one extension: the requester is refunded and
+	/// both bonds are released.
+	#[codec(index = 2)]
+	NoQuorum,
+}
+
+/// A dispute as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct DisputeDetails<AccountId, Balance, BlockNumber> {
+	/// The disputed request.
+	pub request: opg_primitives::RequestId,
+	/// Who challenged.
+	pub challenger: AccountId,
+	/// The challenger's held bond.
+	pub bond: Balance,
+	/// The accused executor.
+	pub executor: AccountId,
+	/// The disputed result's commitment.
+	pub accused: ResultCommitment,
+	/// The block of the challenge.
+	pub opened: BlockNumber,
+	/// Whether the vote was extended for lack of quorum.
+	pub extended: bool,
+	/// The current phase.
+	pub phase: DisputePhase<BlockNumber>,
+	/// The committee and its votes so far (sealed votes show only their seal).
+	pub committee: alloc::vec::Vec<Member<AccountId>>,
 }

@@ -6,7 +6,18 @@
 //! - an assigned executor has [`ResponseTimeout`] (10 blocks, 1 min) to get its result included,
 //!   then the request goes to another executor (at most twice) and finally back to the requester;
 //! - a result is open to challenge for [`ChallengeWindow`] (10 blocks, 1 min), then the fee is
-//!   paid: [`ProtocolShare`] (10%) to the treasury, the rest to the executor.
+//!   paid: [`ProtocolShare`] (10%) to the treasury, the rest to the executor;
+//! - anyone may challenge a result in its window by bonding [`ChallengeBond`] (100 OPG); every
+//!   executor's node also re-runs [`DefaultWatchFraction`] (10%) of the others' results and
+//!   challenges on a mismatch;
+//! - a committee of 3 other executors re-runs it: [`CommitPeriod`] (5 blocks) to commit sealed
+//!   votes, [`RevealPeriod`] (5 blocks) to open them; 2 matching votes (and a majority of the
+//!   revealed ones) decide;
+//! - a wrong executor loses [`WrongResultSlash`] (10%) of its bond (1,000 OPG of a 10,000 OPG
+//!   bond): [`CommitteeReward`] (10 OPG) to each majority member, half of the rest to the
+//!   challenger, half to the treasury; a wrong challenger loses its whole bond, split the same
+//!   way with the executor in the challenger's place; a member voting with the minority or not
+//!   at all loses [`MemberPenalty`] (10 OPG).
 
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::{
@@ -39,6 +50,14 @@ parameter_types! {
 	pub const ProtocolShare: Perbill = Perbill::from_percent(10);
 	pub const ResponseTimeout: BlockNumber = 10;
 	pub const ChallengeWindow: BlockNumber = 10;
+	pub const ChallengeBond: Balance = 100 * OPG;
+	pub const CommitPeriod: BlockNumber = 5;
+	pub const RevealPeriod: BlockNumber = 5;
+	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
+	pub const CommitteeReward: Balance = 10 * OPG;
+	pub const WinnerShare: Perbill = Perbill::from_percent(50);
+	pub const MemberPenalty: Balance = 10 * OPG;
+	pub const DefaultWatchFraction: Perbill = Perbill::from_percent(10);
 }
 
 impl pallet_inference::Config for Runtime {
@@ -57,6 +76,17 @@ impl pallet_inference::Config for Runtime {
 	/// 128 KiB: 32 MiniLM embeddings (32 × 384 f32) fit with room to spare.
 	type MaxOutputBytes = ConstU32<{ 128 * 1024 }>;
 	type MaxQueueWork = ConstU32<64>;
+	type ChallengeBond = ChallengeBond;
+	type CommitteeSize = ConstU32<3>;
+	type Quorum = ConstU32<2>;
+	type CommitPeriod = CommitPeriod;
+	type RevealPeriod = RevealPeriod;
+	type WrongResultSlash = WrongResultSlash;
+	type CommitteeReward = CommitteeReward;
+	type WinnerShare = WinnerShare;
+	type MemberPenalty = MemberPenalty;
+	type MaxOpenDisputes = ConstU32<64>;
+	type DefaultWatchFraction = DefaultWatchFraction;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helper::Helper;
@@ -160,8 +190,21 @@ mod benchmark_helper {
 
 		fn register_executor(who: &AccountId, key: ExecutorKey) {
 			Balances::set_balance(who, 1_000_000 * OPG);
-			if let Err(e) = Executors::do_register(who.clone(), key, MinExecutorBond::get()) {
+			// Ten times the minimum, as genesis validators bond: a lost dispute leaves it active.
+			if let Err(e) = Executors::do_register(who.clone(), key, 10 * MinExecutorBond::get()) {
 				panic!("benchmark executor cannot register: {e:?}");
+			}
+		}
+
+		fn retire_executors_without_local_keys() {
+			use sp_runtime::RuntimeAppPublic;
+			let foreign: alloc::vec::Vec<AccountId> = pallet_executors::Executors::<Runtime>::iter()
+				.filter(|(_, info)| info.key.sign(&b"probe").is_none())
+				.map(|(who, _)| who)
+				.collect();
+			for who in foreign {
+				// Already unbonding is fine: it is out of the draw either way.
+				let _ = Executors::unbond(crate::RuntimeOrigin::signed(who));
 			}
 		}
 	}

@@ -13,7 +13,9 @@ use jsonrpsee::{
 use opg_primitives::{
 	InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, Tensor, TensorDType, H256,
 };
-use pallet_inference_runtime_api::{RequestDetails, RequestStatus, ResultDetails};
+use pallet_inference_runtime_api::{
+	DisputeDetails, DisputePhase, RequestDetails, RequestStatus, ResultDetails, Vote,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sp_api::ProvideRuntimeApi;
@@ -110,8 +112,13 @@ pub enum StatusJson {
 	Answered { executor: String, challenge_end: u64 },
 	/// Final and paid at block `at`.
 	Final { executor: String, at: u64 },
-	/// Refunded at block `at`: nobody answered.
+	/// Refunded at block `at`: nobody answered, or a dispute found no quorum.
 	Refunded { at: u64 },
+	/// Challenged; a committee is re-running it.
+	#[serde(rename_all = "camelCase")]
+	Disputed { executor: String, challenge_end: u64 },
+	/// Final at block `at` with the committee's output: `executor`'s was wrong.
+	Corrected { executor: String, at: u64 },
 }
 
 impl<AccountId: Display, BlockNumber: Into<u64>> From<RequestStatus<AccountId, BlockNumber>>
@@ -128,6 +135,12 @@ impl<AccountId: Display, BlockNumber: Into<u64>> From<RequestStatus<AccountId, B
 			RequestStatus::Final { executor, at } =>
 				StatusJson::Final { executor: executor.to_string(), at: at.into() },
 			RequestStatus::Refunded { at } => StatusJson::Refunded { at: at.into() },
+			RequestStatus::Disputed { executor, challenge_end } => StatusJson::Disputed {
+				executor: executor.to_string(),
+				challenge_end: challenge_end.into(),
+			},
+			RequestStatus::Corrected { executor, at } =>
+				StatusJson::Corrected { executor: executor.to_string(), at: at.into() },
 		}
 	}
 }
@@ -211,6 +224,92 @@ impl<AccountId: Display, BlockNumber: Into<u64>> From<ResultDetails<AccountId, B
 	}
 }
 
+/// A committee member's vote, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "vote", rename_all = "camelCase")]
+pub enum VoteJson {
+	/// Nothing yet.
+	Pending,
+	/// Sealed.
+	Committed { seal: H256 },
+	/// Opened.
+	#[serde(rename_all = "camelCase")]
+	Revealed { output_hash: H256, trace_root: H256 },
+}
+
+/// A committee member, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberJson {
+	/// The executor (SS58).
+	pub executor: String,
+	/// Its vote so far.
+	#[serde(flatten)]
+	pub vote: VoteJson,
+}
+
+/// An open dispute, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisputeJson {
+	/// The disputed request.
+	pub request: RequestId,
+	/// Who challenged (SS58).
+	pub challenger: String,
+	/// The challenger's bond in planck, decimal string.
+	pub bond: String,
+	/// The accused executor (SS58).
+	pub executor: String,
+	/// The disputed output hash, hex.
+	pub accused_output_hash: H256,
+	/// Block of the challenge.
+	pub opened: u64,
+	/// Whether the vote was extended once for lack of quorum.
+	pub extended: bool,
+	/// `"commit"` or `"reveal"`.
+	pub phase: String,
+	/// Last block of the phase.
+	pub phase_ends: u64,
+	/// The committee.
+	pub committee: Vec<MemberJson>,
+}
+
+impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
+	From<DisputeDetails<AccountId, Balance, BlockNumber>> for DisputeJson
+{
+	fn from(d: DisputeDetails<AccountId, Balance, BlockNumber>) -> Self {
+		let (phase, phase_ends) = match d.phase {
+			DisputePhase::Commit { until } => ("commit", until),
+			DisputePhase::Reveal { until } => ("reveal", until),
+		};
+		DisputeJson {
+			request: d.request,
+			challenger: d.challenger.to_string(),
+			bond: d.bond.to_string(),
+			executor: d.executor.to_string(),
+			accused_output_hash: d.accused.output_hash,
+			opened: d.opened.into(),
+			extended: d.extended,
+			phase: phase.into(),
+			phase_ends: phase_ends.into(),
+			committee: d
+				.committee
+				.into_iter()
+				.map(|m| MemberJson {
+					executor: m.executor.to_string(),
+					vote: match m.vote {
+						Vote::Pending => VoteJson::Pending,
+						Vote::Committed(seal) => VoteJson::Committed { seal },
+						Vote::Revealed(c) => VoteJson::Revealed {
+							output_hash: c.output_hash,
+							trace_root: c.trace_root,
+						},
+					},
+				})
+				.collect(),
+		}
+	}
+}
+
 /// The `inference_*` methods.
 #[rpc(server, namespace = "inference")]
 pub trait InferenceRpc<BlockHash, AccountId> {
@@ -225,6 +324,10 @@ pub trait InferenceRpc<BlockHash, AccountId> {
 	/// The ids of the requests `executor` (SS58) has to answer now (at most 256).
 	#[method(name = "pending")]
 	fn pending(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<RequestId>>;
+
+	/// The open dispute over this request's result (committee, votes, phase), or null.
+	#[method(name = "dispute")]
+	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeJson>>;
 }
 
 /// Serves `inference_*` from the runtime API.
@@ -273,6 +376,12 @@ where
 	fn pending(&self, executor: AccountId, at: Option<Block::Hash>) -> RpcResult<Vec<RequestId>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().pending(at, executor, MAX_PENDING).map_err(runtime_error)
+	}
+
+	fn dispute(&self, id: RequestId, at: Option<Block::Hash>) -> RpcResult<Option<DisputeJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let details = self.client.runtime_api().dispute(at, id).map_err(runtime_error)?;
+		Ok(details.map(Into::into))
 	}
 }
 
@@ -323,5 +432,38 @@ mod tests {
 			serde_json::to_value(s).unwrap(),
 			serde_json::json!({"state": "Answered", "executor": "5", "challengeEnd": 12})
 		);
+		let s: StatusJson = RequestStatus::<u64, u32>::Corrected { executor: 7, at: 30 }.into();
+		assert_eq!(
+			serde_json::to_value(s).unwrap(),
+			serde_json::json!({"state": "Corrected", "executor": "7", "at": 30})
+		);
+	}
+
+	#[test]
+	fn disputes_serialize_with_their_votes() {
+		use opg_primitives::ResultCommitment;
+		use pallet_inference_runtime_api::Member;
+		let commitment = ResultCommitment { output_hash: H256::repeat_byte(1), trace_root: H256::repeat_byte(2) };
+		let d = DisputeDetails::<u64, u128, u32> {
+			request: 4,
+			challenger: 9,
+			bond: 100,
+			executor: 3,
+			accused: commitment.clone(),
+			opened: 20,
+			extended: false,
+			phase: DisputePhase::Reveal { until: 27 },
+			committee: vec![
+				Member { executor: 1, vote: Vote::Revealed(commitment) },
+				Member { executor: 2, vote: Vote::Pending },
+			],
+		};
+		let json = serde_json::to_value(DisputeJson::from(d)).unwrap();
+		assert_eq!(json["phase"], "reveal");
+		assert_eq!(json["phaseEnds"], 27);
+		assert_eq!(json["bond"], "100");
+		assert_eq!(json["committee"][0]["vote"], "revealed");
+		assert_eq!(json["committee"][0]["executor"], "1");
+		assert_eq!(json["committee"][1], serde_json::json!({"executor": "2", "vote": "pending"}));
 	}
 }

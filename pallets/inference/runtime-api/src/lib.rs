@@ -7,7 +7,9 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 pub use opg_primitives::RequestId;
-pub use pallet_inference::{RequestDetails, RequestStatus, ResultDetails};
+pub use pallet_inference::{
+	DisputeDetails, DisputePhase, Member, RequestDetails, RequestStatus, ResultDetails, Vote,
+};
 
 sp_api::decl_runtime_apis! {
 	/// Queries of the inference pallet.
@@ -26,5 +28,9 @@ sp_api::decl_runtime_apis! {
 		/// The ids of the requests `executor` has to answer now, at most `limit` (capped by the
 		/// runtime).
 		fn pending(executor: AccountId, limit: u32) -> Vec<RequestId>;
+
+		/// The open dispute over this request's result: committee, votes, phase; `None` when
+		/// there is none (never challenged, or decided: see the request's status).
+		fn dispute(id: RequestId) -> Option<DisputeDetails<AccountId, Balance, BlockNumber>>;
 	}
 }
