@@ -231,3 +231,54 @@ fn dechunk(mut body: &str) -> String {
 	}
 	out
 }
+
+/// Alice, Bob and Charlie validating the `local` chain. Each has a node key file (a stable
+/// identity), so Bob and Charlie find Alice at a known address.
+pub struct LocalNetwork {
+	pub alice: Node,
+	pub bob: Node,
+	pub charlie: Node,
+	_keys: tempfile::TempDir,
+}
+
+impl LocalNetwork {
+	/// Starts the three nodes, `extra(name)` adding arguments per node, and waits for their RPC.
+	pub fn start(extra: impl Fn(&str) -> Vec<String>) -> LocalNetwork {
+		let keys = tempfile::tempdir().unwrap();
+		let key_file = |name: &str, byte: u8| {
+			let path = keys.path().join(format!("{name}.key"));
+			std::fs::write(&path, format!("{:064x}", byte)).unwrap();
+			path.to_str().unwrap().to_owned()
+		};
+		let alice_key = key_file("alice", 1);
+		let alice_peer = Node::peer_id_of_key(Path::new(&alice_key));
+		let alice_p2p = free_port();
+		let args = |name: &str, key: String, bootnode: Option<&str>| -> Vec<String> {
+			let mut args: Vec<String> =
+				["--chain", "local", &format!("--{name}"), "--node-key-file", &key]
+					.iter()
+					.map(|a| a.to_string())
+					.collect();
+			if let Some(bootnode) = bootnode {
+				args.extend(["--bootnodes".to_owned(), bootnode.to_owned()]);
+			}
+			args.extend(extra(name));
+			args
+		};
+		let alice_args = args("alice", alice_key, None);
+		let mut alice = Node::start_with("alice", &as_strs(&alice_args), free_port(), alice_p2p);
+		let bootnode = format!("/ip4/127.0.0.1/tcp/{alice_p2p}/p2p/{alice_peer}");
+		let bob_args = args("bob", key_file("bob", 2), Some(&bootnode));
+		let mut bob = Node::start("bob", &as_strs(&bob_args));
+		let charlie_args = args("charlie", key_file("charlie", 3), Some(&bootnode));
+		let mut charlie = Node::start("charlie", &as_strs(&charlie_args));
+		for node in [&mut alice, &mut bob, &mut charlie] {
+			node.wait_rpc(Duration::from_secs(60));
+		}
+		LocalNetwork { alice, bob, charlie, _keys: keys }
+	}
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+	v.iter().map(String::as_str).collect()
+}
