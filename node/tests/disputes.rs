@@ -124,7 +124,15 @@ fn a_lying_executor_is_challenged_by_a_watcher_outvoted_slashed_and_corrected() 
 			"a watcher (Alice's or Bob's node) challenged: {challenger}"
 		);
 		assert_eq!(dispute["executor"], charlie.to_string());
+		assert_eq!(dispute["state"], "Open");
 	}
+
+	// The dispute's outcome stays readable.
+	let outcome = alice.rpc("inference_dispute", json!([id, null])).unwrap();
+	eprintln!("[e2e] outcome: {outcome}");
+	assert_eq!(outcome["state"], "Resolved");
+	assert_eq!(outcome["verdict"], "ExecutorWrong");
+	assert_eq!(outcome["slashed"], (bond_before / 10).to_string());
 
 	// The final output is what the engine computes here.
 	let dir = tempfile::tempdir().unwrap();

@@ -186,6 +186,12 @@ impl_runtime_apis! {
 		) -> Option<pallet_inference::DisputeDetails<AccountId, Balance, BlockNumber>> {
 			Inference::dispute_details(id)
 		}
+
+		fn dispute_outcome(
+			id: opg_primitives::RequestId,
+		) -> Option<pallet_inference::DisputeOutcome<AccountId, Balance, BlockNumber>> {
+			Inference::dispute_outcome(id)
+		}
 	}
 
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {

@@ -60,7 +60,7 @@ use sp_runtime::{
 };
 
 use crate::{
-	BalanceOf, Config, Dispute, DisputeDeadlines, DisputeDetails, DisputeOf, DisputeOutputs, DisputePhase,
+	BalanceOf, Config, Dispute, DisputeDeadlines, DisputeDetails, DisputeOutcome, DisputeOutcomes, DisputeOf, DisputeOutputs, DisputePhase,
 	Disputes, Error, Event, HoldReason, InferenceResult, Member, Pallet, RequestId, RequestOf,
 	RequestStatus, Requests, Results, Verdict, Vote, LOG_TARGET,
 };
@@ -466,6 +466,19 @@ impl<T: Config> Pallet<T> {
 		Disputes::<T>::remove(request);
 		let _ = DisputeOutputs::<T>::clear_prefix(request, T::CommitteeSize::get(), None);
 		DisputeDeadlines::<T>::mutate(|d| d.retain(|(_, id)| *id != request));
+		DisputeOutcomes::<T>::insert(
+			request,
+			DisputeOutcome {
+				challenger: dispute.challenger.clone(),
+				executor: dispute.executor.clone(),
+				verdict,
+				slashed,
+				to_winner,
+				to_committee,
+				to_treasury,
+				at: now,
+			},
+		);
 		log::info!(target: LOG_TARGET, "request {request}: dispute resolved, {verdict:?}, slashed {slashed:?}");
 		Self::deposit_event(Event::DisputeResolved {
 			request,
@@ -621,6 +634,13 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		Ok(())
+	}
+
+	/// How the dispute of `request` ended, for the runtime API.
+	pub fn dispute_outcome(
+		request: RequestId,
+	) -> Option<DisputeOutcome<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		DisputeOutcomes::<T>::get(request)
 	}
 
 	/// The open dispute of `request`, for the runtime API.

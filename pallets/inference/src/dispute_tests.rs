@@ -148,6 +148,8 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 			}
 		);
 		assert_eq!(Executors::bond_of(&liar), BOND - 100);
+		let outcome = crate::DisputeOutcomes::<Test>::get(id).unwrap();
+		assert_eq!((outcome.verdict, outcome.slashed, outcome.challenger, outcome.at), (Verdict::ExecutorWrong, 100, CHALLENGER, 2));
 		for (m, b) in members.iter().zip(before) {
 			assert_eq!(free(*m), b + REWARD + 30);
 		}

@@ -333,6 +333,15 @@ pub mod pallet {
 		BoundedVec<u8, T::MaxOutputBytes>,
 	>;
 
+	/// How each dispute ended, by request.
+	#[pallet::storage]
+	pub type DisputeOutcomes<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		RequestId,
+		DisputeOutcome<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
+	>;
+
 	#[pallet::type_value]
 	pub fn DefaultWatchFraction<T: Config>() -> Perbill {
 		T::DefaultWatchFraction::get()

@@ -247,6 +247,29 @@ pub enum Verdict {
 	NoQuorum,
 }
 
+/// How a dispute ended; kept for dapps and clients.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct DisputeOutcome<AccountId, Balance, BlockNumber> {
+	/// Who challenged.
+	pub challenger: AccountId,
+	/// The accused executor.
+	pub executor: AccountId,
+	/// The verdict.
+	pub verdict: Verdict,
+	/// Taken from the loser (the executor's bond, or the challenger's).
+	pub slashed: Balance,
+	/// Of which to the winner (the challenger, or the executor).
+	pub to_winner: Balance,
+	/// Of which to the committee's majority.
+	pub to_committee: Balance,
+	/// Of which to the treasury.
+	pub to_treasury: Balance,
+	/// The block of the verdict.
+	pub at: BlockNumber,
+}
+
 /// A dispute as the runtime API returns it.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub struct DisputeDetails<AccountId, Balance, BlockNumber> {

@@ -14,7 +14,8 @@ use opg_primitives::{
 	InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, Tensor, TensorDType, H256,
 };
 use pallet_inference_runtime_api::{
-	DisputeDetails, DisputePhase, RequestDetails, RequestStatus, ResultDetails, Vote,
+	DisputeDetails, DisputeOutcome, DisputePhase, RequestDetails, RequestStatus, ResultDetails,
+	Vote,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -310,6 +311,55 @@ impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
 	}
 }
 
+/// How a dispute ended, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeJson {
+	/// Who challenged (SS58).
+	pub challenger: String,
+	/// The accused executor (SS58).
+	pub executor: String,
+	/// `ExecutorWrong`, `ExecutorRight` or `NoQuorum`.
+	pub verdict: String,
+	/// Taken from the loser, in planck (decimal string).
+	pub slashed: String,
+	/// Of which to the winner.
+	pub to_winner: String,
+	/// Of which to the committee's majority.
+	pub to_committee: String,
+	/// Of which to the treasury.
+	pub to_treasury: String,
+	/// Block of the verdict.
+	pub at: u64,
+}
+
+impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
+	From<DisputeOutcome<AccountId, Balance, BlockNumber>> for OutcomeJson
+{
+	fn from(o: DisputeOutcome<AccountId, Balance, BlockNumber>) -> Self {
+		OutcomeJson {
+			challenger: o.challenger.to_string(),
+			executor: o.executor.to_string(),
+			verdict: format!("{:?}", o.verdict),
+			slashed: o.slashed.to_string(),
+			to_winner: o.to_winner.to_string(),
+			to_committee: o.to_committee.to_string(),
+			to_treasury: o.to_treasury.to_string(),
+			at: o.at.into(),
+		}
+	}
+}
+
+/// A dispute, open or resolved, as JSON (tag `state`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state")]
+pub enum DisputeStateJson {
+	/// The committee is voting.
+	Open(DisputeJson),
+	/// Decided.
+	Resolved(OutcomeJson),
+}
+
 /// The `inference_*` methods.
 #[rpc(server, namespace = "inference")]
 pub trait InferenceRpc<BlockHash, AccountId> {
@@ -325,9 +375,10 @@ pub trait InferenceRpc<BlockHash, AccountId> {
 	#[method(name = "pending")]
 	fn pending(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<RequestId>>;
 
-	/// The open dispute over this request's result (committee, votes, phase), or null.
+	/// The dispute over this request's result: while open, its committee, votes and phase;
+	/// once decided, the verdict and the money moved; null if it was never challenged.
 	#[method(name = "dispute")]
-	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeJson>>;
+	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeStateJson>>;
 }
 
 /// Serves `inference_*` from the runtime API.
@@ -378,10 +429,14 @@ where
 		self.client.runtime_api().pending(at, executor, MAX_PENDING).map_err(runtime_error)
 	}
 
-	fn dispute(&self, id: RequestId, at: Option<Block::Hash>) -> RpcResult<Option<DisputeJson>> {
+	fn dispute(&self, id: RequestId, at: Option<Block::Hash>) -> RpcResult<Option<DisputeStateJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let details = self.client.runtime_api().dispute(at, id).map_err(runtime_error)?;
-		Ok(details.map(Into::into))
+		let api = self.client.runtime_api();
+		if let Some(open) = api.dispute(at, id).map_err(runtime_error)? {
+			return Ok(Some(DisputeStateJson::Open(open.into())));
+		}
+		let outcome = api.dispute_outcome(at, id).map_err(runtime_error)?;
+		Ok(outcome.map(|o| DisputeStateJson::Resolved(o.into())))
 	}
 }
 
@@ -458,12 +513,30 @@ mod tests {
 				Member { executor: 2, vote: Vote::Pending },
 			],
 		};
-		let json = serde_json::to_value(DisputeJson::from(d)).unwrap();
+		let json = serde_json::to_value(DisputeStateJson::Open(d.into())).unwrap();
+		assert_eq!(json["state"], "Open");
 		assert_eq!(json["phase"], "reveal");
 		assert_eq!(json["phaseEnds"], 27);
 		assert_eq!(json["bond"], "100");
 		assert_eq!(json["committee"][0]["vote"], "revealed");
 		assert_eq!(json["committee"][0]["executor"], "1");
 		assert_eq!(json["committee"][1], serde_json::json!({"executor": "2", "vote": "pending"}));
+		let outcome = pallet_inference_runtime_api::DisputeOutcome::<u64, u128, u32> {
+			challenger: 9,
+			executor: 3,
+			verdict: pallet_inference_runtime_api::Verdict::ExecutorWrong,
+			slashed: 1_000,
+			to_winner: 490,
+			to_committee: 20,
+			to_treasury: 490,
+			at: 31,
+		};
+		assert_eq!(
+			serde_json::to_value(DisputeStateJson::Resolved(outcome.into())).unwrap(),
+			serde_json::json!({
+				"state": "Resolved", "challenger": "9", "executor": "3", "verdict": "ExecutorWrong",
+				"slashed": "1000", "toWinner": "490", "toCommittee": "20", "toTreasury": "490", "at": 31
+			})
+		);
 	}
 }

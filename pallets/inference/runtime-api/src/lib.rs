@@ -8,7 +8,8 @@ use alloc::vec::Vec;
 use codec::Codec;
 pub use opg_primitives::RequestId;
 pub use pallet_inference::{
-	DisputeDetails, DisputePhase, Member, RequestDetails, RequestStatus, ResultDetails, Vote,
+	DisputeDetails, DisputeOutcome, DisputePhase, Member, RequestDetails, RequestStatus,
+	ResultDetails, Verdict, Vote,
 };
 
 sp_api::decl_runtime_apis! {
@@ -32,5 +33,9 @@ sp_api::decl_runtime_apis! {
 		/// The open dispute over this request's result: committee, votes, phase; `None` when
 		/// there is none (never challenged, or decided: see the request's status).
 		fn dispute(id: RequestId) -> Option<DisputeDetails<AccountId, Balance, BlockNumber>>;
+
+		/// How the dispute over this request's result ended; `None` while it is open or if
+		/// there was none.
+		fn dispute_outcome(id: RequestId) -> Option<DisputeOutcome<AccountId, Balance, BlockNumber>>;
 	}
 }
