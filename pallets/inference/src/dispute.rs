@@ -30,8 +30,12 @@
 //!   [`Config::WinnerShare`] of the rest to the executor, the remainder to the treasury. The
 //!   result is final at once and the fee paid as usual.
 //! - No quorum: the first time, silent members are penalized and replaced (revealed votes
-//!   stand; they are public by then, which is the weak spot of an extension); the second time
-//!   the requester is refunded and the challenger's bond released.
+//!   stand; they are public by then, which is the weak spot of an extension); the second time,
+//!   or at once when there is nobody to replace (every member revealed and the votes split, or
+//!   no executor left to draw), the requester is refunded and the challenger's bond released.
+//!   On a network of three executors a lying *challenger* on the committee can split the vote
+//!   this way and void an honest result: a committee needs three honest members to outvote one
+//!   liar.
 //!
 //! Phase ends are kept in [`DisputeDeadlines`] (at most [`Config::MaxOpenDisputes`] entries),
 //! processed by `on_initialize`.

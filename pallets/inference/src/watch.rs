@@ -169,10 +169,11 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]
 		}
 		let Some(record) = Requests::<T>::get(request) else { continue };
 		let RequestStatus::Answered { executor, .. } = &record.status else { continue };
-		let Some((key, _)) = keys.iter().find(|(_, owner)| owner != executor) else { continue };
+		// Never this node's own results; any of its keys can sign the challenge.
 		if keys.iter().any(|(_, owner)| owner == executor) {
 			continue;
 		}
+		let Some((key, _)) = keys.first() else { return };
 		let mut seen_key = SEEN_PREFIX.to_vec();
 		request.encode_to(&mut seen_key);
 		let seen = StorageValueRef::persistent(&seen_key);
