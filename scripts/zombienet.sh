@@ -8,7 +8,7 @@
 # registry into ~/.cache/opg/zombienet on first use; builds the node like scripts/build.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-"$here/build.sh"
+[ "${OPG_NO_BUILD:-0}" = 1 ] || "$here/build.sh"
 source "$here/env.sh"
 cd "$here/.."
 

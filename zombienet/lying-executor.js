@@ -2,17 +2,7 @@
 // the bundled digits model until a request goes to Charlie (the lying executor), then waits until
 // the request is `Corrected` and checks that Charlie lost 10% of its bond. Returns 1 on success.
 
-/** Sends `tx` signed by `signer`; resolves with the events once it is in a block. */
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) reject(new Error(`dispatch error: ${dispatchError.toString()}`));
-      else if (status.isInBlock) resolve(events);
-    }).catch(reject);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { send, digitsInput, waitStatus } = require("./common.js");
 
 async function run(nodeName, networkInfo) {
   const { wsUri, userDefinedTypes } = networkInfo.nodesByName[nodeName];
@@ -27,9 +17,7 @@ async function run(nodeName, networkInfo) {
   const bondBefore = (await api.query.executors.executors(charlie)).unwrap().bond.toBigInt();
 
   const [model] = (await api.query.modelRegistry.models.keys()).map((k) => k.args[0]);
-  // As hex: polkadot.js reads a Uint8Array given for `Bytes` as already length-prefixed.
-  const data = "0x" + Buffer.from(new Float32Array(64).fill(0.25).buffer).toString("hex");
-  const input = { Tensor: { dtype: "F32", shape: [1, 64], data } };
+  const input = digitsInput(0.25);
   let id = null;
   for (let n = 0; n < 30 && id === null; n++) {
     const events = await send(api.tx.inference.request(model, input, "1000000000000000000"), dave);
@@ -42,13 +30,8 @@ async function run(nodeName, networkInfo) {
   if (id === null) throw new Error("no request went to Charlie in 30");
   console.log(`request ${id} assigned to Charlie`);
 
-  for (let i = 0; i < 150; i++) {
-    const request = (await api.query.inference.requests(id)).unwrap();
-    const state = request.status.type;
-    if (state === "Corrected") break;
-    if (state === "Final" || state === "Refunded") throw new Error(`request ${id} ended ${state}`);
-    await sleep(2000);
-  }
+  const status = await waitStatus(api, id, ["Corrected", "Final", "Refunded"]);
+  if (status.type !== "Corrected") throw new Error(`request ${id} ended ${status.type}`);
   const outcome = (await api.query.inference.disputeOutcomes(id)).unwrap();
   const bondAfter = (await api.query.executors.executors(charlie)).unwrap().bond.toBigInt();
   console.log(`verdict ${outcome.verdict.type}, Charlie's bond ${bondBefore} -> ${bondAfter}`);

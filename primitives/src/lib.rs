@@ -13,7 +13,8 @@
 //! * [`commitment`]: the [`ResultCommitment`] an executor submits: the hash of the canonical output
 //!   bytes and a Merkle root over per-layer activation hashes, with proofs for the dispute game;
 //! * [`host`]: the `inference` host function ([`inference::run`]), its [`InferenceError`]s, and on
-//!   the native side the [`InferenceBackend`] trait and the [`InferenceExt`] extension.
+//!   the native side the [`InferenceBackend`] trait and the [`InferenceExt`] extension;
+//! * `json` (`std`): tensors as JSON, both ways, for RPC answers and clients.
 //!
 //! Every type that crosses the chain boundary is SCALE-encodable with a bounded
 //! `MaxEncodedLen`; no function here panics on bad data.
@@ -25,6 +26,8 @@ pub mod bundle;
 pub mod commitment;
 pub mod executor;
 pub mod host;
+#[cfg(feature = "std")]
+pub mod json;
 pub mod model;
 pub mod schema;
 pub mod tensor;

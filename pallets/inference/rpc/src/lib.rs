@@ -11,14 +11,13 @@ use jsonrpsee::{
 	types::{error::ErrorObject, ErrorObjectOwned},
 };
 use opg_primitives::{
-	InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, Tensor, TensorDType, H256,
+	InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, H256,
 };
 use pallet_inference_runtime_api::{
 	DisputeDetails, DisputeOutcome, DisputePhase, RequestDetails, RequestStatus, ResultDetails,
 	Vote,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Block as BlockT;
@@ -28,57 +27,7 @@ pub use pallet_inference_runtime_api::InferenceApi as InferenceRuntimeApi;
 /// The most ids `inference_pending` returns.
 pub const MAX_PENDING: u32 = 256;
 
-/// A tensor as JSON: its dtype, shape, and elements as numbers in row-major order (`null` for a
-/// NaN or infinite float, which JSON cannot represent).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TensorJson {
-	/// Element type.
-	pub dtype: TensorDType,
-	/// Axis lengths, outermost first.
-	pub shape: Vec<u32>,
-	/// The elements.
-	pub values: Vec<Value>,
-}
-
-impl From<&Tensor> for TensorJson {
-	fn from(t: &Tensor) -> Self {
-		TensorJson { dtype: t.dtype, shape: t.shape.to_vec(), values: tensor_values(t) }
-	}
-}
-
-/// The elements of `t` as JSON numbers, decoded per dtype.
-pub fn tensor_values(t: &Tensor) -> Vec<Value> {
-	let float = |x: f64| serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null);
-	let size = t.dtype.size_in_bytes() as usize;
-	t.data
-		.chunks_exact(size)
-		.map(|c| match t.dtype {
-			TensorDType::F32 => float(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64),
-			TensorDType::F16 => float(f16_to_f32(u16::from_le_bytes([c[0], c[1]])) as f64),
-			TensorDType::BF16 =>
-				float(f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16) as f64),
-			TensorDType::I64 => Value::from(i64::from_le_bytes([
-				c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-			])),
-			TensorDType::U32 => Value::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-			TensorDType::I8 => Value::from(c[0] as i8),
-		})
-		.collect()
-}
-
-/// IEEE 754 binary16 to binary32 (exact).
-fn f16_to_f32(bits: u16) -> f32 {
-	let sign = if bits & 0x8000 != 0 { -1.0f32 } else { 1.0 };
-	let exponent = ((bits >> 10) & 0x1f) as i32;
-	let mantissa = (bits & 0x3ff) as f32;
-	match exponent {
-		0 => sign * mantissa * 2f32.powi(-24),
-		0x1f if mantissa == 0.0 => sign * f32::INFINITY,
-		0x1f => f32::NAN,
-		e => sign * (1.0 + mantissa / 1024.0) * 2f32.powi(e - 15),
-	}
-}
+pub use opg_primitives::json::{tensor_values, TensorJson};
 
 /// A request's input as JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -443,27 +392,7 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn tensors_decode_per_dtype() {
-		let t = Tensor::from_f32(&[1, 3], &[1.5, -2.0, f32::NAN]).unwrap();
-		assert_eq!(tensor_values(&t), vec![Value::from(1.5), Value::from(-2.0), Value::Null]);
-		let half = Tensor::new(TensorDType::F16, &[3], vec![0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00])
-			.unwrap();
-		assert_eq!(
-			tensor_values(&half),
-			vec![Value::from(1.0), Value::from(-2.0), Value::from(2f32.powi(-24) as f64)]
-		);
-		let bf = Tensor::new(TensorDType::BF16, &[1], vec![0x80, 0x3f]).unwrap();
-		assert_eq!(tensor_values(&bf), vec![Value::from(1.0)]);
-		let ints = Tensor::new(TensorDType::I64, &[2], [(-3i64).to_le_bytes(), 7i64.to_le_bytes()].concat())
-			.unwrap();
-		assert_eq!(tensor_values(&ints), vec![Value::from(-3), Value::from(7)]);
-		let bytes = Tensor::new(TensorDType::I8, &[2], vec![0xff, 0x05]).unwrap();
-		assert_eq!(tensor_values(&bytes), vec![Value::from(-1), Value::from(5)]);
-		let json = serde_json::to_value(TensorJson::from(&t)).unwrap();
-		assert_eq!(json["shape"], serde_json::json!([1, 3]));
-	}
+	use opg_primitives::Tensor;
 
 	#[test]
 	fn inputs_serialize_with_a_type_tag() {

@@ -1,0 +1,208 @@
+//! End to end: `opg-cli` against a real `opg-node --dev`, as a user runs it.
+//!
+//! One dev chain, one story: the workspace's metadata is the node's; the registry lists the
+//! default model; Bob packs and proposes a model, puts its listing to a referendum, Alice votes
+//! it through, and it becomes listed; Charlie requests an inference of it with `--wait` and gets
+//! the final result, equal to what the engine computes here; a request that does not fit the
+//! schema is refused before anything is sent (exit code 2, nothing charged), and one sent anyway
+//! is refused by the chain by name, with only the transaction fee charged; a final result cannot
+//! be challenged.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::{
+	path::PathBuf,
+	process::{Command, Output},
+	time::{Duration, Instant},
+};
+
+use opg_inference::{Engine, EngineConfig};
+use opg_primitives::{json::tensor_values, InferenceInput, Tensor};
+use opg_testkit::{workspace_binary, Node};
+use serde_json::{json, Value};
+
+struct Cli {
+	url: String,
+}
+
+impl Cli {
+	fn run(&self, args: &[&str]) -> Output {
+		let output = Command::new(workspace_binary("opg-cli"))
+			.args(["--url", &self.url])
+			.args(args)
+			.output()
+			.expect("opg-cli runs");
+		eprintln!(
+			"[e2e] opg-cli {} → {}\n{}",
+			args.join(" "),
+			output.status,
+			String::from_utf8_lossy(&output.stderr).trim_end()
+		);
+		output
+	}
+
+	/// Runs with `--json`, expects success, returns the JSON printed.
+	fn json(&self, args: &[&str]) -> Value {
+		let mut all = args.to_vec();
+		all.push("--json");
+		let output = self.run(&all);
+		let stdout = String::from_utf8_lossy(&output.stdout);
+		assert!(output.status.success(), "opg-cli {args:?} failed: {stdout}");
+		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+	}
+
+	fn free(&self, suri: &str) -> u128 {
+		self.json(&["balance", "--suri", suri])["free"].as_str().unwrap().parse().unwrap()
+	}
+}
+
+fn repo() -> PathBuf {
+	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The first `n` held-out digits of the fixture, scaled as the model was trained (pixels / 16).
+fn digits(n: usize) -> Vec<Vec<f32>> {
+	let text = std::fs::read_to_string(repo().join("models/digits-mlp/fixture.json")).unwrap();
+	let fixture: Value = serde_json::from_str(&text).unwrap();
+	fixture["pixels"].as_array().unwrap()[..n]
+		.iter()
+		.map(|row| row.as_array().unwrap().iter().map(|p| p.as_f64().unwrap() as f32 / 16.0).collect())
+		.collect()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+	let started = Instant::now();
+	while !check() {
+		assert!(started.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+		std::thread::sleep(Duration::from_secs(2));
+	}
+}
+
+#[test]
+fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
+	let started = Instant::now();
+	let mut node = Node::start("cli", &["--dev"]);
+	node.wait_rpc(Duration::from_secs(60));
+	node.wait_finalized(1, Duration::from_secs(60));
+	let cli = Cli { url: format!("ws://127.0.0.1:{}", node.rpc_port) };
+	let work = tempfile::tempdir().unwrap();
+
+	// 1. The client was generated from exactly the metadata this node serves.
+	let metadata = work.path().join("opg.scale");
+	cli.json(&["metadata", "--out", metadata.to_str().unwrap()]);
+	assert!(
+		std::fs::read(&metadata).unwrap() == std::fs::read(repo().join("client/metadata/opg.scale")).unwrap(),
+		"client/metadata/opg.scale is stale: run scripts/metadata.sh"
+	);
+
+	// 2. The registry lists the default model.
+	let models = cli.json(&["models", "list"]);
+	let digits_mlp = models.as_array().unwrap().iter().find(|m| m["name"] == "digits-mlp").expect("digits-mlp");
+	assert_eq!(digits_mlp["state"], "Listed");
+	let listed = cli.run(&["models", "list"]);
+	assert!(String::from_utf8_lossy(&listed.stdout).contains("f32[B,64] → f32[B,10] (batch ≤ 32)"));
+
+	// 3. Bob packs the digits MLP with a model card (a new bundle, so a new hash) and proposes it.
+	let card = work.path().join("README.md");
+	std::fs::write(&card, "digits MLP, republished by Bob\n").unwrap();
+	let bundle = work.path().join("digits-bob.opgmodel");
+	let dir = repo().join("models/digits-mlp");
+	let packed = cli.json(&[
+		"models",
+		"pack",
+		"--kind",
+		"mlp",
+		"--out",
+		bundle.to_str().unwrap(),
+		dir.join("config.json").to_str().unwrap(),
+		dir.join("model.safetensors").to_str().unwrap(),
+		card.to_str().unwrap(),
+	]);
+	let hash = packed["hash"].as_str().unwrap().to_string();
+	let uri = format!("file://{}", bundle.display());
+	let proposed = cli.json(&[
+		"models", "propose", bundle.to_str().unwrap(), "--name", "digits-bob", "--price", "0.5",
+		"--schema-of", "digits-mlp", "--uri", &uri, "--suri", "//Bob",
+	]);
+	assert_eq!(proposed["hash"], hash);
+	let shown = cli.json(&["models", "show", "digits-bob"]);
+	assert_eq!(shown["state"], "Proposed");
+	assert_eq!(shown["price"], "500000000000000000");
+
+	// A request for a model that is not listed is refused before sending.
+	let early = cli.run(&["request", "digits-bob", "--input", "[0]", "--suri", "//Charlie"]);
+	assert_eq!(early.status.code(), Some(2));
+
+	// 4. Token holders list it: a referendum on the listing track, Alice votes aye.
+	let referendum = cli.json(&["govern", "propose-listing", &hash, "--suri", "//Bob"]);
+	let index = referendum["index"].as_u64().unwrap().to_string();
+	cli.json(&["govern", "vote", &index, "aye", "--amount", "500000", "--conviction", "1x", "--suri", "//Alice"]);
+	let ongoing = cli.json(&["govern", "referendum", &index]);
+	assert_eq!(ongoing["state"], "Ongoing");
+	assert_eq!(ongoing["ayes"], "500000000000000000000000");
+	wait_until("the referendum to list digits-bob", Duration::from_secs(300), || {
+		cli.json(&["models", "show", &hash])["state"] == "Listed"
+	});
+	assert_eq!(cli.json(&["govern", "referendum", &index])["state"], "Approved");
+
+	// 5. Charlie requests an inference and waits for the final answer.
+	let samples = digits(2);
+	let input = serde_json::to_string(&samples).unwrap();
+	let charlie_before = cli.free("//Charlie");
+	let answer = cli.json(&["request", "digits-bob", "--input", &input, "--wait", "--suri", "//Charlie"]);
+	let id = answer["id"].as_u64().unwrap();
+	let done = &answer["final"];
+	assert_eq!(done["request"]["status"]["state"], "Final", "{answer}");
+	assert!(done["finalizedAt"].as_u64().unwrap() >= done["request"]["status"]["at"].as_u64().unwrap());
+	let output = &done["result"]["output"];
+	assert_eq!(output["shape"], json!([2, 10]));
+	// The same numbers the engine computes here.
+	let store = tempfile::tempdir().unwrap();
+	let engine = Engine::new(EngineConfig::new(store.path())).unwrap();
+	let model_hash = engine.store().import(&bundle).unwrap();
+	assert_eq!(format!("{model_hash:?}"), hash);
+	let flat: Vec<f32> = samples.concat();
+	let local = engine
+		.run(&model_hash, &InferenceInput::Tensor(Tensor::from_f32(&[2, 64], &flat).unwrap()))
+		.unwrap();
+	assert_eq!(output["values"], json!(tensor_values(local.output.tensor())));
+	// Charlie paid the price and one transaction fee, nothing else.
+	let tx_fee: u128 = answer["txFee"].as_str().unwrap().parse().unwrap();
+	assert_eq!(charlie_before - cli.free("//Charlie"), 500_000_000_000_000_000 + tx_fee);
+	// The human form of the same request, and `result`.
+	let human = cli.run(&["result", &id.to_string()]);
+	let text = String::from_utf8_lossy(&human.stdout);
+	assert!(text.contains("Final") && text.contains("argmax"), "{text}");
+	assert_eq!(cli.json(&["result", &id.to_string()])["result"]["output"], *output);
+
+	// 6. Bad input: refused before sending, nothing charged, exit code 2.
+	let dave_before = cli.free("//Dave");
+	let bad = cli.run(&["request", "digits-mlp", "--input", "[1, 2, 3]", "--suri", "//Dave"]);
+	assert_eq!(bad.status.code(), Some(2));
+	let stderr = String::from_utf8_lossy(&bad.stderr);
+	assert!(stderr.contains("input does not fit the model") && stderr.contains("WrongDim"), "{stderr}");
+	assert_eq!(cli.free("//Dave"), dave_before);
+
+	// Sent anyway, the chain refuses it by name; only the transaction fee is charged.
+	let refused = cli.run(&["request", "digits-mlp", "--input", "[[1, 2, 3]]", "--no-check", "--suri", "//Dave", "--json"]);
+	assert_eq!(refused.status.code(), Some(1));
+	let error: Value = serde_json::from_slice(&refused.stdout).unwrap();
+	assert_eq!(error["chainError"]["pallet"], "Inference", "{error}");
+	assert_eq!(error["chainError"]["name"], "BadInput", "{error}");
+	assert!(!error["chainError"]["docs"].as_str().unwrap().is_empty(), "{error}");
+	let fee: u128 = error["chainError"]["txFee"].as_str().unwrap().parse().unwrap();
+	assert!(fee > 0);
+	assert_eq!(dave_before - cli.free("//Dave"), fee, "only the transaction fee");
+
+	// 7. A final result cannot be challenged: the error is named and explained.
+	let late = cli.run(&["challenge", &id.to_string(), "--suri", "//Dave"]);
+	assert_eq!(late.status.code(), Some(1));
+	let stderr = String::from_utf8_lossy(&late.stderr);
+	assert!(stderr.contains("Inference::ResultFinal"), "{stderr}");
+
+	// 8. Alice is the dev chain's executor.
+	let alice = cli.json(&["executor", "status", "--suri", "//Alice"]);
+	assert_eq!(alice["state"], "Active");
+	assert_eq!(alice["bond"], "10000000000000000000000");
+	eprintln!("[e2e] cli story done in {:?}", started.elapsed());
+	drop(node);
+}
