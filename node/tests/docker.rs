@@ -121,7 +121,7 @@ fn compose_runs_three_validators_booting_from_alices_real_peer_id() {
 			"\"--chain\", \"local\"".to_string(),
 			format!("\"--{name}\""),
 			format!("\"--node-key-file\", \"/keys/{name}.key\""),
-			format!("\"{port}:9944\""),
+			format!("\"127.0.0.1:{port}:9944\""),
 			format!("{name}:/data"),
 		] {
 			assert!(body.contains(&needle), "service {name} lacks {needle}:\n{body}");

@@ -275,7 +275,7 @@ mod tests {
 		for (dtype, values) in [
 			(TensorDType::F32, json!([0.1, -3.5, 1e30, null])),
 			(TensorDType::F16, json!([0.5, -2.0, 65504.0, 6.103515625e-5])),
-			(TensorDType::BF16, json!([1.0, -0.5, 3.0e38, 0.0])),
+			(TensorDType::BF16, json!([1.0, -0.5, 1.7014118346046923e38, 0.0])),
 			(TensorDType::I64, json!([i64::MIN, -1, 0, i64::MAX])),
 			(TensorDType::U32, json!([0, 1, 7, u32::MAX])),
 			(TensorDType::I8, json!([-128, -1, 0, 127])),
