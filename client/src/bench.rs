@@ -2,8 +2,8 @@
 //! at once, followed block by block to their results and to finality. Prints throughput and
 //! latency percentiles; used by `opg-cli bench` and `scripts/load.sh`.
 //!
-//! Each account sends its share with consecutive nonces, so every request enters the pool at
-//! once (the load is a burst bounded by `requests`). A request's times are counted from the
+//! Each account sends its share with consecutive nonces, all accounts at once, so the requests
+//! enter the pool as fast as the node accepts them (the load is a burst bounded by `requests`). A request's times are counted from the
 //! moment the node accepted it into its pool:
 //! - **result**: the block that includes the executor's result (`ResultSubmitted`);
 //! - **final**: the block that pays it (`ResultFinalized`, after the challenge window), and the
@@ -11,10 +11,15 @@
 
 use std::{
 	collections::{BTreeMap, HashMap, VecDeque},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
 	time::{Duration, Instant},
 };
 
 use serde::Serialize;
+use subxt::config::DefaultExtrinsicParamsBuilder;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
@@ -153,27 +158,53 @@ impl Client {
 		// 2. Submit every request at once, each account with consecutive nonces.
 		let call =
 			runtime::transactions().inference().request(config.model.hash, recode(&config.input.0)?, config.model.price);
-		let mut tracks: Vec<Track> = Vec::new();
-		let mut by_sender: HashMap<[u8; 32], VecDeque<usize>> = HashMap::new();
 		let mut nonces = Vec::with_capacity(accounts.len());
 		for account in &accounts {
 			nonces.push(self.next_nonce(&keys::account(account)).await?);
 		}
+		// The best block's number, kept current by a background poll: the block each request
+		// was submitted at.
+		let best = Arc::new(AtomicU64::new(self.best_number().await?));
+		let poller = {
+			let (client, best) = (self.clone(), best.clone());
+			tokio::spawn(async move {
+				loop {
+					if let Ok(number) = client.best_number().await {
+						best.store(number, Ordering::Relaxed);
+					}
+					tokio::time::sleep(Duration::from_millis(100)).await;
+				}
+			})
+		};
+		let at = self.finalized().await?;
 		let started = Instant::now();
-		let first_block = self.best_number().await?;
-		let mut watchers = Vec::new();
-		for i in 0..config.requests as usize {
-			let slot = i % accounts.len();
-			let (Some(account), Some(nonce)) = (accounts.get(slot), nonces.get_mut(slot)) else { continue };
-			let watch = self.sign_and_submit(&call, account, Some(*nonce)).await?;
-			*nonce = nonce.saturating_add(1);
-			let best = self.best_number().await.unwrap_or(first_block);
-			by_sender.entry(keys::account(account).0).or_default().push_back(tracks.len());
-			tracks.push(Track { submitted: Some((Instant::now(), best)), ..Track::default() });
-			watchers.push(watch);
+		let first_block = best.load(Ordering::Relaxed);
+		let requests = config.requests as usize;
+		let senders = accounts.len();
+		let submissions = accounts.iter().zip(nonces).enumerate().map(|(slot, (account, first_nonce))| {
+			let (at, call, best) = (&at, &call, &best);
+			async move {
+				let mut submitted = Vec::new();
+				for (k, _) in (slot..requests).step_by(senders).enumerate() {
+					let params = DefaultExtrinsicParamsBuilder::<crate::Config>::new()
+						.nonce(first_nonce.saturating_add(k as u64))
+						.build();
+					let signed = at.transactions().create_signed(call, account, params).await?;
+					signed.submit().await?;
+					submitted.push((Instant::now(), best.load(Ordering::Relaxed)));
+				}
+				Ok::<_, Error>(submitted)
+			}
+		});
+		let mut tracks: Vec<Track> = Vec::new();
+		let mut by_sender: HashMap<[u8; 32], VecDeque<usize>> = HashMap::new();
+		for (account, submitted) in accounts.iter().zip(futures::future::join_all(submissions).await) {
+			for submitted in submitted? {
+				by_sender.entry(keys::account(account).0).or_default().push_back(tracks.len());
+				tracks.push(Track { submitted: Some(submitted), ..Track::default() });
+			}
 		}
-		// The pool reports each transaction; the blocks below say what happened.
-		drop(watchers);
+		poller.abort();
 		progress(&format!(
 			"submitted {} requests from {} accounts in {:.1} s",
 			tracks.len(),

@@ -158,6 +158,22 @@ impl Status {
 	}
 }
 
+impl std::fmt::Display for Status {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Status::Assigned { executor, deadline, attempt } =>
+				write!(f, "assigned to {executor} until block #{deadline} (attempt {})", attempt.saturating_add(1)),
+			Status::Answered { executor, challenge_end } =>
+				write!(f, "answered by {executor}, final at block #{challenge_end} unless challenged"),
+			Status::Final { executor, at } => write!(f, "final at block #{at}, paid to {executor}"),
+			Status::Refunded { at } => write!(f, "refunded at block #{at}"),
+			Status::Disputed { executor, .. } => write!(f, "disputed: {executor}'s result is being re-run"),
+			Status::Corrected { executor, at } =>
+				write!(f, "corrected at block #{at}: {executor}'s result was wrong"),
+		}
+	}
+}
+
 type GeneratedStatus = runtime::runtime_types::pallet_inference::types::RequestStatus<AccountId, u32>;
 
 impl From<GeneratedStatus> for Status {

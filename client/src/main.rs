@@ -367,10 +367,10 @@ fn show_output(output: &InferenceOutput) -> String {
 }
 
 fn print_model(model: &Model) {
-	println!("{} ({}) {}", model.name, model.state, model.hash);
+	println!("{} ({}) {:?}", model.name, model.state, model.hash);
 	println!("  price     {}", format_opg(model.price));
 	println!("  schema    {}", models::show_schema(model.schema()));
-	println!("  kind      {:?}, {} bytes, config {}", model.spec.kind, model.size, model.spec.config_hash);
+	println!("  kind      {:?}, {} bytes, config {:?}", model.spec.kind, model.size, model.spec.config_hash);
 	println!("  owner     {} (deposit {})", model.owner, format_opg(model.deposit));
 	if !model.description.is_empty() {
 		println!("  about     {}", model.description);
@@ -443,7 +443,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 			if !cli.json {
 				for model in &models {
 					println!(
-						"{:<20} {:<9} {:>14}  {}  {}",
+						"{:<20} {:<9} {:>14}  {}  {:?}",
 						model.name,
 						model.state,
 						format_opg(model.price),
@@ -540,7 +540,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 					.await?;
 				progress.done();
 				if !cli.json {
-					println!("{:?} in block #{} (finalized #{})", done.request.status, done.request.status.settled_at().unwrap_or_default(), done.finalized_at);
+					println!("request {}: {} (finalized #{})", done.request.id, done.request.status, done.finalized_at);
 					match &done.result {
 						Some(result) => {
 							println!("output   {}", show_output(&result.output));
@@ -562,7 +562,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 			let (request, result) = client.request_with_result(*id).await?;
 			progress.done();
 			if !cli.json {
-				println!("request {} by {} of model {:?}: {:?}", request.id, request.requester, request.model, request.status);
+				println!("request {} by {} of model {:?}: {}", request.id, request.requester, request.model, request.status);
 				println!("fee      {}", format_opg(request.fee));
 				match &result {
 					Some(result) => {

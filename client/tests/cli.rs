@@ -171,7 +171,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	// The human form of the same request, and `result`.
 	let human = cli.run(&["result", &id.to_string()]);
 	let text = String::from_utf8_lossy(&human.stdout);
-	assert!(text.contains("Final") && text.contains("argmax"), "{text}");
+	assert!(text.contains("final at block") && text.contains("argmax 2, 0"), "{text}");
 	assert_eq!(cli.json(&["result", &id.to_string()])["result"]["output"], *output);
 
 	// 6. Bad input: refused before sending, nothing charged, exit code 2.
