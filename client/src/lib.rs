@@ -16,7 +16,7 @@
 //! let client = Client::connect("ws://127.0.0.1:9944").await?;
 //! let bob = keys::from_suri("//Bob")?;
 //! let model = client.resolve_model("digits-mlp").await?;
-//! let input = Input::from_json(model.schema(), &serde_json::json!([[0.0; 64]]))?;
+//! let input = Input::from_json(model.schema(), &serde_json::json!(vec![vec![0.0f32; 64]]))?;
 //! let submitted = client.request(&bob, &model, input, None, |_| {}).await?;
 //! let done = client.wait_final(submitted.id, std::time::Duration::from_secs(600), |_| {}).await?;
 //! println!("{:?}", done.result.map(|r| r.output));
