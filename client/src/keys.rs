@@ -59,4 +59,15 @@ mod tests {
 		std::fs::write(&file, "{\"encoded\": \"x\"}").unwrap();
 		assert!(matches!(from_file(&file, None), Err(Error::Invalid(m)) if m.contains("--password")));
 	}
+
+	#[test]
+	fn polkadot_js_exports_decrypt_with_their_password() {
+		// Exported by @polkadot/keyring (`pair.toJson(password)`) for //Ferdie: scrypt +
+		// xsalsa20-poly1305, the format of polkadot.js apps' "export account".
+		let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ferdie-polkadotjs.json");
+		let ferdie = from_file(&export, Some("opg-test-password")).unwrap();
+		assert_eq!(account(&ferdie).to_string(), "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL");
+		assert_eq!(account(&ferdie), account(&from_suri("//Ferdie").unwrap()));
+		assert!(matches!(from_file(&export, Some("wrong")), Err(Error::Invalid(m)) if m.contains("cannot decrypt")));
+	}
 }
