@@ -35,7 +35,57 @@ pub fn parse_key(text: &str) -> Result<[u8; 32], Error> {
 	Ok(hash.0)
 }
 
+/// What `author_rotateKeysWithOwner` answers: SCALE-encoded session keys and the proof that the
+/// owner's account may use them, both hex.
+#[derive(serde::Deserialize)]
+struct GeneratedKeys {
+	keys: String,
+	proof: Option<String>,
+}
+
+fn from_hex(text: &str) -> Result<Vec<u8>, Error> {
+	let digits = text.trim_start_matches("0x");
+	let bad = || Error::Decode(format!("`{text}` is not hex"));
+	if digits.len() % 2 != 0 {
+		return Err(bad());
+	}
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| digits.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()).ok_or_else(bad))
+		.collect()
+}
+
 impl Client {
+	/// Has the connected node generate new session keys (Aura, GRANDPA and `infr`) in its
+	/// keystore, with a proof of possession for the signer's account
+	/// (`author_rotateKeysWithOwner`, an RPC a node serves only on its local interface), and
+	/// sets them on chain for the signer (`session.set_keys`, holding a small deposit). From the
+	/// next election on, the signer can be elected validator if it is an executor with enough
+	/// stake. Returns the `infr` key, to register with [`Client::bond`].
+	pub async fn rotate_session_keys(
+		&self,
+		signer: &Keypair,
+		on_stage: impl FnMut(&TxStage),
+	) -> Result<([u8; 32], Included), Error> {
+		use codec::Decode;
+		use runtime::runtime_types::opg_runtime::opaque::SessionKeys;
+		use subxt::rpcs::rpc_params;
+		let owner = keys::account(signer);
+		let owner_hex = format!("0x{}", owner.0.iter().map(|b| format!("{b:02x}")).collect::<String>());
+		let generated: GeneratedKeys =
+			self.rpc().request("author_rotateKeysWithOwner", rpc_params![owner_hex]).await?;
+		let raw = from_hex(&generated.keys)?;
+		let proof = from_hex(
+			generated.proof.as_deref().ok_or_else(|| Error::Decode("the node gave no ownership proof".into()))?,
+		)?;
+		let session_keys = SessionKeys::decode(&mut &raw[..])
+			.map_err(|e| Error::Decode(format!("the node's session keys: {e}")))?;
+		let infr: [u8; 32] = recode(&session_keys.infr)?;
+		let call = runtime::transactions().session().set_keys(session_keys, proof);
+		let included = self.submit(&call, signer, on_stage).await?;
+		Ok((infr, included))
+	}
+
 	/// The executor `who`, if registered.
 	pub async fn executor(&self, who: &AccountId) -> Result<Option<ExecutorView>, Error> {
 		use runtime::runtime_types::pallet_executors::ExecutorStatus;

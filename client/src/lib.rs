@@ -1,8 +1,8 @@
 //! # opg-client
 //!
 //! A Rust client of the OPG appchain, built on [`subxt`]: what a dapp needs to list models, pay
-//! for an inference and get its attested answer, challenge a wrong one, bond as an executor and
-//! take part in governance. `opg-cli` (this crate's binary) is a thin command line over it.
+//! for an inference and get its attested answer, challenge a wrong one, bond as an executor,
+//! delegate stake to one and take part in governance. `opg-cli` (this crate's binary) is a thin command line over it.
 //!
 //! The chain's interface ([`runtime`]) is generated at compile time from `metadata/opg.scale`, the
 //! metadata of the runtime built in this workspace (`node/tests/cli.rs` checks that a node built
@@ -24,7 +24,7 @@
 //! ```
 //!
 //! Modules: [`client`] (connection, transactions with progress, errors by name), [`models`],
-//! [`inference`], [`executors`], [`governance`], [`bench`] (a load generator), [`units`] (OPG
+//! [`inference`], [`executors`], [`staking`] (delegations), [`governance`], [`bench`] (a load generator), [`units`] (OPG
 //! amounts) and [`keys`] (signers).
 
 pub mod bench;
@@ -34,6 +34,7 @@ pub mod governance;
 pub mod inference;
 pub mod keys;
 pub mod models;
+pub mod staking;
 pub mod units;
 
 mod error;

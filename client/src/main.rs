@@ -18,6 +18,7 @@ use opg_client::{
 	bench::{BenchConfig, BenchReport, Percentiles},
 	client::TxStage,
 	executors, governance, keys,
+	staking::{self, format_percent, parse_percent},
 	models::{self, Proposal},
 	units::{format_opg, parse_opg},
 	Client, Error, Input, Model, RequestStage,
@@ -95,6 +96,9 @@ enum Command {
 	/// Executors: bond OPG and a node key to answer requests.
 	#[command(subcommand)]
 	Executor(ExecutorCommand),
+	/// Staking: delegate OPG to an executor, undelegate, withdraw; stakes and positions.
+	#[command(subcommand)]
+	Stake(StakeCommand),
 	/// Governance of listings (OpenGov referenda) and sudo on dev chains.
 	#[command(subcommand)]
 	Govern(GovernCommand),
@@ -191,6 +195,9 @@ enum ExecutorCommand {
 		#[arg(long)]
 		key: Option<String>,
 	},
+	/// Have the node (`--url`) generate session keys and set them for the signer, to be
+	/// electable as a validator; prints the `infr` key to bond with.
+	Keys,
 	/// Start unbonding: no new requests; the bond unlocks after the unbonding period.
 	Unbond,
 	/// Withdraw an unlocked bond.
@@ -199,6 +206,41 @@ enum ExecutorCommand {
 	Status {
 		/// SS58 address; the signer's by default.
 		account: Option<String>,
+	},
+}
+
+#[derive(Subcommand)]
+enum StakeCommand {
+	/// Delegate OPG to an executor: it adds to its stake and earns a share of its fees.
+	Delegate {
+		/// The executor (SS58).
+		executor: String,
+		/// Amount (OPG).
+		amount: String,
+	},
+	/// Undelegate from an executor (everything without an amount); withdraw it after the delay.
+	Undelegate {
+		/// The executor (SS58).
+		executor: String,
+		/// Amount (OPG); everything if left out.
+		amount: Option<String>,
+	},
+	/// Withdraw what was undelegated from an executor, once unlocked.
+	Withdraw {
+		/// The executor (SS58).
+		executor: String,
+	},
+	/// An account's stake: its positions as a delegator, and as an executor its stake and terms.
+	Status {
+		/// SS58 address; the signer's by default.
+		account: Option<String>,
+	},
+	/// Every executor's stake, the highest first (validators marked).
+	Executors,
+	/// Set the signer's commission as an executor (percent): lower at once, higher after a delay.
+	Commission {
+		/// Percent of the delegators' share, e.g. `5` or `2.5`.
+		percent: String,
 	},
 }
 
@@ -428,6 +470,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 			Command::Metadata { .. } |
 			Command::Govern(GovernCommand::Referendum { .. }) |
 			Command::Executor(ExecutorCommand::Status { account: Some(_) }) |
+			Command::Stake(StakeCommand::Status { account: Some(_) } | StakeCommand::Executors) |
 			Command::Balance { account: Some(_) }
 	);
 	let signer = if needs_signer { Some(signer(cli)?) } else { None };
@@ -594,6 +637,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 			Ok(dispute)
 		},
 		Command::Executor(command) => executor(cli, &client, &progress, command, signer).await,
+		Command::Stake(command) => stake(cli, &client, &progress, command, signer).await,
 		Command::Govern(command) => govern(cli, &client, &progress, command, signer).await,
 		Command::Balance { account } => {
 			let who = account_arg(cli, account)?;
@@ -697,6 +741,15 @@ async fn executor<'a>(
 			let key = key.as_deref().map(executors::parse_key).transpose()?;
 			client.bond(signer()?, parse_opg(amount)?, key, progress.tx()).await?
 		},
+		ExecutorCommand::Keys => {
+			let (infr, included) = client.rotate_session_keys(signer()?, progress.tx()).await?;
+			progress.done();
+			let infr = format!("0x{}", infr.iter().map(|b| format!("{b:02x}")).collect::<String>());
+			if !cli.json {
+				println!("in block #{}: session keys set; infr key {infr}", included.block_number);
+			}
+			return Ok(json!({"block": included.block_number, "infr": infr}));
+		},
 		ExecutorCommand::Unbond => client.unbond(signer()?, progress.tx()).await?,
 		ExecutorCommand::Withdraw => client.withdraw(signer()?, progress.tx()).await?,
 	};
@@ -710,6 +763,99 @@ async fn executor<'a>(
 		}
 	}
 	Ok(json!({"block": included.block_number, "executor": status}))
+}
+
+fn print_stake(s: &staking::StakeView) {
+	let role = if s.validator { "validator" } else { "not validating" };
+	println!("{} {} ({role}): stake {}", s.executor, s.state, format_opg(s.stake));
+	println!("  bond        {}", format_opg(s.bond));
+	println!("  delegated   {} by {} delegators ({} unbonding)", format_opg(s.delegated), s.delegators, format_opg(s.unbonding));
+	print!("  commission  {}", format_percent(s.commission_perbill));
+	match s.next_commission {
+		Some((next, from)) => println!(", {} from #{from}", format_percent(next)),
+		None => println!(),
+	}
+	println!("  earned      {} (delegators: {})", format_opg(s.earned), format_opg(s.delegator_rewards));
+}
+
+fn print_position(p: &staking::PositionView) {
+	print!(
+		"  with {}: {} active ({} of the pool)",
+		p.executor,
+		format_opg(p.active),
+		format_percent(p.share_perbill)
+	);
+	match p.unlocks_at {
+		Some(at) => println!(", {} unbonding until #{at}", format_opg(p.unbonding)),
+		None => println!(),
+	}
+}
+
+async fn stake<'a>(
+	cli: &Cli,
+	client: &Client,
+	progress: &Progress,
+	command: &StakeCommand,
+	signer: impl Fn() -> Result<&'a Keypair, Error>,
+) -> Result<Value, Error> {
+	let executor_arg = |text: &String| account_arg(cli, &Some(text.clone()));
+	let included = match command {
+		StakeCommand::Status { account } => {
+			let who = account_arg(cli, account)?;
+			let positions = client.positions(&who).await?;
+			let as_executor = client.stake(&who).await?;
+			progress.done();
+			if !cli.json {
+				if let Some(s) = &as_executor {
+					print_stake(s);
+				}
+				if positions.is_empty() {
+					println!("{who} delegates to nobody");
+				} else {
+					println!("{who} delegates:");
+					positions.iter().for_each(print_position);
+				}
+			}
+			return Ok(json!({"account": who.to_string(), "executor": as_executor, "positions": positions}));
+		},
+		StakeCommand::Executors => {
+			let all = client.stakes().await?;
+			progress.done();
+			if !cli.json {
+				all.iter().for_each(print_stake);
+			}
+			return Ok(json!(all));
+		},
+		StakeCommand::Delegate { executor, amount } => {
+			let executor = executor_arg(executor)?;
+			client.delegate(signer()?, &executor, parse_opg(amount)?, progress.tx()).await?
+		},
+		StakeCommand::Undelegate { executor, amount } => {
+			let executor = executor_arg(executor)?;
+			let amount = amount.as_deref().map(parse_opg).transpose()?;
+			client.undelegate(signer()?, &executor, amount, progress.tx()).await?
+		},
+		StakeCommand::Withdraw { executor } => {
+			let executor = executor_arg(executor)?;
+			client.withdraw_delegation(signer()?, &executor, progress.tx()).await?
+		},
+		StakeCommand::Commission { percent } => {
+			let perbill = parse_percent(percent)?;
+			client.set_commission(signer()?, perbill, progress.tx()).await?
+		},
+	};
+	progress.done();
+	let who = keys::account(signer()?);
+	let positions = client.positions(&who).await?;
+	let as_executor = client.stake(&who).await?;
+	if !cli.json {
+		println!("in block #{}:", included.block_number);
+		if let (StakeCommand::Commission { .. }, Some(s)) = (command, &as_executor) {
+			print_stake(s);
+		}
+		positions.iter().for_each(print_position);
+	}
+	Ok(json!({"block": included.block_number, "executor": as_executor, "positions": positions}))
 }
 
 async fn govern<'a>(

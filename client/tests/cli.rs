@@ -6,7 +6,8 @@
 //! the final result, equal to what the engine computes here; a request that does not fit the
 //! schema is refused before anything is sent (exit code 2, nothing charged), and one sent anyway
 //! is refused by the chain by name, with only the transaction fee charged; a final result cannot
-//! be challenged.
+//! be challenged; Ferdie delegates to Alice, sees his position, undelegates part of it and
+//! cannot withdraw before the delay; Dave has the node generate his session keys and bonds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::{
@@ -203,6 +204,45 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let alice = cli.json(&["executor", "status", "--suri", "//Alice"]);
 	assert_eq!(alice["state"], "Active");
 	assert_eq!(alice["bond"], "10000000000000000000000");
+	let alice_address = alice["account"].as_str().unwrap().to_owned();
+
+	// 9. Ferdie delegates 100 OPG to Alice and sees his position; Alice announces a commission
+	// increase (it waits a day); Ferdie takes 40 OPG back, which waits its unbonding delay.
+	let delegated = cli.json(&["stake", "delegate", &alice_address, "100", "--suri", "//Ferdie"]);
+	assert_eq!(delegated["positions"][0]["executor"], alice_address.as_str());
+	assert_eq!(delegated["positions"][0]["active"], "100000000000000000000");
+	assert_eq!(delegated["positions"][0]["sharePerbill"], 1_000_000_000);
+	let stakes = cli.json(&["stake", "executors"]);
+	assert_eq!(stakes[0]["executor"], alice_address.as_str());
+	assert_eq!(stakes[0]["delegated"], "100000000000000000000");
+	assert_eq!(stakes[0]["stake"], "10100000000000000000000");
+	assert_eq!(stakes[0]["validator"], true);
+	let commission = cli.json(&["stake", "commission", "5", "--suri", "//Alice"]);
+	assert_eq!(commission["executor"]["commissionPerbill"], 0, "an increase is not immediate");
+	assert_eq!(commission["executor"]["nextCommission"][0], 50_000_000);
+	let undelegated = cli.json(&["stake", "undelegate", &alice_address, "40", "--suri", "//Ferdie"]);
+	let position = &undelegated["positions"][0];
+	assert_eq!(position["active"], "60000000000000000000");
+	assert_eq!(position["unbonding"], "40000000000000000000");
+	assert!(position["unlocksAt"].as_u64().unwrap() > undelegated["block"].as_u64().unwrap());
+	let early = cli.run(&["stake", "withdraw", &alice_address, "--suri", "//Ferdie"]);
+	assert_eq!(early.status.code(), Some(1));
+	let stderr = String::from_utf8_lossy(&early.stderr);
+	assert!(stderr.contains("Executors::StillLocked"), "{stderr}");
+	let status = cli.run(&["stake", "status", "--suri", "//Ferdie"]);
+	let text = String::from_utf8_lossy(&status.stdout);
+	assert!(text.contains("60 OPG active") && text.contains("40 OPG unbonding"), "{text}");
+
+	// 10. Dave has the node generate session keys for him and sets them, then bonds with its
+	// `infr` key: an executor, but with less stake than Alice, not the dev chain's validator.
+	let keys = cli.json(&["executor", "keys", "--suri", "//Dave"]);
+	let infr = keys["infr"].as_str().unwrap().to_owned();
+	assert_eq!(infr.len(), 66, "{keys}");
+	let bonded = cli.json(&["executor", "bond", "1000", "--key", &infr, "--suri", "//Dave"]);
+	assert_eq!(bonded["executor"]["key"], infr.as_str());
+	let dave = cli.json(&["stake", "status", "--suri", "//Dave"]);
+	assert_eq!(dave["executor"]["stake"], "1000000000000000000000");
+	assert_eq!(dave["executor"]["validator"], false);
 	eprintln!("[e2e] cli story done in {:?}", started.elapsed());
 	drop(node);
 }

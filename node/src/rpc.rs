@@ -18,7 +18,8 @@ pub struct FullDeps<C, P> {
 }
 
 /// All RPC methods of the node: `system_*` account nonces, `payment_*` fee queries, and
-/// `models_*` (the model registry) and `inference_*` (requests and results).
+/// `models_*` (the model registry), `inference_*` (requests and results) and `staking_*`
+/// (executors' stake, delegators and their positions).
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -34,8 +35,10 @@ where
 	C::Api: BlockBuilder<Block>,
 	C::Api: pallet_model_registry_rpc::ModelRegistryRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	C::Api: pallet_inference_rpc::InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_executors_rpc::StakingRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use pallet_executors_rpc::{Staking, StakingRpcServer};
 	use pallet_inference_rpc::{Inference, InferenceRpcServer};
 	use pallet_model_registry_rpc::{Models, ModelsApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
@@ -47,7 +50,8 @@ where
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Models::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc())?;
-	module.merge(Inference::<_, Block, AccountId, Balance, BlockNumber>::new(client).into_rpc())?;
+	module.merge(Inference::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc())?;
+	module.merge(Staking::<_, Block, AccountId, Balance, BlockNumber>::new(client).into_rpc())?;
 
 	Ok(module)
 }

@@ -17,7 +17,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Executors, Grandpa,
 	Inference, InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
@@ -191,6 +191,34 @@ impl_runtime_apis! {
 			id: opg_primitives::RequestId,
 		) -> Option<pallet_inference::DisputeOutcome<AccountId, Balance, BlockNumber>> {
 			Inference::dispute_outcome(id)
+		}
+	}
+
+	impl pallet_executors_runtime_api::StakingApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn executor(
+			executor: AccountId,
+		) -> Option<pallet_executors::ExecutorStake<AccountId, Balance, BlockNumber>> {
+			Executors::executor_stake(&executor)
+		}
+
+		fn executors() -> Vec<pallet_executors::ExecutorStake<AccountId, Balance, BlockNumber>> {
+			Executors::executor_stakes()
+		}
+
+		fn delegators(
+			executor: AccountId,
+			after: Option<AccountId>,
+			limit: u32,
+		) -> Vec<pallet_executors::DelegatorPosition<AccountId, Balance, BlockNumber>> {
+			// At most 1024 per call, however many are asked for.
+			Executors::delegators_of(&executor, after, limit.min(1024))
+		}
+
+		fn positions(
+			delegator: AccountId,
+			limit: u32,
+		) -> Vec<pallet_executors::DelegatorPosition<AccountId, Balance, BlockNumber>> {
+			Executors::positions_of(&delegator, limit.min(1024))
 		}
 	}
 

@@ -13,8 +13,8 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use crate::{
 	configs::TreasuryAccount,
 	currency::{EXISTENTIAL_DEPOSIT, OPG},
-	AccountId, AuraConfig, Balance, BalancesConfig, ExecutorsConfig, GrandpaConfig,
-	ModelRegistryConfig, OriginsConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
+	opaque::SessionKeys, AccountId, Balance, BalancesConfig, ExecutorsConfig,
+	ModelRegistryConfig, OriginsConfig, Runtime, RuntimeGenesisConfig, SessionConfig, SudoConfig,
 };
 use opg_primitives::ExecutorKey;
 use frame_support::BoundedVec;
@@ -78,8 +78,9 @@ pub const ENDOWMENT: Balance = 1_000_000 * OPG;
 /// The bond of each genesis executor.
 pub const EXECUTOR_BOND: Balance = 10_000 * OPG;
 
-/// A genesis validator: its Aura and GRANDPA keys, and as an executor its account and `infr`
-/// key (the same sr25519 key as its Aura key, so `--alice` & co. put every key in the keystore).
+/// A genesis validator: its account and session keys (Aura, GRANDPA, and the executor key `infr`,
+/// the same sr25519 key as its Aura key, so `--alice` & co. put every key in the keystore). It is
+/// also a genesis executor, bonding [`EXECUTOR_BOND`] with that `infr` key.
 pub struct Validator {
 	aura: AuraId,
 	grandpa: GrandpaId,
@@ -107,12 +108,20 @@ fn testnet_genesis(
 		model_registry: ModelRegistryConfig {
 			models: vec![(root.clone(), default_model::proposal(), true)],
 		},
-		executors: ExecutorsConfig { executors },
-		aura: AuraConfig {
-			authorities: validators.iter().map(|v| v.aura.clone()).collect::<Vec<_>>(),
-		},
-		grandpa: GrandpaConfig {
-			authorities: validators.iter().map(|v| (v.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		executors: ExecutorsConfig { executors, validator_count: validators.len() as u32 },
+		// Aura and GRANDPA take their authorities from the session's genesis keys.
+		session: SessionConfig {
+			keys: validators
+				.iter()
+				.map(|v| {
+					let keys = SessionKeys {
+						aura: v.aura.clone(),
+						grandpa: v.grandpa.clone(),
+						infr: v.executor_key.clone(),
+					};
+					(v.account.clone(), v.account.clone(), keys)
+				})
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})

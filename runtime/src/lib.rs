@@ -3,7 +3,8 @@
 //! The state transition function of the OPG appchain, compiled to WASM and run by every node.
 //!
 //! ## Overview
-//! - Consensus: Aura block production with GRANDPA finality (see [`configs`]).
+//! - Consensus: Aura block production with GRANDPA finality; validators change at session
+//!   boundaries, chosen by stake (own bond plus delegations) — see `configs::staking`.
 //! - Native token **OPG** with 18 decimals ([`currency`]), held by `pallet-balances`; fees by
 //!   `pallet-transaction-payment`.
 //! - `pallet-sudo` exists for the `development` and `local_testnet` presets only: both give the
@@ -110,7 +111,8 @@ pub mod opaque {
 	pub type BlockId = generic::BlockId<Block>;
 
 	impl_opaque_keys! {
-		/// The keys a validator registers: Aura for authoring, GRANDPA for finality.
+		/// The keys a validator registers: Aura for authoring, GRANDPA for finality, and the
+		/// executor key (`infr`) its off-chain worker signs results with.
 		pub struct SessionKeys {
 			pub aura: Aura,
 			pub grandpa: Grandpa,
@@ -234,7 +236,12 @@ mod runtime {
 
 	#[runtime::pallet_index(22)]
 	pub type Inference = pallet_inference;
+
+	#[runtime::pallet_index(23)]
+	pub type Session = pallet_session;
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod staking_tests;

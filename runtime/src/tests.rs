@@ -66,10 +66,14 @@ fn validator_sets_match_the_presets() {
 	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![Sr25519Keyring::Alice.to_account_id()]);
+		assert_eq!(pallet_executors::ValidatorCount::<Runtime>::get(), 1);
 	});
 	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+		assert_eq!(pallet_executors::Validators::<Runtime>::get().len(), 3);
+		assert_eq!(pallet_executors::ValidatorCount::<Runtime>::get(), 3);
 	});
 }
 

@@ -246,6 +246,8 @@ pub struct LocalNetwork {
 	pub alice: Node,
 	pub bob: Node,
 	pub charlie: Node,
+	/// Alice's address, for more nodes to join with `--bootnodes`.
+	pub bootnode: String,
 	_keys: tempfile::TempDir,
 }
 
@@ -283,7 +285,7 @@ impl LocalNetwork {
 		for node in [&mut alice, &mut bob, &mut charlie] {
 			node.wait_rpc(Duration::from_secs(60));
 		}
-		LocalNetwork { alice, bob, charlie, _keys: keys }
+		LocalNetwork { alice, bob, charlie, bootnode, _keys: keys }
 	}
 }
 

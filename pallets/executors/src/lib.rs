@@ -1,6 +1,7 @@
 //! # Executors
 //!
-//! The accounts that run inferences for the OPG chain, and what they put at stake.
+//! The accounts that run inferences and validate the OPG chain, what they put at stake, and the
+//! token holders who back them.
 //!
 //! ## Overview
 //!
@@ -13,32 +14,81 @@
 //! ```text
 //!   register ──► Active ──unbond──► Unbonding { unlocks_at } ──withdraw (after UnbondingPeriod)──► gone
 //!                 ▲  │                                                       (bond released)
-//!     bond_extra ─┘  └─ set_key
+//!     bond_extra ─┘  └─ set_key, set_commission
 //! ```
 //!
-//! Only active executors are [selected](ExecutorSet::select) for new work, with probability
-//! proportional to their bond. An unbonding executor still answers what it was assigned, and its
-//! bond stays held (and slashable by the dispute game) until it withdraws.
+//! ## Stake: own bond plus delegations
 //!
-//! A lost dispute [slashes](SlashExecutor::slash) part of the bond; an executor left with less
-//! than [`Config::MinBond`] stops taking work and starts unbonding.
+//! Any token holder may [delegate](Pallet::delegate) OPG to an active executor. Delegated OPG
+//! moves into the executor's **pool**: it is held on the executor's account under
+//! [`HoldReason::DelegatedStake`], which neither the executor nor anyone else can spend; only
+//! this pallet moves it (back to delegators, or to whoever a slash pays). A delegation is a
+//! number of *points* of the pool ([`Delegation`]); a point is worth `pool.active /
+//! pool.active_points`. Rewards raise the pool's value without minting points (they compound);
+//! slashes lower it. Nothing iterates delegators, so their number needs no bound.
 //!
-//! Room is left for delegation: selection weighs [`ExecutorInfo::bond`] only today; delegated
-//! stake would add to it.
+//! An executor's **stake** is its bond plus its pool's active value. Stake decides:
+//! - **who validates**: at each session the [`ValidatorCount`] active executors with the most
+//!   stake and with session keys set become the next validator set ([`Pallet::elect`], driven by
+//!   the runtime's session manager). A set chosen at session `s` starts at `s + 2`, so joining or
+//!   leaving takes one to two sessions;
+//! - **who executes**: new requests (and dispute committees) are drawn among the current
+//!   validators ([`Config::OnlyValidatorsServe`]) with probability proportional to stake.
+//!
+//! **Payouts.** When an executor is paid `amount` ([`StakeLedger::reward`]), with bond `B` and
+//! pool value `A`:
+//! ```text
+//!   delegators_gross = floor(amount · A / (B + A))
+//!   commission       = floor(commission% · delegators_gross)
+//!   to the pool      = delegators_gross − commission                  (held, compounds)
+//!   to the executor  = amount − to the pool                           (its free balance)
+//! ```
+//! Every planck of `amount` goes somewhere: rounding favours the executor.
+//!
+//! **Slashes.** A slash of `amount` ([`StakeLedger::slash`]) is taken pro rata from the bond
+//! `B`, the pool's active value `A` and its unbonding value `U` (`T = B + A + U`):
+//! ```text
+//!   from active    = floor(amount · A / T)
+//!   from unbonding = floor(amount · U / T)
+//!   from the bond  = amount − from active − from unbonding  (any excess over B: from A, then U)
+//! ```
+//! Delegators' points are unchanged; each point is worth less.
+//!
+//! **Undelegating** turns points into unbonding points worth the same; they earn nothing, stay
+//! slashable (a delegator cannot escape a dispute by leaving), and are
+//! [withdrawn](Pallet::withdraw_delegation) after [`Config::DelegationUnbondingPeriod`].
+//!
+//! **Remainders.** Converting between value and points rounds down, in the pool's favour: the
+//! rounded-off planck stay in the pool, shared by the remaining points. The last delegator to
+//! leave a pool takes exactly what is left, so no planck is stranded; `try_state` checks that the
+//! hold always equals `active + unbonding`.
+//!
+//! **Commission** ([`Pallet::set_commission`]) is at most [`Config::MaxCommission`]. A decrease
+//! applies at once; an increase applies [`Config::CommissionChangeDelay`] blocks later, so
+//! delegators see it coming and can undelegate (unbonding points earn nothing, so an increase
+//! never reaches them).
+//!
+//! A lost dispute [slashes](StakeLedger::slash) the stake; an executor whose bond falls below
+//! [`Config::MinBond`] stops taking work and starts unbonding.
 //!
 //! See [`Config`] for the parameters and [`Call`] for the dispatchables.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod api;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+mod stake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod stake_tests;
 pub mod weights;
 
+pub use api::{DelegatorPosition, DelegatorPositionOf, ExecutorStake, ExecutorStakeOf};
 pub use pallet::*;
 pub use weights::WeightInfo;
 
@@ -46,6 +96,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::traits::fungible;
 use opg_primitives::ExecutorKey;
 use scale_info::TypeInfo;
+use sp_runtime::Perbill;
 
 /// The balance type of the currency bonds are held in.
 pub type BalanceOf<T> =
@@ -80,33 +131,119 @@ pub struct ExecutorInfo<Balance, BlockNumber> {
 	pub bond: Balance,
 	/// Active or unbonding.
 	pub status: ExecutorStatus<BlockNumber>,
+	/// Its cut of its delegators' share of each payout.
+	pub commission: Perbill,
+	/// A commission increase and the block it applies from.
+	pub next_commission: Option<(Perbill, BlockNumber)>,
+	/// Everything it has been paid for its work (its own share plus commission), ever.
+	pub earned: Balance,
+}
+
+impl<Balance, BlockNumber: PartialOrd> ExecutorInfo<Balance, BlockNumber> {
+	/// The commission in force at block `now`.
+	pub fn commission_at(&self, now: &BlockNumber) -> Perbill {
+		match &self.next_commission {
+			Some((next, from)) if now >= from => *next,
+			_ => self.commission,
+		}
+	}
 }
 
 /// The record type of a given runtime.
 pub type ExecutorInfoOf<T> =
 	ExecutorInfo<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
 
+/// The OPG delegated to one executor: an active part, which counts as stake and earns, and an
+/// unbonding part, which waits to be withdrawn. Both are held on the executor's account under
+/// [`HoldReason::DelegatedStake`] and both are slashable.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Pool<Balance> {
+	/// The value of the active points.
+	pub active: Balance,
+	/// Active points issued.
+	pub active_points: Balance,
+	/// The value of the unbonding points.
+	pub unbonding: Balance,
+	/// Unbonding points issued.
+	pub unbonding_points: Balance,
+	/// How many delegations (active or unbonding) the pool has.
+	pub delegators: u32,
+	/// Everything ever paid into the pool as rewards.
+	pub rewards: Balance,
+}
+
+/// The record type of a pool in a given runtime.
+pub type PoolOf<T> = Pool<BalanceOf<T>>;
+
+/// One delegator's position with one executor.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Delegation<Balance, BlockNumber> {
+	/// Its active points.
+	pub points: Balance,
+	/// Its unbonding points.
+	pub unbonding_points: Balance,
+	/// When the unbonding points can be withdrawn (each undelegation restarts the wait).
+	pub unlocks_at: BlockNumber,
+	/// Everything it ever delegated to this executor.
+	pub delegated: Balance,
+	/// Everything it ever withdrew from this executor.
+	pub withdrawn: Balance,
+}
+
+/// The delegation type of a given runtime.
+pub type DelegationOf<T> =
+	Delegation<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
+
 /// What other pallets (inference, disputes) ask of the executor set.
 pub trait ExecutorSet<AccountId> {
-	/// An active executor not in `exclude`, drawn with probability proportional to its bond from
-	/// the 32 random bytes `seed`; `None` if no active executor is left.
+	/// An executor that serves (active, and a validator where [`Config::OnlyValidatorsServe`])
+	/// not in `exclude`, drawn with probability proportional to its stake from the 32 random
+	/// bytes `seed`; `None` if none is left.
 	fn select(seed: &[u8; 32], exclude: &[AccountId]) -> Option<AccountId>;
 	/// The executor that registered `key`, active or unbonding.
 	fn owner_of(key: &ExecutorKey) -> Option<AccountId>;
 	/// The key registered by `executor`.
 	fn key_of(executor: &AccountId) -> Option<ExecutorKey>;
-	/// How many executors are active.
+	/// How many executors serve.
 	fn active_count() -> u32;
 }
 
-/// Slashing of executors' bonds, for the dispute game.
-pub trait SlashExecutor<AccountId, Balance> {
-	/// The bond `executor` has at stake (zero if it is not an executor).
+/// Paying and slashing an executor's stake, for the inference market and the dispute game.
+pub trait StakeLedger<AccountId, Balance> {
+	/// The executor's own bond (zero if it is not an executor).
 	fn bond_of(executor: &AccountId) -> Balance;
-	/// Moves up to `amount` of `executor`'s bond to `to`'s free balance; returns how much moved.
-	/// An executor whose bond falls below the minimum stops taking work: it is unbonding from
-	/// then on, with its full unbonding period ahead.
+	/// Everything a slash of `executor` can reach: its bond plus its pool (active and unbonding).
+	fn stake_of(executor: &AccountId) -> Balance;
+	/// Moves up to `amount` of `executor`'s stake to `to`'s free balance, pro rata from its bond
+	/// and its delegators' pool; returns how much moved. An executor whose bond falls below the
+	/// minimum stops taking work: it is unbonding from then on, with its full unbonding period
+	/// ahead.
 	fn slash(executor: &AccountId, amount: Balance, to: &AccountId) -> Balance;
+	/// `executor` was just paid `amount` (already in its free balance): moves its delegators'
+	/// share, less commission, into its pool. Returns the pool's part.
+	fn reward(executor: &AccountId, amount: Balance) -> Balance;
 }
 
 #[frame_support::pallet]
@@ -116,11 +253,11 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{
 			fungible::{InspectHold, Mutate, MutateHold},
-			tokens::{Fortitude, Precision, Restriction},
+			tokens::{Fortitude, Precision, Preservation, Restriction},
 		},
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::traits::{CheckedAdd, Saturating, UniqueSaturatedInto, Zero};
+	use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -135,6 +272,9 @@ pub mod pallet {
 		/// An executor's bond: slashable while the executor is registered.
 		#[codec(index = 0)]
 		ExecutorBond,
+		/// OPG delegated to the executor holding it: its pool, owned by its delegators.
+		#[codec(index = 1)]
+		DelegatedStake,
 	}
 
 	#[pallet::config]
@@ -159,6 +299,32 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxExecutors: Get<u32>;
 
+		/// The smallest delegation.
+		#[pallet::constant]
+		type MinDelegation: Get<BalanceOf<Self>>;
+
+		/// Blocks between [`Pallet::undelegate`] and [`Pallet::withdraw_delegation`].
+		#[pallet::constant]
+		type DelegationUnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// The highest commission an executor may charge.
+		#[pallet::constant]
+		type MaxCommission: Get<Perbill>;
+
+		/// Blocks before a commission increase applies.
+		#[pallet::constant]
+		type CommissionChangeDelay: Get<BlockNumberFor<Self>>;
+
+		/// The largest validator set [`Pallet::elect`] returns.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+
+		/// Whether only the current validators (as the session handler reports them) are drawn
+		/// for work. `true` in a runtime whose sessions are driven by [`Pallet::elect`]; `false`
+		/// where there are no sessions, and every active executor serves.
+		#[pallet::constant]
+		type OnlyValidatorsServe: Get<bool>;
+
 		/// Weights of the calls, from the benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -172,11 +338,41 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type KeyOwner<T: Config> = StorageMap<_, Blake2_128Concat, ExecutorKey, T::AccountId>;
 
-	/// The active executors with their bonds, in registration order: the set [`ExecutorSet::select`]
-	/// draws from.
+	/// The active executors with their stake (bond plus active delegations), in registration
+	/// order: the candidates of [`Pallet::elect`] and of [`ExecutorSet::select`].
 	#[pallet::storage]
 	pub type Active<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxExecutors>, ValueQuery>;
+
+	/// The delegation pool of each executor that has (or had) delegators. It outlives the
+	/// executor's registration until its last delegator withdraws.
+	#[pallet::storage]
+	pub type Pools<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, PoolOf<T>>;
+
+	/// Delegations by executor, then delegator.
+	#[pallet::storage]
+	pub type Delegations<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		DelegationOf<T>,
+	>;
+
+	/// The executors each delegator has a position with (an index of [`Delegations`]).
+	#[pallet::storage]
+	pub type Positions<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, T::AccountId, ()>;
+
+	/// How many validators [`Pallet::elect`] chooses (at most [`Config::MaxValidators`]).
+	#[pallet::storage]
+	pub type ValidatorCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The current session's validators, as the session handler reported them.
+	#[pallet::storage]
+	pub type Validators<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -191,8 +387,43 @@ pub mod pallet {
 		Unbonding { executor: T::AccountId, unlocks_at: BlockNumberFor<T> },
 		/// An executor left; `released` went back to it.
 		Withdrawn { executor: T::AccountId, released: BalanceOf<T> },
-		/// `amount` of an executor's bond went to `to`; its bond is now `bond`.
-		Slashed { executor: T::AccountId, amount: BalanceOf<T>, to: T::AccountId, bond: BalanceOf<T> },
+		/// `amount` of an executor's stake went to `to`: `from_bond` of its bond, the rest from
+		/// its delegators' pool; its bond is now `bond`.
+		Slashed {
+			executor: T::AccountId,
+			amount: BalanceOf<T>,
+			from_bond: BalanceOf<T>,
+			to: T::AccountId,
+			bond: BalanceOf<T>,
+		},
+		/// `delegator` delegated `amount` to `executor`, receiving `points`.
+		Delegated {
+			delegator: T::AccountId,
+			executor: T::AccountId,
+			amount: BalanceOf<T>,
+			points: BalanceOf<T>,
+		},
+		/// `delegator` undelegated `amount` from `executor`; withdrawable from `unlocks_at`.
+		Undelegated {
+			delegator: T::AccountId,
+			executor: T::AccountId,
+			amount: BalanceOf<T>,
+			unlocks_at: BlockNumberFor<T>,
+		},
+		/// `delegator` withdrew `amount` it had undelegated from `executor`.
+		DelegationWithdrawn { delegator: T::AccountId, executor: T::AccountId, amount: BalanceOf<T> },
+		/// Of a payout to `executor`, `to_pool` went to its delegators (after `commission`).
+		RewardShared {
+			executor: T::AccountId,
+			to_pool: BalanceOf<T>,
+			commission: BalanceOf<T>,
+		},
+		/// An executor's commission is `commission` from block `from` on.
+		CommissionSet { executor: T::AccountId, commission: Perbill, from: BlockNumberFor<T> },
+		/// Elections choose `count` validators from now on.
+		ValidatorCountSet { count: u32 },
+		/// The validators of the new session.
+		NewValidators { validators: alloc::vec::Vec<T::AccountId> },
 	}
 
 	#[pallet::error]
@@ -215,6 +446,24 @@ pub mod pallet {
 		NotUnbonding,
 		/// The unbonding period has not passed yet.
 		StillLocked,
+		/// Below `MinDelegation`.
+		DelegationTooLow,
+		/// Executors bond more with `bond_extra` instead of delegating to themselves.
+		SelfDelegation,
+		/// The account has no delegation with this executor (or nothing active in it).
+		NotDelegating,
+		/// Nothing is unbonding in this delegation.
+		NothingUnbonding,
+		/// Slashes took everything in this part of the pool; new points would be worth nothing.
+		PoolWiped,
+		/// The amount is too small to be worth one point.
+		AmountTooSmall,
+		/// Above `MaxCommission`.
+		CommissionTooHigh,
+		/// Zero, or above `MaxValidators`.
+		BadValidatorCount,
+		/// An amount overflowed.
+		Overflow,
 	}
 
 	#[pallet::genesis_config]
@@ -222,6 +471,8 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Executors at genesis: account, key, bond (held from the account).
 		pub executors: alloc::vec::Vec<(T::AccountId, ExecutorKey, BalanceOf<T>)>,
+		/// How many validators elections choose.
+		pub validator_count: u32,
 	}
 
 	#[pallet::genesis_build]
@@ -232,6 +483,11 @@ pub mod pallet {
 					panic!("genesis executor {executor:?} cannot register: {e:?}");
 				}
 			}
+			assert!(
+				self.validator_count <= T::MaxValidators::get(),
+				"validator_count is above MaxValidators"
+			);
+			ValidatorCount::<T>::put(self.validator_count);
 		}
 	}
 
@@ -239,7 +495,9 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxExecutors::get() > 0, "MaxExecutors must be positive");
+			assert!(T::MaxValidators::get() > 0, "MaxValidators must be positive");
 			assert!(!T::MinBond::get().is_zero(), "MinBond must be positive");
+			assert!(!T::MinDelegation::get().is_zero(), "MinDelegation must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -292,11 +550,7 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			info.bond = bond;
 			Executors::<T>::insert(&who, info);
-			Active::<T>::mutate(|active| {
-				if let Some(entry) = active.iter_mut().find(|(a, _)| *a == who) {
-					entry.1 = bond;
-				}
-			});
+			Self::refresh_stake(&who);
 			Self::deposit_event(Event::Bonded { executor: who, amount, bond });
 			Ok(())
 		}
@@ -327,7 +581,8 @@ pub mod pallet {
 		///
 		/// - Origin: signed by an active executor.
 		///
-		/// Emits [`Event::Unbonding`].
+		/// Delegations stay in the pool (and slashable) until their owners undelegate. Emits
+		/// [`Event::Unbonding`].
 		///
 		/// Errors: [`Error::NotExecutor`], [`Error::NotActive`].
 		#[pallet::call_index(3)]
@@ -349,7 +604,7 @@ pub mod pallet {
 		///
 		/// - Origin: signed by the unbonding executor.
 		///
-		/// Emits [`Event::Withdrawn`].
+		/// Its pool stays until its delegators withdraw. Emits [`Event::Withdrawn`].
 		///
 		/// Errors: [`Error::NotExecutor`], [`Error::NotUnbonding`], [`Error::StillLocked`].
 		#[pallet::call_index(4)]
@@ -370,6 +625,210 @@ pub mod pallet {
 			Self::deposit_event(Event::Withdrawn { executor: who, released });
 			Ok(())
 		}
+
+		/// Delegate `amount` to `executor`: it moves from the signer into the executor's pool,
+		/// held there, and adds to the executor's stake.
+		///
+		/// - Origin: signed by any account but the executor.
+		/// - `amount`: at least [`Config::MinDelegation`].
+		///
+		/// Emits [`Event::Delegated`].
+		///
+		/// Errors: [`Error::NotExecutor`], [`Error::NotActive`], [`Error::SelfDelegation`],
+		/// [`Error::DelegationTooLow`], [`Error::PoolWiped`], [`Error::AmountTooSmall`],
+		/// [`Error::InsufficientBalance`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::delegate())]
+		pub fn delegate(
+			origin: OriginFor<T>,
+			executor: T::AccountId,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Executors::<T>::get(&executor).ok_or(Error::<T>::NotExecutor)?;
+			ensure!(info.status == ExecutorStatus::Active, Error::<T>::NotActive);
+			ensure!(who != executor, Error::<T>::SelfDelegation);
+			ensure!(amount >= T::MinDelegation::get(), Error::<T>::DelegationTooLow);
+			let mut pool = Pools::<T>::get(&executor).unwrap_or_default();
+			let points = stake::points_for(amount, pool.active, pool.active_points)
+				.ok_or(Error::<T>::PoolWiped)?;
+			ensure!(!points.is_zero(), Error::<T>::AmountTooSmall);
+			T::Currency::transfer_and_hold(
+				&HoldReason::DelegatedStake.into(),
+				&who,
+				&executor,
+				amount,
+				Precision::Exact,
+				Preservation::Preserve,
+				Fortitude::Polite,
+			)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+			let mut delegation = Delegations::<T>::get(&executor, &who).unwrap_or_default();
+			if delegation == Default::default() {
+				pool.delegators = pool.delegators.saturating_add(1);
+				Positions::<T>::insert(&who, &executor, ());
+			}
+			delegation.points = delegation.points.checked_add(&points).ok_or(Error::<T>::Overflow)?;
+			delegation.delegated = delegation.delegated.saturating_add(amount);
+			pool.active = pool.active.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+			pool.active_points =
+				pool.active_points.checked_add(&points).ok_or(Error::<T>::Overflow)?;
+			Delegations::<T>::insert(&executor, &who, delegation);
+			Pools::<T>::insert(&executor, pool);
+			Self::refresh_stake(&executor);
+			Self::deposit_event(Event::Delegated { delegator: who, executor, amount, points });
+			Ok(())
+		}
+
+		/// Undelegate up to `amount` (its value now) from `executor`; everything if `amount` is
+		/// at least the delegation's value. The points become unbonding points: they stop
+		/// counting as stake and earning at once, stay slashable, and can be withdrawn after
+		/// [`Config::DelegationUnbondingPeriod`] (a later undelegation restarts the wait).
+		///
+		/// - Origin: signed by the delegator. Works whatever the executor's state.
+		///
+		/// Emits [`Event::Undelegated`] with the value undelegated.
+		///
+		/// Errors: [`Error::NotDelegating`], [`Error::AmountTooSmall`], [`Error::PoolWiped`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::undelegate())]
+		pub fn undelegate(
+			origin: OriginFor<T>,
+			executor: T::AccountId,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut delegation =
+				Delegations::<T>::get(&executor, &who).ok_or(Error::<T>::NotDelegating)?;
+			ensure!(!delegation.points.is_zero(), Error::<T>::NotDelegating);
+			let mut pool = Pools::<T>::get(&executor).ok_or(Error::<T>::NotDelegating)?;
+			let burn = stake::points_to_burn(amount, delegation.points, pool.active, pool.active_points);
+			let value = stake::value_of(burn, pool.active, pool.active_points);
+			ensure!(!burn.is_zero(), Error::<T>::AmountTooSmall);
+			// Points a slash left worthless can only be given up all at once, for nothing.
+			ensure!(!value.is_zero() || burn == delegation.points, Error::<T>::AmountTooSmall);
+			let minted = if value.is_zero() {
+				Zero::zero()
+			} else {
+				stake::points_for(value, pool.unbonding, pool.unbonding_points)
+					.filter(|minted| !minted.is_zero())
+					.ok_or(Error::<T>::PoolWiped)?
+			};
+			pool.active = pool.active.saturating_sub(value);
+			pool.active_points = pool.active_points.saturating_sub(burn);
+			pool.unbonding = pool.unbonding.checked_add(&value).ok_or(Error::<T>::Overflow)?;
+			pool.unbonding_points =
+				pool.unbonding_points.checked_add(&minted).ok_or(Error::<T>::Overflow)?;
+			let unlocks_at = frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::DelegationUnbondingPeriod::get());
+			delegation.points = delegation.points.saturating_sub(burn);
+			if !minted.is_zero() {
+				delegation.unbonding_points = delegation.unbonding_points.saturating_add(minted);
+				delegation.unlocks_at = unlocks_at;
+			}
+			Self::store(&executor, &who, delegation, pool);
+			Self::refresh_stake(&executor);
+			Self::deposit_event(Event::Undelegated {
+				delegator: who,
+				executor,
+				amount: value,
+				unlocks_at,
+			});
+			Ok(())
+		}
+
+		/// Withdraw what the signer undelegated from `executor`, once its wait is over: the
+		/// unbonding points' value now (less than undelegated if a slash hit meanwhile).
+		///
+		/// - Origin: signed by the delegator.
+		///
+		/// Emits [`Event::DelegationWithdrawn`].
+		///
+		/// Errors: [`Error::NotDelegating`], [`Error::NothingUnbonding`], [`Error::StillLocked`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::withdraw_delegation())]
+		pub fn withdraw_delegation(origin: OriginFor<T>, executor: T::AccountId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut delegation =
+				Delegations::<T>::get(&executor, &who).ok_or(Error::<T>::NotDelegating)?;
+			ensure!(!delegation.unbonding_points.is_zero(), Error::<T>::NothingUnbonding);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >= delegation.unlocks_at,
+				Error::<T>::StillLocked
+			);
+			let mut pool = Pools::<T>::get(&executor).ok_or(Error::<T>::NotDelegating)?;
+			let burn = delegation.unbonding_points;
+			let value = stake::value_of(burn, pool.unbonding, pool.unbonding_points);
+			if !value.is_zero() {
+				T::Currency::transfer_on_hold(
+					&HoldReason::DelegatedStake.into(),
+					&executor,
+					&who,
+					value,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Force,
+				)?;
+			}
+			pool.unbonding = pool.unbonding.saturating_sub(value);
+			pool.unbonding_points = pool.unbonding_points.saturating_sub(burn);
+			delegation.unbonding_points = Zero::zero();
+			delegation.withdrawn = delegation.withdrawn.saturating_add(value);
+			Self::store(&executor, &who, delegation, pool);
+			Self::deposit_event(Event::DelegationWithdrawn { delegator: who, executor, amount: value });
+			Ok(())
+		}
+
+		/// Set the signer's commission: its cut of its delegators' share of each payout.
+		///
+		/// - Origin: signed by an executor.
+		/// - `commission`: at most [`Config::MaxCommission`]. A decrease applies at once (and
+		///   cancels a pending increase); an increase applies after
+		///   [`Config::CommissionChangeDelay`] blocks.
+		///
+		/// Emits [`Event::CommissionSet`] with the block it applies from.
+		///
+		/// Errors: [`Error::NotExecutor`], [`Error::CommissionTooHigh`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_commission())]
+		pub fn set_commission(origin: OriginFor<T>, commission: Perbill) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Executors::<T>::get(&who).ok_or(Error::<T>::NotExecutor)?;
+			ensure!(commission <= T::MaxCommission::get(), Error::<T>::CommissionTooHigh);
+			let now = frame_system::Pallet::<T>::block_number();
+			let current = info.commission_at(&now);
+			let from = if commission <= current {
+				info.commission = commission;
+				info.next_commission = None;
+				now
+			} else {
+				let from = now.saturating_add(T::CommissionChangeDelay::get());
+				info.commission = current;
+				info.next_commission = Some((commission, from));
+				from
+			};
+			Executors::<T>::insert(&who, info);
+			Self::deposit_event(Event::CommissionSet { executor: who, commission, from });
+			Ok(())
+		}
+
+		/// Set how many validators elections choose, from the next election on.
+		///
+		/// - Origin: root (a referendum on the root track).
+		/// - `count`: from 1 to [`Config::MaxValidators`].
+		///
+		/// Emits [`Event::ValidatorCountSet`].
+		///
+		/// Errors: [`Error::BadValidatorCount`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_validator_count())]
+		pub fn set_validator_count(origin: OriginFor<T>, count: u32) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(count > 0 && count <= T::MaxValidators::get(), Error::<T>::BadValidatorCount);
+			ValidatorCount::<T>::put(count);
+			Self::deposit_event(Event::ValidatorCountSet { count });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -383,148 +842,57 @@ pub mod pallet {
 			ensure!(!KeyOwner::<T>::contains_key(&key), Error::<T>::KeyInUse);
 			ensure!(bond >= T::MinBond::get(), Error::<T>::BondTooLow);
 			ensure!(Executors::<T>::count() < T::MaxExecutors::get(), Error::<T>::TooManyExecutors);
+			// A returning executor's pool may still hold delegations: they count again.
+			let pooled = Pools::<T>::get(&who).map(|p| p.active).unwrap_or_else(Zero::zero);
 			let mut active = Active::<T>::get();
-			active.try_push((who.clone(), bond)).map_err(|_| Error::<T>::TooManyExecutors)?;
+			active
+				.try_push((who.clone(), bond.saturating_add(pooled)))
+				.map_err(|_| Error::<T>::TooManyExecutors)?;
 			T::Currency::hold(&HoldReason::ExecutorBond.into(), &who, bond)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			Active::<T>::put(active);
 			KeyOwner::<T>::insert(&key, &who);
 			Executors::<T>::insert(
 				&who,
-				ExecutorInfo { key: key.clone(), bond, status: ExecutorStatus::Active },
+				ExecutorInfo {
+					key: key.clone(),
+					bond,
+					status: ExecutorStatus::Active,
+					commission: Perbill::zero(),
+					next_commission: None,
+					earned: Zero::zero(),
+				},
 			);
 			log::debug!(target: LOG_TARGET, "executor {who:?} registered, bond {bond:?}");
 			Self::deposit_event(Event::Registered { executor: who, key, bond });
 			Ok(())
 		}
 
+		/// Writes a delegation and its pool back, removing the delegation once it holds no
+		/// points and the pool once it has no delegators (the last one out took every planck).
+		fn store(
+			executor: &T::AccountId,
+			delegator: &T::AccountId,
+			delegation: DelegationOf<T>,
+			mut pool: PoolOf<T>,
+		) {
+			if delegation.points.is_zero() && delegation.unbonding_points.is_zero() {
+				Delegations::<T>::remove(executor, delegator);
+				Positions::<T>::remove(delegator, executor);
+				pool.delegators = pool.delegators.saturating_sub(1);
+			} else {
+				Delegations::<T>::insert(executor, delegator, delegation);
+			}
+			if pool.delegators == 0 {
+				Pools::<T>::remove(executor);
+			} else {
+				Pools::<T>::insert(executor, pool);
+			}
+		}
+
 		/// The executor record of `who`.
 		pub fn executor(who: &T::AccountId) -> Option<ExecutorInfoOf<T>> {
 			Executors::<T>::get(who)
 		}
-
-		/// Invariants: the active set is exactly the active records with their bonds, keys map
-		/// back to their executors, and every executor's hold is its bond. Run by `try-runtime`
-		/// and by the tests.
-		#[cfg(any(test, feature = "std", feature = "try-runtime"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let active = Active::<T>::get();
-			let mut count = 0u32;
-			let mut active_records = 0u32;
-			for (who, info) in Executors::<T>::iter() {
-				count = count.saturating_add(1);
-				ensure!(KeyOwner::<T>::get(&info.key) == Some(who.clone()), "key owner mismatch");
-				let held = T::Currency::balance_on_hold(&HoldReason::ExecutorBond.into(), &who);
-				ensure!(held == info.bond, "held bond does not match the record");
-				if info.status == ExecutorStatus::Active {
-					active_records = active_records.saturating_add(1);
-					ensure!(
-						active.iter().any(|(a, b)| *a == who && *b == info.bond),
-						"active executor missing from the active set"
-					);
-				}
-			}
-			ensure!(count == Executors::<T>::count(), "executor count does not match the records");
-			ensure!(active_records as usize == active.len(), "active set has extra entries");
-			ensure!(
-				KeyOwner::<T>::iter().count() == count as usize,
-				"key owners do not match the records"
-			);
-			Ok(())
-		}
-	}
-
-	impl<T: Config> ExecutorSet<T::AccountId> for Pallet<T> {
-		fn select(seed: &[u8; 32], exclude: &[T::AccountId]) -> Option<T::AccountId> {
-			let active = Active::<T>::get();
-			let weight = |bond: &BalanceOf<T>| -> u128 { (*bond).unique_saturated_into() };
-			let candidates = || active.iter().filter(|(who, _)| !exclude.contains(who));
-			let total = candidates().fold(0u128, |sum, (_, bond)| sum.saturating_add(weight(bond)));
-			if total == 0 {
-				return None;
-			}
-			let mut random = [0u8; 16];
-			random.copy_from_slice(seed.get(..16)?);
-			let mut point = u128::from_le_bytes(random).checked_rem(total)?;
-			for (who, bond) in candidates() {
-				let w = weight(bond);
-				if point < w {
-					return Some(who.clone());
-				}
-				point = point.saturating_sub(w);
-			}
-			None
-		}
-
-		fn owner_of(key: &ExecutorKey) -> Option<T::AccountId> {
-			KeyOwner::<T>::get(key)
-		}
-
-		fn key_of(executor: &T::AccountId) -> Option<ExecutorKey> {
-			Executors::<T>::get(executor).map(|info| info.key)
-		}
-
-		fn active_count() -> u32 {
-			Active::<T>::decode_len().unwrap_or(0) as u32
-		}
-	}
-
-	impl<T: Config> SlashExecutor<T::AccountId, BalanceOf<T>> for Pallet<T> {
-		fn bond_of(executor: &T::AccountId) -> BalanceOf<T> {
-			Executors::<T>::get(executor).map(|info| info.bond).unwrap_or_else(Zero::zero)
-		}
-
-		fn slash(executor: &T::AccountId, amount: BalanceOf<T>, to: &T::AccountId) -> BalanceOf<T> {
-			let Some(mut info) = Executors::<T>::get(executor) else { return Zero::zero() };
-			let amount = amount.min(info.bond);
-			if amount.is_zero() {
-				return amount;
-			}
-			let moved = match T::Currency::transfer_on_hold(
-				&HoldReason::ExecutorBond.into(),
-				executor,
-				to,
-				amount,
-				Precision::BestEffort,
-				Restriction::Free,
-				Fortitude::Force,
-			) {
-				Ok(moved) => moved,
-				Err(e) => {
-					log::error!(target: LOG_TARGET, "slashing {executor:?} failed: {e:?}");
-					return Zero::zero();
-				},
-			};
-			info.bond = info.bond.saturating_sub(moved);
-			let active = info.status == ExecutorStatus::Active;
-			if active && info.bond < T::MinBond::get() {
-				let unlocks_at = frame_system::Pallet::<T>::block_number()
-					.saturating_add(T::UnbondingPeriod::get());
-				info.status = ExecutorStatus::Unbonding { unlocks_at };
-				Active::<T>::mutate(|set| set.retain(|(a, _)| a != executor));
-				Self::deposit_event(Event::Unbonding { executor: executor.clone(), unlocks_at });
-			} else if active {
-				Active::<T>::mutate(|set| {
-					if let Some(entry) = set.iter_mut().find(|(a, _)| a == executor) {
-						entry.1 = info.bond;
-					}
-				});
-			}
-			let bond = info.bond;
-			Executors::<T>::insert(executor, info);
-			log::debug!(target: LOG_TARGET, "executor {executor:?} slashed {moved:?}, bond now {bond:?}");
-			Self::deposit_event(Event::Slashed {
-				executor: executor.clone(),
-				amount: moved,
-				to: to.clone(),
-				bond,
-			});
-			moved
-		}
-	}
-
-	/// The executor key as a session key, so `author_rotateKeys` generates it.
-	impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
-		type Public = opg_primitives::executor::app::Public;
 	}
 }

@@ -2,9 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
 use crate as pallet_executors;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::{derive_impl, parameter_types, traits::{ConstU32, ConstU64}};
 use opg_primitives::ExecutorKey;
-use sp_runtime::BuildStorage;
+use sp_runtime::{BuildStorage, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -54,13 +54,22 @@ pub const BOB: AccountId = 2;
 pub const CHARLIE: AccountId = 3;
 pub const DAVE: AccountId = 4;
 pub const POOR: AccountId = 5;
+pub const EVE: AccountId = 6;
+pub const FERDIE: AccountId = 7;
 pub const MIN_BOND: Balance = 100;
 pub const UNBONDING: u64 = 10;
+pub const MIN_DELEGATION: Balance = 10;
+pub const DELEGATION_UNBONDING: u64 = 5;
+pub const COMMISSION_DELAY: u64 = 7;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;
 	pub const MinBond: Balance = MIN_BOND;
 	pub const UnbondingPeriod: u64 = UNBONDING;
+	pub const MinDelegation: Balance = MIN_DELEGATION;
+	pub const MaxCommission: Perbill = Perbill::from_percent(50);
+	/// Flipped by the tests of the validators-only draw.
+	pub static OnlyValidatorsServe: bool = false;
 }
 
 impl pallet_executors::Config for Test {
@@ -69,6 +78,12 @@ impl pallet_executors::Config for Test {
 	type MinBond = MinBond;
 	type UnbondingPeriod = UnbondingPeriod;
 	type MaxExecutors = ConstU32<3>;
+	type MinDelegation = MinDelegation;
+	type DelegationUnbondingPeriod = ConstU64<DELEGATION_UNBONDING>;
+	type MaxCommission = MaxCommission;
+	type CommissionChangeDelay = ConstU64<COMMISSION_DELAY>;
+	type MaxValidators = ConstU32<2>;
+	type OnlyValidatorsServe = OnlyValidatorsServe;
 	type WeightInfo = ();
 }
 
@@ -80,11 +95,14 @@ pub fn key(n: u8) -> ExecutorKey {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, 10_000), (BOB, 10_000), (CHARLIE, 10_000), (DAVE, 10_000), (POOR, 50)],
+		balances: vec![(ALICE, 10_000), (BOB, 10_000), (CHARLIE, 10_000), (DAVE, 10_000), (EVE, 10_000), (FERDIE, 10_000), (POOR, 50)],
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
+	pallet_executors::GenesisConfig::<Test> { executors: vec![], validator_count: 2 }
+		.assimilate_storage(&mut storage)
+		.unwrap();
 	let mut ext: sp_io::TestExternalities = storage.into();
 	ext.execute_with(|| System::set_block_number(1));
 	ext

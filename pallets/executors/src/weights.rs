@@ -44,6 +44,11 @@ pub trait WeightInfo {
 	fn set_key() -> Weight;
 	fn unbond() -> Weight;
 	fn withdraw() -> Weight;
+	fn delegate() -> Weight;
+	fn undelegate() -> Weight;
+	fn withdraw_delegation() -> Weight;
+	fn set_commission() -> Weight;
+	fn set_validator_count() -> Weight;
 }
 
 /// Weights for `pallet_executors` on a runtime with its own `DbWeight`.
@@ -122,6 +127,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
+	fn delegate() -> Weight {
+		Weight::from_parts(150_000_000, 4559)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(6))
+	}
+	fn undelegate() -> Weight {
+		Weight::from_parts(100_000_000, 4559)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	fn withdraw_delegation() -> Weight {
+		Weight::from_parts(150_000_000, 4559)
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	fn set_commission() -> Weight {
+		Weight::from_parts(40_000_000, 4559)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn set_validator_count() -> Weight {
+		Weight::from_parts(10_000_000, 4559)
+			.saturating_add(T::DbWeight::get().reads(0))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
 }
 
 /// The same weights with ParityDB's database costs, for tests and mocks.
@@ -150,5 +180,30 @@ impl WeightInfo for () {
 		Weight::from_parts(90_370_000, 3604)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(5))
+	}
+	fn delegate() -> Weight {
+		Weight::from_parts(150_000_000, 4559)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(6))
+	}
+	fn undelegate() -> Weight {
+		Weight::from_parts(100_000_000, 4559)
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().writes(4))
+	}
+	fn withdraw_delegation() -> Weight {
+		Weight::from_parts(150_000_000, 4559)
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(5))
+	}
+	fn set_commission() -> Weight {
+		Weight::from_parts(40_000_000, 4559)
+			.saturating_add(ParityDbWeight::get().reads(1))
+			.saturating_add(ParityDbWeight::get().writes(1))
+	}
+	fn set_validator_count() -> Weight {
+		Weight::from_parts(10_000_000, 4559)
+			.saturating_add(ParityDbWeight::get().reads(0))
+			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 }

@@ -57,7 +57,7 @@ use opg_primitives::{
 	commitment::output_hash, vote_seal, DisputeStatement, ExecutorKey, ExecutorSignature,
 	InferenceInput, InferenceOutput, ResultCommitment, H256,
 };
-use pallet_executors::{ExecutorSet, SlashExecutor};
+use pallet_executors::{ExecutorSet, StakeLedger};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	RuntimeAppPublic, SaturatedConversion,
@@ -402,7 +402,7 @@ impl<T: Config> Pallet<T> {
 		let treasury = T::Treasury::get();
 		let (slashed, to_winner, to_committee, to_treasury) = match verdict {
 			Verdict::ExecutorWrong => {
-				let amount = T::WrongResultSlash::get() * T::Executors::bond_of(&dispute.executor);
+				let amount = T::WrongResultSlash::get() * T::Executors::stake_of(&dispute.executor);
 				let split = Self::split(amount, majority.len());
 				for member in &majority {
 					T::Executors::slash(&dispute.executor, split.each, member);
@@ -580,6 +580,10 @@ impl<T: Config> Pallet<T> {
 		let mut outcome = Ok(());
 		for who in to {
 			outcome = outcome.and_then(|()| pay(who, each));
+			if outcome.is_ok() {
+				// The executor's delegators get their share (less commission) of what it earned.
+				T::Executors::reward(who, each);
+			}
 		}
 		if let Err(e) = outcome.and_then(|()| pay(&T::Treasury::get(), to_treasury)) {
 			// Cannot happen while the hold matches the record (try_state); if it does, the

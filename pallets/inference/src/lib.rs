@@ -140,7 +140,7 @@ pub mod pallet {
 		commitment::output_hash, ExecutorKey, ExecutorSignature, InferenceInput, InferenceOutput,
 		ModelCatalog, ModelHash, ResultCommitment, ResultStatement, H256,
 	};
-	use pallet_executors::{ExecutorSet, SlashExecutor};
+	use pallet_executors::{ExecutorSet, StakeLedger};
 	use sp_runtime::{
 		traits::{CheckedAdd, Saturating, Zero},
 		Perbill, RuntimeAppPublic,
@@ -181,7 +181,7 @@ pub mod pallet {
 		type Models: ModelCatalog<BalanceOf<Self>>;
 
 		/// The bonded executors (the executors pallet), whose bonds the dispute game slashes.
-		type Executors: ExecutorSet<Self::AccountId> + SlashExecutor<Self::AccountId, BalanceOf<Self>>;
+		type Executors: ExecutorSet<Self::AccountId> + StakeLedger<Self::AccountId, BalanceOf<Self>>;
 
 		/// The source of the assignment draw (see the crate docs for its limits).
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;

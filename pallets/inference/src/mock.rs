@@ -74,6 +74,12 @@ impl pallet_executors::Config for Test {
 	type MinBond = MinBond;
 	type UnbondingPeriod = ConstU64<100>;
 	type MaxExecutors = ConstU32<64>;
+	type MinDelegation = MinBond;
+	type DelegationUnbondingPeriod = ConstU64<100>;
+	type MaxCommission = MaxCommission;
+	type CommissionChangeDelay = ConstU64<100>;
+	type MaxValidators = ConstU32<64>;
+	type OnlyValidatorsServe = frame_support::traits::ConstBool<false>;
 	type WeightInfo = ();
 }
 
@@ -135,6 +141,7 @@ parameter_types! {
 	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
 	pub const WinnerShare: Perbill = Perbill::from_percent(50);
 	pub const DefaultWatchFraction: Perbill = Perbill::from_percent(10);
+	pub const MaxCommission: Perbill = Perbill::from_percent(50);
 }
 
 /// A deterministic "randomness": blake2 of the subject and the block number.
@@ -368,7 +375,7 @@ pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[Account
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	pallet_executors::GenesisConfig::<Test> { executors }
+	pallet_executors::GenesisConfig::<Test> { executors, validator_count: 0 }
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext: sp_io::TestExternalities = storage.into();

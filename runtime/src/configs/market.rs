@@ -1,6 +1,10 @@
 //! The inference market: executors, requests, and how off-chain workers submit results.
 //!
 //! Figures (all in blocks of 6 s):
+//! - an executor's fee is shared with its delegators by stake, less its commission (at most
+//!   [`MaxCommission`], 50%, raised only after [`CommissionChangeDelay`], a day); delegations
+//!   are at least [`MinDelegation`] (10 OPG) and wait [`DelegationUnbondingPeriod`] (a day) to be
+//!   withdrawn;
 //! - an executor bonds at least [`MinExecutorBond`] (1,000 OPG) and waits
 //!   [`ExecutorUnbondingPeriod`] (1 day) to get it back, far longer than any result stays open;
 //! - an assigned executor has [`ResponseTimeout`] (10 blocks, 1 min) to get its result included,
@@ -13,8 +17,8 @@
 //! - a committee of 3 other executors re-runs it: [`CommitPeriod`] (5 blocks) to commit sealed
 //!   votes, [`RevealPeriod`] (5 blocks) to open them; 2 matching votes (and a majority of the
 //!   revealed ones) decide;
-//! - a wrong executor loses [`WrongResultSlash`] (10%) of its bond (1,000 OPG of a 10,000 OPG
-//!   bond): [`CommitteeReward`] (10 OPG) to each majority member, half of the rest to the
+//! - a wrong executor loses [`WrongResultSlash`] (10%) of its stake, its bond and its delegators'
+//!   pool pro rata (1,000 OPG of a 10,000 OPG bond without delegations): [`CommitteeReward`] (10 OPG) to each majority member, half of the rest to the
 //!   challenger, half to the treasury; a wrong challenger loses its whole bond, split the same
 //!   way with the executor in the challenger's place; a member voting with the minority or not
 //!   at all loses [`MemberPenalty`] (10 OPG).
@@ -35,6 +39,15 @@ use crate::{
 parameter_types! {
 	pub const MinExecutorBond: Balance = 1_000 * OPG;
 	pub const ExecutorUnbondingPeriod: BlockNumber = crate::time::DAYS;
+	/// Delegations of at least 10 OPG.
+	pub const MinDelegation: Balance = 10 * OPG;
+	/// Undelegated OPG waits a day, as a leaving executor's bond does: results it backed stay
+	/// slashable until their disputes are settled.
+	pub const DelegationUnbondingPeriod: BlockNumber = crate::time::DAYS;
+	/// Commission is at most 50% of the delegators' share.
+	pub const MaxCommission: Perbill = Perbill::from_percent(50);
+	/// A commission increase applies a day after it is announced.
+	pub const CommissionChangeDelay: BlockNumber = crate::time::DAYS;
 }
 
 impl pallet_executors::Config for Runtime {
@@ -43,6 +56,13 @@ impl pallet_executors::Config for Runtime {
 	type MinBond = MinExecutorBond;
 	type UnbondingPeriod = ExecutorUnbondingPeriod;
 	type MaxExecutors = ConstU32<64>;
+	type MinDelegation = MinDelegation;
+	type DelegationUnbondingPeriod = DelegationUnbondingPeriod;
+	type MaxCommission = MaxCommission;
+	type CommissionChangeDelay = CommissionChangeDelay;
+	type MaxValidators = super::MaxValidators;
+	/// Sessions elect the validators from stake, and only they serve.
+	type OnlyValidatorsServe = frame_support::traits::ConstBool<true>;
 	type WeightInfo = pallet_executors::weights::SubstrateWeight<Runtime>;
 }
 

@@ -25,6 +25,8 @@ use sp_version::RuntimeVersion;
 
 mod market;
 pub use market::*;
+mod staking;
+pub use staking::*;
 
 use super::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_OPG, MILLI_OPG, OPG},
@@ -94,7 +96,7 @@ impl pallet_grandpa::Config for Runtime {
 	type MaxAuthorities = ConstU32<32>;
 	type MaxNominators = ConstU32<0>;
 	type MaxSetIdSessionEntries = ConstU64<0>;
-	/// Equivocation reports need a session pallet; until it exists they are not accepted.
+	/// Equivocation reports need historical session proofs; until then they are not accepted.
 	type KeyOwnerProof = sp_core::Void;
 	type EquivocationReportSystem = ();
 }
