@@ -214,6 +214,23 @@ mod benchmark_helper {
 			if let Err(e) = Executors::do_register(who.clone(), key, 10 * MinExecutorBond::get()) {
 				panic!("benchmark executor cannot register: {e:?}");
 			}
+			// Backed by a delegator, so paying it shares the fee with a pool (the costlier path).
+			let delegator: AccountId = frame_benchmarking::account("delegator", 0, 0);
+			if Balances::free_balance(&delegator) < 1_000 * OPG {
+				Balances::set_balance(&delegator, 1_000_000_000 * OPG);
+			}
+			if let Err(e) = Executors::delegate(
+				crate::RuntimeOrigin::signed(delegator),
+				who.clone(),
+				100 * MinDelegation::get(),
+			) {
+				panic!("benchmark delegation refused: {e:?}");
+			}
+			// Only the session's validators are drawn: make it one while the set has room (the
+			// draw still scans every active executor).
+			pallet_executors::Validators::<Runtime>::mutate(|validators| {
+				let _ = validators.try_push(who.clone());
+			});
 		}
 
 		fn retire_executors_without_local_keys() {
