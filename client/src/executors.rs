@@ -43,6 +43,11 @@ struct GeneratedKeys {
 	proof: Option<String>,
 }
 
+/// Bytes as `0x`-prefixed lowercase hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+	format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 fn from_hex(text: &str) -> Result<Vec<u8>, Error> {
 	let digits = text.trim_start_matches("0x");
 	let bad = || Error::Decode(format!("`{text}` is not hex"));
@@ -71,9 +76,8 @@ impl Client {
 		use runtime::runtime_types::opg_runtime::opaque::SessionKeys;
 		use subxt::rpcs::rpc_params;
 		let owner = keys::account(signer);
-		let owner_hex = format!("0x{}", owner.0.iter().map(|b| format!("{b:02x}")).collect::<String>());
 		let generated: GeneratedKeys =
-			self.rpc().request("author_rotateKeysWithOwner", rpc_params![owner_hex]).await?;
+			self.rpc().request("author_rotateKeysWithOwner", rpc_params![to_hex(&owner.0)]).await?;
 		let raw = from_hex(&generated.keys)?;
 		let proof = from_hex(
 			generated.proof.as_deref().ok_or_else(|| Error::Decode("the node gave no ownership proof".into()))?,
@@ -104,7 +108,7 @@ impl Client {
 			at.runtime_apis().call(runtime::runtime_apis().inference_api().pending(who.clone(), 256)).await?;
 		Ok(Some(ExecutorView {
 			account: who.clone(),
-			key: format!("0x{}", key.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+			key: to_hex(&key),
 			bond: info.bond,
 			state: state.into(),
 			unlocks_at,

@@ -744,7 +744,7 @@ async fn executor<'a>(
 		ExecutorCommand::Keys => {
 			let (infr, included) = client.rotate_session_keys(signer()?, progress.tx()).await?;
 			progress.done();
-			let infr = format!("0x{}", infr.iter().map(|b| format!("{b:02x}")).collect::<String>());
+			let infr = executors::to_hex(&infr);
 			if !cli.json {
 				println!("in block #{}: session keys set; infr key {infr}", included.block_number);
 			}
