@@ -22,9 +22,7 @@ use serde::Serialize;
 use subxt::config::DefaultExtrinsicParamsBuilder;
 use subxt_signer::sr25519::Keypair;
 
-use crate::{
-	inference::RequestId, keys, recode, runtime, units::OPG, Client, Error, Input, Model,
-};
+use crate::{inference::RequestId, keys, recode, runtime, units::OPG, Client, Error, Input, Model};
 
 /// What to run.
 pub struct BenchConfig {
@@ -65,10 +63,18 @@ impl Percentiles {
 			if values.is_empty() {
 				return 0.0;
 			}
-			let index = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len()).saturating_sub(1);
+			let index = ((p * values.len() as f64).ceil() as usize)
+				.clamp(1, values.len())
+				.saturating_sub(1);
 			values.get(index).copied().unwrap_or_default()
 		};
-		Percentiles { n: values.len(), p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: rank(1.0) }
+		Percentiles {
+			n: values.len(),
+			p50: rank(0.5),
+			p90: rank(0.9),
+			p99: rank(0.99),
+			max: rank(1.0),
+		}
 	}
 }
 
@@ -127,9 +133,15 @@ pub fn bench_accounts(count: u32) -> Result<Vec<Keypair>, Error> {
 impl Client {
 	/// Runs a load test (see the module docs) and reports what it measured; `progress` gets a
 	/// line now and then.
-	pub async fn bench(&self, config: BenchConfig, mut progress: impl FnMut(&str)) -> Result<BenchReport, Error> {
+	pub async fn bench(
+		&self,
+		config: BenchConfig,
+		mut progress: impl FnMut(&str),
+	) -> Result<BenchReport, Error> {
 		if config.requests == 0 || config.requests > 10_000 || config.accounts == 0 {
-			return Err(Error::Invalid("bench: 1 to 10,000 requests from at least one account".into()));
+			return Err(Error::Invalid(
+				"bench: 1 to 10,000 requests from at least one account".into(),
+			));
 		}
 		let accounts = bench_accounts(config.accounts.min(config.requests))?;
 
@@ -144,20 +156,27 @@ impl Client {
 			if free >= need {
 				continue;
 			}
-			let call = runtime::transactions()
-				.balances()
-				.transfer_keep_alive(subxt::utils::MultiAddress::Id(who), need.saturating_sub(free).saturating_add(OPG));
+			let call = runtime::transactions().balances().transfer_keep_alive(
+				subxt::utils::MultiAddress::Id(who),
+				need.saturating_sub(free).saturating_add(OPG),
+			);
 			funding.push(self.sign_and_submit(&call, &config.funder, Some(funder_nonce)).await?);
 			funder_nonce = funder_nonce.saturating_add(1);
 		}
 		progress(&format!("funding {} of {} sender accounts", funding.len(), accounts.len()));
 		for progress_stream in funding {
-			progress_stream.wait_for_finalized_success().await.map_err(|e| Error::Rejected(e.to_string()))?;
+			progress_stream
+				.wait_for_finalized_success()
+				.await
+				.map_err(|e| Error::Rejected(e.to_string()))?;
 		}
 
 		// 2. Submit every request at once, each account with consecutive nonces.
-		let call =
-			runtime::transactions().inference().request(config.model.hash, recode(&config.input.0)?, config.model.price);
+		let call = runtime::transactions().inference().request(
+			config.model.hash,
+			recode(&config.input.0)?,
+			config.model.price,
+		);
 		let mut nonces = Vec::with_capacity(accounts.len());
 		for account in &accounts {
 			nonces.push(self.next_nonce(&keys::account(account)).await?);
@@ -181,24 +200,27 @@ impl Client {
 		let first_block = best.load(Ordering::Relaxed);
 		let requests = config.requests as usize;
 		let senders = accounts.len();
-		let submissions = accounts.iter().zip(nonces).enumerate().map(|(slot, (account, first_nonce))| {
-			let (at, call, best) = (&at, &call, &best);
-			async move {
-				let mut submitted = Vec::new();
-				for (k, _) in (slot..requests).step_by(senders).enumerate() {
-					let params = DefaultExtrinsicParamsBuilder::<crate::Config>::new()
-						.nonce(first_nonce.saturating_add(k as u64))
-						.build();
-					let signed = at.transactions().create_signed(call, account, params).await?;
-					signed.submit().await?;
-					submitted.push((Instant::now(), best.load(Ordering::Relaxed)));
+		let submissions =
+			accounts.iter().zip(nonces).enumerate().map(|(slot, (account, first_nonce))| {
+				let (at, call, best) = (&at, &call, &best);
+				async move {
+					let mut submitted = Vec::new();
+					for (k, _) in (slot..requests).step_by(senders).enumerate() {
+						let params = DefaultExtrinsicParamsBuilder::<crate::Config>::new()
+							.nonce(first_nonce.saturating_add(k as u64))
+							.build();
+						let signed = at.transactions().create_signed(call, account, params).await?;
+						signed.submit().await?;
+						submitted.push((Instant::now(), best.load(Ordering::Relaxed)));
+					}
+					Ok::<_, Error>(submitted)
 				}
-				Ok::<_, Error>(submitted)
-			}
-		});
+			});
 		let mut tracks: Vec<Track> = Vec::new();
 		let mut by_sender: HashMap<[u8; 32], VecDeque<usize>> = HashMap::new();
-		for (account, submitted) in accounts.iter().zip(futures::future::join_all(submissions).await) {
+		for (account, submitted) in
+			accounts.iter().zip(futures::future::join_all(submissions).await)
+		{
 			for submitted in submitted? {
 				by_sender.entry(keys::account(account).0).or_default().push_back(tracks.len());
 				tracks.push(Track { submitted: Some(submitted), ..Track::default() });
@@ -241,31 +263,45 @@ impl Client {
 				let (mut requested, mut answered) = (0usize, 0usize);
 				for event in events.iter() {
 					let event = event?;
-					if let Some(Ok(e)) = event.decode_fields_as::<runtime::inference::events::Requested>() {
-						if let Some(index) = by_sender.get_mut(&e.requester.0).and_then(VecDeque::pop_front) {
+					if let Some(Ok(e)) =
+						event.decode_fields_as::<runtime::inference::events::Requested>()
+					{
+						if let Some(index) =
+							by_sender.get_mut(&e.requester.0).and_then(VecDeque::pop_front)
+						{
 							by_id.insert(e.request, index);
 							if let Some(track) = tracks.get_mut(index) {
 								track.id = Some(e.request);
 							}
 							requested = requested.saturating_add(1);
 						}
-					} else if let Some(Ok(e)) = event.decode_fields_as::<runtime::inference::events::ResultSubmitted>() {
-						if let Some(track) = by_id.get(&e.request).and_then(|i| tracks.get_mut(*i)) {
+					} else if let Some(Ok(e)) =
+						event.decode_fields_as::<runtime::inference::events::ResultSubmitted>()
+					{
+						if let Some(track) = by_id.get(&e.request).and_then(|i| tracks.get_mut(*i))
+						{
 							track.result.get_or_insert((seen, next_block));
 							answered = answered.saturating_add(1);
 						}
-					} else if let Some(Ok(e)) = event.decode_fields_as::<runtime::inference::events::ResultFinalized>() {
+					} else if let Some(Ok(e)) =
+						event.decode_fields_as::<runtime::inference::events::ResultFinalized>()
+					{
 						if let Some(&index) = by_id.get(&e.request) {
 							if let Some(track) = tracks.get_mut(index) {
 								track.paid_block = Some(next_block);
 							}
 							paid_blocks.entry(next_block).or_default().push(index);
 						}
-					} else if let Some(Ok(e)) = event.decode_fields_as::<runtime::inference::events::Refunded>() {
-						if let Some(track) = by_id.get(&e.request).and_then(|i| tracks.get_mut(*i)) {
+					} else if let Some(Ok(e)) =
+						event.decode_fields_as::<runtime::inference::events::Refunded>()
+					{
+						if let Some(track) = by_id.get(&e.request).and_then(|i| tracks.get_mut(*i))
+						{
 							track.refunded = true;
 						}
-					} else if let Some(Ok(e)) = event.decode_fields_as::<runtime::inference::events::ResultCorrected>() {
+					} else if let Some(Ok(e)) =
+						event.decode_fields_as::<runtime::inference::events::ResultCorrected>()
+					{
 						if let Some(&index) = by_id.get(&e.request) {
 							if let Some(track) = tracks.get_mut(index) {
 								track.corrected = true;
@@ -300,14 +336,22 @@ impl Client {
 }
 
 fn report(tracks: &[Track], started: Instant) -> BenchReport {
-	let since = |t: &Track, at: Instant| t.submitted.map(|(s, _)| at.saturating_duration_since(s).as_secs_f64());
-	let blocks_since = |t: &Track, block: u64| t.submitted.map(|(_, b)| block.saturating_sub(b) as f64);
-	let result_seconds = tracks.iter().filter_map(|t| t.result.and_then(|(at, _)| since(t, at))).collect();
-	let result_blocks = tracks.iter().filter_map(|t| t.result.and_then(|(_, b)| blocks_since(t, b))).collect();
-	let final_blocks = tracks.iter().filter_map(|t| t.paid_block.and_then(|b| blocks_since(t, b))).collect();
-	let final_seconds = tracks.iter().filter_map(|t| t.final_at.and_then(|at| since(t, at))).collect();
+	let since = |t: &Track, at: Instant| {
+		t.submitted.map(|(s, _)| at.saturating_duration_since(s).as_secs_f64())
+	};
+	let blocks_since =
+		|t: &Track, block: u64| t.submitted.map(|(_, b)| block.saturating_sub(b) as f64);
+	let result_seconds =
+		tracks.iter().filter_map(|t| t.result.and_then(|(at, _)| since(t, at))).collect();
+	let result_blocks =
+		tracks.iter().filter_map(|t| t.result.and_then(|(_, b)| blocks_since(t, b))).collect();
+	let final_blocks =
+		tracks.iter().filter_map(|t| t.paid_block.and_then(|b| blocks_since(t, b))).collect();
+	let final_seconds =
+		tracks.iter().filter_map(|t| t.final_at.and_then(|at| since(t, at))).collect();
 	let finalized = tracks.iter().filter(|t| t.final_at.is_some()).count();
-	let first_block = tracks.iter().filter_map(|t| t.submitted.map(|(_, b)| b)).min().unwrap_or_default();
+	let first_block =
+		tracks.iter().filter_map(|t| t.submitted.map(|(_, b)| b)).min().unwrap_or_default();
 	let last_paid = tracks.iter().filter_map(|t| t.paid_block).max().unwrap_or(first_block);
 	let last_final = tracks.iter().filter_map(|t| t.final_at).max().unwrap_or(started);
 	let blocks = last_paid.saturating_sub(first_block);

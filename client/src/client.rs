@@ -1,6 +1,5 @@
 //! The connection to a node, and transactions with their progress.
 
-
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
 	error::TransactionEventsError,
@@ -16,7 +15,10 @@ use crate::{keys, runtime, AccountId, ChainError, Config, Error};
 /// A view of the chain at one block.
 pub type At = OnlineClientAtBlock<Config>;
 /// A submitted transaction's progress stream.
-pub type Progress = subxt::transactions::TransactionProgress<Config, subxt::client::OnlineClientAtBlockImpl<Config>>;
+pub type Progress = subxt::transactions::TransactionProgress<
+	Config,
+	subxt::client::OnlineClientAtBlockImpl<Config>,
+>;
 /// The events of one included transaction.
 pub type TxEvents = subxt::extrinsics::ExtrinsicEvents<Config>;
 
@@ -59,11 +61,11 @@ pub struct Included {
 impl Client {
 	/// Connects to a node's WebSocket RPC (`ws://127.0.0.1:9944`).
 	pub async fn connect(url: &str) -> Result<Client, Error> {
-		let connect_error =
-			|reason: String| Error::Connect { url: url.to_string(), reason };
+		let connect_error = |reason: String| Error::Connect { url: url.to_string(), reason };
 		// Plain `ws://` is what local and dev nodes serve; `from_url` would refuse it for
 		// non-loopback hosts.
-		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
+		let rpc =
+			RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
 		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| connect_error(e.to_string()))?;
@@ -99,7 +101,8 @@ impl Client {
 	/// The number of the last finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Error> {
 		let hash: H256 = self.rpc.request("chain_getFinalizedHead", rpc_params![]).await?;
-		let header: serde_json::Value = self.rpc.request("chain_getHeader", rpc_params![hash]).await?;
+		let header: serde_json::Value =
+			self.rpc.request("chain_getHeader", rpc_params![hash]).await?;
 		header_number(&header)
 	}
 
@@ -118,7 +121,8 @@ impl Client {
 	/// The free balance of `who`, at the best block.
 	pub async fn free_balance(&self, who: &AccountId) -> Result<u128, Error> {
 		let at = self.best().await?;
-		let account = at.storage().try_fetch(runtime::storage().system().account(), (who.clone(),)).await?;
+		let account =
+			at.storage().try_fetch(runtime::storage().system().account(), (who.clone(),)).await?;
 		Ok(match account {
 			Some(value) => value.decode()?.data.free,
 			None => 0,
@@ -156,9 +160,12 @@ impl Client {
 		while let Some(status) = progress.next().await {
 			let status = status.map_err(|e| Error::Rejected(e.to_string()))?;
 			match status {
-				TransactionStatus::Validated | TransactionStatus::Broadcasted => on_stage(&TxStage::InPool),
+				TransactionStatus::Validated | TransactionStatus::Broadcasted => {
+					on_stage(&TxStage::InPool)
+				}
 				TransactionStatus::NoLongerInBestBlock => on_stage(&TxStage::InPool),
-				TransactionStatus::InBestBlock(in_block) | TransactionStatus::InFinalizedBlock(in_block) => {
+				TransactionStatus::InBestBlock(in_block)
+				| TransactionStatus::InFinalizedBlock(in_block) => {
 					let block_hash = in_block.block_hash();
 					let block_number = self.api.at_block(block_hash).await?.block_number();
 					on_stage(&TxStage::InBlock { number: block_number, hash: block_hash });
@@ -171,15 +178,16 @@ impl Client {
 						.map(|paid| paid.actual_fee)
 						.unwrap_or_default();
 					let events = in_block.wait_for_success().await.map_err(|e| match e {
-						TransactionEventsError::ExtrinsicFailed(dispatch) =>
-							Error::Chain(ChainError::from_dispatch(&dispatch, fee)),
+						TransactionEventsError::ExtrinsicFailed(dispatch) => {
+							Error::Chain(ChainError::from_dispatch(&dispatch, fee))
+						}
 						other => Error::Subxt(Box::new(other.into())),
 					})?;
 					return Ok(Included { block_number, block_hash, events, fee });
-				},
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } |
-				TransactionStatus::Error { message } => return Err(Error::Rejected(message)),
+				}
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message } => return Err(Error::Rejected(message)),
 			}
 		}
 		Err(Error::Rejected("the node stopped reporting the transaction".into()))

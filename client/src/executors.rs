@@ -5,7 +5,9 @@ use subxt_signer::sr25519::Keypair;
 
 use crate::{
 	client::{Included, TxStage},
-	keys, models::ss58, recode, runtime, AccountId, Client, Error,
+	keys,
+	models::ss58,
+	recode, runtime, AccountId, Client, Error,
 };
 
 /// An executor as the chain records it.
@@ -80,7 +82,10 @@ impl Client {
 			self.rpc().request("author_rotateKeysWithOwner", rpc_params![to_hex(&owner.0)]).await?;
 		let raw = from_hex(&generated.keys)?;
 		let proof = from_hex(
-			generated.proof.as_deref().ok_or_else(|| Error::Decode("the node gave no ownership proof".into()))?,
+			generated
+				.proof
+				.as_deref()
+				.ok_or_else(|| Error::Decode("the node gave no ownership proof".into()))?,
 		)?;
 		let session_keys = SessionKeys::decode(&mut &raw[..])
 			.map_err(|e| Error::Decode(format!("the node's session keys: {e}")))?;
@@ -94,7 +99,10 @@ impl Client {
 	pub async fn executor(&self, who: &AccountId) -> Result<Option<ExecutorView>, Error> {
 		use runtime::runtime_types::pallet_executors::ExecutorStatus;
 		let at = self.best().await?;
-		let Some(value) = at.storage().try_fetch(runtime::storage().executors().executors(), (who.clone(),)).await?
+		let Some(value) = at
+			.storage()
+			.try_fetch(runtime::storage().executors().executors(), (who.clone(),))
+			.await?
 		else {
 			return Ok(None);
 		};
@@ -104,8 +112,10 @@ impl Client {
 			ExecutorStatus::Active => ("Active", None),
 			ExecutorStatus::Unbonding { unlocks_at } => ("Unbonding", Some(unlocks_at)),
 		};
-		let pending =
-			at.runtime_apis().call(runtime::runtime_apis().inference_api().pending(who.clone(), 256)).await?;
+		let pending = at
+			.runtime_apis()
+			.call(runtime::runtime_apis().inference_api().pending(who.clone(), 256))
+			.await?;
 		Ok(Some(ExecutorView {
 			account: who.clone(),
 			key: to_hex(&key),
@@ -140,12 +150,20 @@ impl Client {
 	}
 
 	/// Starts unbonding: the signer is no longer drawn for requests; the bond unlocks later.
-	pub async fn unbond(&self, signer: &Keypair, on_stage: impl FnMut(&TxStage)) -> Result<Included, Error> {
+	pub async fn unbond(
+		&self,
+		signer: &Keypair,
+		on_stage: impl FnMut(&TxStage),
+	) -> Result<Included, Error> {
 		self.submit(&runtime::transactions().executors().unbond(), signer, on_stage).await
 	}
 
 	/// Withdraws an unlocked bond.
-	pub async fn withdraw(&self, signer: &Keypair, on_stage: impl FnMut(&TxStage)) -> Result<Included, Error> {
+	pub async fn withdraw(
+		&self,
+		signer: &Keypair,
+		on_stage: impl FnMut(&TxStage),
+	) -> Result<Included, Error> {
 		self.submit(&runtime::transactions().executors().withdraw(), signer, on_stage).await
 	}
 }

@@ -11,7 +11,9 @@ use crate::{
 		self,
 		runtime_types::{
 			frame_support::traits::{preimages::Bounded, schedule::DispatchTime},
-			opg_runtime::{governance::origins::pallet_custom_origins::Origin, OriginCaller, RuntimeCall},
+			opg_runtime::{
+				governance::origins::pallet_custom_origins::Origin, OriginCaller, RuntimeCall,
+			},
 			pallet_conviction_voting::vote::{AccountVote, Vote},
 			pallet_model_registry::pallet::Call as RegistryCall,
 		},
@@ -92,7 +94,7 @@ impl Client {
 		match noted {
 			Ok(included) => fees = fees.saturating_add(included.fee),
 			// Someone noted this call already: the referendum can use it.
-			Err(Error::Chain(e)) if e.name == "AlreadyNoted" => {},
+			Err(Error::Chain(e)) if e.name == "AlreadyNoted" => {}
 			Err(e) => return Err(e),
 		}
 		let submit = runtime::transactions().referenda().submit(
@@ -137,9 +139,13 @@ impl Client {
 		model: H256,
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<Included, Error> {
-		let included = self.submit(&runtime::transactions().sudo().sudo(list_call(model)), sudo, on_stage).await?;
+		let included = self
+			.submit(&runtime::transactions().sudo().sudo(list_call(model)), sudo, on_stage)
+			.await?;
 		// `sudo` succeeds even when the call it dispatches fails; the outcome is in `Sudid`.
-		if let Some(sudid) = included.events.find_first::<runtime::sudo::events::Sudid>().transpose()? {
+		if let Some(sudid) =
+			included.events.find_first::<runtime::sudo::events::Sudid>().transpose()?
+		{
 			if let Err(dispatch) = sudid.sudo_result {
 				return Err(Error::Invalid(format!("sudo: list_model failed: {dispatch:?}")));
 			}
@@ -151,8 +157,10 @@ impl Client {
 	pub async fn referendum(&self, index: u32) -> Result<Option<ReferendumView>, Error> {
 		use runtime::runtime_types::pallet_referenda::types::ReferendumInfo;
 		let at = self.best().await?;
-		let Some(value) =
-			at.storage().try_fetch(runtime::storage().referenda().referendum_info_for(), (index,)).await?
+		let Some(value) = at
+			.storage()
+			.try_fetch(runtime::storage().referenda().referendum_info_for(), (index,))
+			.await?
 		else {
 			return Ok(None);
 		};

@@ -39,21 +39,29 @@ impl Input {
 			(InputSchema::Text { .. }, Value::Array(items)) => texts(&strings(items)?)?,
 			(InputSchema::Text { .. }, Value::Object(object)) => match object.get("texts") {
 				Some(Value::Array(items)) => texts(&strings(items)?)?,
-				_ => return Err(input_error("a text model takes a string or a list of strings".into())),
+				_ => {
+					return Err(input_error(
+						"a text model takes a string or a list of strings".into(),
+					))
+				}
 			},
-			(InputSchema::Text { .. }, _) =>
-				return Err(input_error("a text model takes a string or a list of strings".into())),
+			(InputSchema::Text { .. }, _) => {
+				return Err(input_error("a text model takes a string or a list of strings".into()))
+			}
 			(InputSchema::Tensor(_), Value::Object(_)) => {
-				let tensor: TensorJson = serde_json::from_value(json.clone())
-					.map_err(|e| input_error(format!("not a tensor object {{dtype, shape, values}}: {e}")))?;
-				InferenceInput::Tensor(Tensor::try_from(&tensor).map_err(|e| input_error(e.to_string()))?)
-			},
+				let tensor: TensorJson = serde_json::from_value(json.clone()).map_err(|e| {
+					input_error(format!("not a tensor object {{dtype, shape, values}}: {e}"))
+				})?;
+				InferenceInput::Tensor(
+					Tensor::try_from(&tensor).map_err(|e| input_error(e.to_string()))?,
+				)
+			}
 			(InputSchema::Tensor(tensor_schema), _) => {
 				let mut tensor = tensor_from_nested(tensor_schema.dtype, json)
 					.map_err(|e| input_error(e.to_string()))?;
 				// One sample without its batch axis.
-				if tensor_schema.dims.first() == Some(&Dim::Batch) &&
-					tensor.shape.len().saturating_add(1) == tensor_schema.dims.len()
+				if tensor_schema.dims.first() == Some(&Dim::Batch)
+					&& tensor.shape.len().saturating_add(1) == tensor_schema.dims.len()
 				{
 					let mut shape = vec![1u32];
 					shape.extend(tensor.shape.iter().copied());
@@ -61,7 +69,7 @@ impl Input {
 						.map_err(|e| input_error(format!("{e:?}")))?;
 				}
 				InferenceInput::Tensor(tensor)
-			},
+			}
 		};
 		Input::checked(schema, input)
 	}
@@ -152,7 +160,9 @@ impl Status {
 	/// The block a settled request settled in.
 	pub fn settled_at(&self) -> Option<u32> {
 		match self {
-			Status::Final { at, .. } | Status::Corrected { at, .. } | Status::Refunded { at } => Some(*at),
+			Status::Final { at, .. } | Status::Corrected { at, .. } | Status::Refunded { at } => {
+				Some(*at)
+			}
 			_ => None,
 		}
 	}
@@ -161,32 +171,44 @@ impl Status {
 impl std::fmt::Display for Status {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
-			Status::Assigned { executor, deadline, attempt } =>
-				write!(f, "assigned to {executor} until block #{deadline} (attempt {})", attempt.saturating_add(1)),
-			Status::Answered { executor, challenge_end } =>
-				write!(f, "answered by {executor}, final at block #{challenge_end} unless challenged"),
+			Status::Assigned { executor, deadline, attempt } => write!(
+				f,
+				"assigned to {executor} until block #{deadline} (attempt {})",
+				attempt.saturating_add(1)
+			),
+			Status::Answered { executor, challenge_end } => write!(
+				f,
+				"answered by {executor}, final at block #{challenge_end} unless challenged"
+			),
 			Status::Final { executor, at } => write!(f, "final at block #{at}, paid to {executor}"),
 			Status::Refunded { at } => write!(f, "refunded at block #{at}"),
-			Status::Disputed { executor, .. } => write!(f, "disputed: {executor}'s result is being re-run"),
-			Status::Corrected { executor, at } =>
-				write!(f, "corrected at block #{at}: {executor}'s result was wrong"),
+			Status::Disputed { executor, .. } => {
+				write!(f, "disputed: {executor}'s result is being re-run")
+			}
+			Status::Corrected { executor, at } => {
+				write!(f, "corrected at block #{at}: {executor}'s result was wrong")
+			}
 		}
 	}
 }
 
-type GeneratedStatus = runtime::runtime_types::pallet_inference::types::RequestStatus<AccountId, u32>;
+type GeneratedStatus =
+	runtime::runtime_types::pallet_inference::types::RequestStatus<AccountId, u32>;
 
 impl From<GeneratedStatus> for Status {
 	fn from(status: GeneratedStatus) -> Self {
 		match status {
-			GeneratedStatus::Assigned { executor, deadline, attempt } =>
-				Status::Assigned { executor, deadline, attempt },
-			GeneratedStatus::Answered { executor, challenge_end } =>
-				Status::Answered { executor, challenge_end },
+			GeneratedStatus::Assigned { executor, deadline, attempt } => {
+				Status::Assigned { executor, deadline, attempt }
+			}
+			GeneratedStatus::Answered { executor, challenge_end } => {
+				Status::Answered { executor, challenge_end }
+			}
 			GeneratedStatus::Final { executor, at } => Status::Final { executor, at },
 			GeneratedStatus::Refunded { at } => Status::Refunded { at },
-			GeneratedStatus::Disputed { executor, challenge_end } =>
-				Status::Disputed { executor, challenge_end },
+			GeneratedStatus::Disputed { executor, challenge_end } => {
+				Status::Disputed { executor, challenge_end }
+			}
 			GeneratedStatus::Corrected { executor, at } => Status::Corrected { executor, at },
 		}
 	}
@@ -322,7 +344,8 @@ impl Client {
 
 	/// A request at a block, if it exists there.
 	pub async fn request_at(&self, at: &At, id: RequestId) -> Result<Option<RequestView>, Error> {
-		let Some(value) = at.storage().try_fetch(runtime::storage().inference().requests(), (id,)).await?
+		let Some(value) =
+			at.storage().try_fetch(runtime::storage().inference().requests(), (id,)).await?
 		else {
 			return Ok(None);
 		};
@@ -343,7 +366,8 @@ impl Client {
 
 	/// A request's result at a block, if it has one there.
 	pub async fn result_at(&self, at: &At, id: RequestId) -> Result<Option<ResultView>, Error> {
-		let Some(value) = at.storage().try_fetch(runtime::storage().inference().results(), (id,)).await?
+		let Some(value) =
+			at.storage().try_fetch(runtime::storage().inference().results(), (id,)).await?
 		else {
 			return Ok(None);
 		};
@@ -388,12 +412,22 @@ impl Client {
 			let best = self.best().await?;
 			let request = self.request_at(&best, id).await?.ok_or(Error::UnknownRequest(id))?;
 			match &request.status {
-				Status::Assigned { executor, deadline, .. } =>
-					report(RequestStage::Assigned { executor: executor.clone(), deadline: *deadline }),
+				Status::Assigned { executor, deadline, .. } => report(RequestStage::Assigned {
+					executor: executor.clone(),
+					deadline: *deadline,
+				}),
 				Status::Answered { executor, challenge_end } => {
-					let at = self.result_at(&best, id).await?.map(|r| r.submitted_at).unwrap_or_default();
-					report(RequestStage::Answered { executor: executor.clone(), at, challenge_end: *challenge_end })
-				},
+					let at = self
+						.result_at(&best, id)
+						.await?
+						.map(|r| r.submitted_at)
+						.unwrap_or_default();
+					report(RequestStage::Answered {
+						executor: executor.clone(),
+						at,
+						challenge_end: *challenge_end,
+					})
+				}
 				Status::Disputed { .. } => report(RequestStage::Disputed),
 				settled => {
 					let at = settled.settled_at().unwrap_or_default();
@@ -403,11 +437,15 @@ impl Client {
 						if let Some(request) = self.request_at(&finalized, id).await? {
 							if request.status.is_settled() {
 								let result = self.result_at(&finalized, id).await?;
-								return Ok(Done { request, result, finalized_at: finalized.block_number() });
+								return Ok(Done {
+									request,
+									result,
+									finalized_at: finalized.block_number(),
+								});
 							}
 						}
 					}
-				},
+				}
 			}
 			if started.elapsed() > timeout {
 				return Err(Error::Timeout(timeout.as_secs(), format!("request {id} to be final")));
@@ -442,7 +480,9 @@ mod tests {
 
 	fn mlp() -> IoSchema {
 		IoSchema {
-			input: InputSchema::Tensor(TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4)]).unwrap()),
+			input: InputSchema::Tensor(
+				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4)]).unwrap(),
+			),
 			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
 			max_batch: 2,
 		}
@@ -453,9 +493,11 @@ mod tests {
 		let schema = mlp();
 		let nested = Input::from_json(&schema, &json!([[1, 2, 3, 4]])).unwrap();
 		let flat = Input::from_json(&schema, &json!([1, 2, 3, 4])).unwrap();
-		let object =
-			Input::from_json(&schema, &json!({"dtype": "F32", "shape": [1, 4], "values": [1, 2, 3, 4]}))
-				.unwrap();
+		let object = Input::from_json(
+			&schema,
+			&json!({"dtype": "F32", "shape": [1, 4], "values": [1, 2, 3, 4]}),
+		)
+		.unwrap();
 		assert_eq!(nested, flat);
 		assert_eq!(nested, object);
 		let InferenceInput::Tensor(t) = nested.0 else { panic!("a tensor") };
@@ -467,10 +509,10 @@ mod tests {
 	fn inputs_that_do_not_fit_are_refused_before_sending() {
 		let schema = mlp();
 		for bad in [
-			json!([1, 2, 3]),                       // wrong width
-			json!([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]), // batch too large
-			json!("a text"),                        // text for a tensor model
-			json!([["a", "b", "c", "d"]]),          // not numbers
+			json!([1, 2, 3]),                                                 // wrong width
+			json!([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]),                // batch too large
+			json!("a text"),                                                  // text for a tensor model
+			json!([["a", "b", "c", "d"]]),                                    // not numbers
 			json!({"dtype": "I64", "shape": [1, 4], "values": [1, 2, 3, 4]}), // wrong dtype
 		] {
 			assert!(matches!(Input::from_json(&schema, &bad), Err(Error::Input(_))), "{bad}");
@@ -495,7 +537,8 @@ mod tests {
 	#[test]
 	fn statuses_serialize_like_the_rpc() {
 		let alice = crate::keys::account(&crate::keys::from_suri("//Alice").unwrap());
-		let json = serde_json::to_value(Status::Answered { executor: alice, challenge_end: 12 }).unwrap();
+		let json =
+			serde_json::to_value(Status::Answered { executor: alice, challenge_end: 12 }).unwrap();
 		assert_eq!(
 			json,
 			json!({"state": "Answered", "executor": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "challengeEnd": 12})

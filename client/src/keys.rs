@@ -22,7 +22,10 @@ pub fn from_file(path: &Path, password: Option<&str>) -> Result<Keypair, Error> 
 		.map_err(|e| Error::Invalid(format!("cannot read key file {}: {e}", path.display())))?;
 	if text.trim_start().starts_with('{') {
 		let password = password.ok_or_else(|| {
-			Error::Invalid(format!("{} is a polkadot.js export: give its --password", path.display()))
+			Error::Invalid(format!(
+				"{} is a polkadot.js export: give its --password",
+				path.display()
+			))
 		})?;
 		return subxt_signer::polkadot_js_compat::decrypt_json(&text, password)
 			.map_err(|e| Error::Invalid(format!("cannot decrypt {}: {e}", path.display())));
@@ -57,17 +60,25 @@ mod tests {
 		);
 		assert!(from_suri("not a uri //").is_err());
 		std::fs::write(&file, "{\"encoded\": \"x\"}").unwrap();
-		assert!(matches!(from_file(&file, None), Err(Error::Invalid(m)) if m.contains("--password")));
+		assert!(
+			matches!(from_file(&file, None), Err(Error::Invalid(m)) if m.contains("--password"))
+		);
 	}
 
 	#[test]
 	fn polkadot_js_exports_decrypt_with_their_password() {
 		// Exported by @polkadot/keyring (`pair.toJson(password)`) for //Ferdie: scrypt +
 		// xsalsa20-poly1305, the format of polkadot.js apps' "export account".
-		let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ferdie-polkadotjs.json");
+		let export =
+			Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ferdie-polkadotjs.json");
 		let ferdie = from_file(&export, Some("opg-test-password")).unwrap();
-		assert_eq!(account(&ferdie).to_string(), "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL");
+		assert_eq!(
+			account(&ferdie).to_string(),
+			"5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL"
+		);
 		assert_eq!(account(&ferdie), account(&from_suri("//Ferdie").unwrap()));
-		assert!(matches!(from_file(&export, Some("wrong")), Err(Error::Invalid(m)) if m.contains("cannot decrypt")));
+		assert!(
+			matches!(from_file(&export, Some("wrong")), Err(Error::Invalid(m)) if m.contains("cannot decrypt"))
+		);
 	}
 }

@@ -18,8 +18,8 @@ use opg_client::{
 	bench::{BenchConfig, BenchReport, Percentiles},
 	client::TxStage,
 	executors, governance, keys,
-	staking::{self, format_percent, parse_percent},
 	models::{self, Proposal},
+	staking::{self, format_percent, parse_percent},
 	units::{format_opg, parse_opg},
 	Client, Error, Input, Model, RequestStage,
 };
@@ -28,7 +28,11 @@ use serde_json::{json, Value};
 use subxt_signer::sr25519::Keypair;
 
 #[derive(Parser)]
-#[command(name = "opg-cli", version, about = "Use the OPG appchain: models, inferences, executors, governance")]
+#[command(
+	name = "opg-cli",
+	version,
+	about = "Use the OPG appchain: models, inferences, executors, governance"
+)]
 struct Cli {
 	/// The node's WebSocket RPC.
 	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
@@ -287,8 +291,11 @@ struct Progress {
 
 impl Progress {
 	fn new(quiet: bool) -> Progress {
-		let progress =
-			Progress { line: Arc::new(Mutex::new(String::new())), quiet, tty: std::io::stderr().is_terminal() };
+		let progress = Progress {
+			line: Arc::new(Mutex::new(String::new())),
+			quiet,
+			tty: std::io::stderr().is_terminal(),
+		};
 		if !quiet && progress.tty {
 			let line = progress.line.clone();
 			tokio::spawn(async move {
@@ -348,14 +355,17 @@ fn signer(cli: &Cli) -> Result<Keypair, Error> {
 
 fn account_arg(cli: &Cli, account: &Option<String>) -> Result<opg_client::AccountId, Error> {
 	match account {
-		Some(text) => text.parse().map_err(|_| Error::Invalid(format!("`{text}` is not an SS58 address"))),
+		Some(text) => {
+			text.parse().map_err(|_| Error::Invalid(format!("`{text}` is not an SS58 address")))
+		}
 		None => Ok(keys::account(&signer(cli)?)),
 	}
 }
 
 fn read_json(text: &str) -> Result<Value, Error> {
 	let source = match text.strip_prefix('@') {
-		Some(path) => std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("cannot read {path}: {e}")))?,
+		Some(path) => std::fs::read_to_string(path)
+			.map_err(|e| Error::Invalid(format!("cannot read {path}: {e}")))?,
 		None => text.to_string(),
 	};
 	serde_json::from_str(&source).map_err(|e| Error::Input(format!("not JSON: {e}")))
@@ -365,10 +375,15 @@ fn read_json(text: &str) -> Result<Value, Error> {
 fn sample_input(model: &Model) -> Result<Input, Error> {
 	use opg_primitives::{Dim, InputSchema};
 	match &model.schema().input {
-		InputSchema::Text { .. } => Input::from_texts(model.schema(), &["a benchmark sentence".into()]),
+		InputSchema::Text { .. } => {
+			Input::from_texts(model.schema(), &["a benchmark sentence".into()])
+		}
 		InputSchema::Tensor(schema) => {
-			let shape: Vec<u64> =
-				schema.dims.iter().map(|d| if let Dim::Fixed(n) = d { u64::from(*n) } else { 1 }).collect();
+			let shape: Vec<u64> = schema
+				.dims
+				.iter()
+				.map(|d| if let Dim::Fixed(n) = d { u64::from(*n) } else { 1 })
+				.collect();
 			let count: u64 = shape.iter().product();
 			let values: Vec<Value> = (0..count).map(|i| json!((i * 7 + 3) % 17)).collect();
 			let shape: Vec<u32> = shape.iter().map(|&d| d as u32).collect();
@@ -376,16 +391,21 @@ fn sample_input(model: &Model) -> Result<Input, Error> {
 				model.schema(),
 				&json!({"dtype": schema.dtype, "shape": shape, "values": values}),
 			)
-		},
+		}
 	}
 }
 
 fn show_output(output: &InferenceOutput) -> String {
 	let tensor = TensorJson::from(output.tensor());
-	let shown: Vec<String> = tensor.values.iter().take(12).map(|v| match v.as_f64() {
-		Some(x) if v.is_f64() => format!("{x:.4}"),
-		_ => v.to_string(),
-	}).collect();
+	let shown: Vec<String> = tensor
+		.values
+		.iter()
+		.take(12)
+		.map(|v| match v.as_f64() {
+			Some(x) if v.is_f64() => format!("{x:.4}"),
+			_ => v.to_string(),
+		})
+		.collect();
 	let more = if tensor.values.len() > 12 { ", …" } else { "" };
 	let mut text = format!("{:?}{:?} [{}{more}]", tensor.dtype, tensor.shape, shown.join(", "));
 	// For a [batch, classes] output, the argmax of each row: a classifier's answer.
@@ -412,7 +432,10 @@ fn print_model(model: &Model) {
 	println!("{} ({}) {:?}", model.name, model.state, model.hash);
 	println!("  price     {}", format_opg(model.price));
 	println!("  schema    {}", models::show_schema(model.schema()));
-	println!("  kind      {:?}, {} bytes, config {:?}", model.spec.kind, model.size, model.spec.config_hash);
+	println!(
+		"  kind      {:?}, {} bytes, config {:?}",
+		model.spec.kind, model.size, model.spec.config_hash
+	);
 	println!("  owner     {} (deposit {})", model.owner, format_opg(model.deposit));
 	if !model.description.is_empty() {
 		println!("  about     {}", model.description);
@@ -455,7 +478,8 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 	if let Command::Models(ModelsCommand::Pack { kind, out, files }) = &cli.command {
 		let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
 		let (bytes, hash) = models::pack(models::parse_kind(kind)?, &paths)?;
-		std::fs::write(out, &bytes).map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
+		std::fs::write(out, &bytes)
+			.map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
 		if !cli.json {
 			println!("{hash:?} {} ({} bytes)", out.display(), bytes.len());
 		}
@@ -464,14 +488,14 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 	// Arguments are checked before connecting.
 	let needs_signer = !matches!(
 		cli.command,
-		Command::Models(ModelsCommand::List | ModelsCommand::Show { .. }) |
-			Command::Result { .. } |
-			Command::Dispute { .. } |
-			Command::Metadata { .. } |
-			Command::Govern(GovernCommand::Referendum { .. }) |
-			Command::Executor(ExecutorCommand::Status { account: Some(_) }) |
-			Command::Stake(StakeCommand::Status { account: Some(_) } | StakeCommand::Executors) |
-			Command::Balance { account: Some(_) }
+		Command::Models(ModelsCommand::List | ModelsCommand::Show { .. })
+			| Command::Result { .. }
+			| Command::Dispute { .. }
+			| Command::Metadata { .. }
+			| Command::Govern(GovernCommand::Referendum { .. })
+			| Command::Executor(ExecutorCommand::Status { account: Some(_) })
+			| Command::Stake(StakeCommand::Status { account: Some(_) } | StakeCommand::Executors)
+			| Command::Balance { account: Some(_) }
 	);
 	let signer = if needs_signer { Some(signer(cli)?) } else { None };
 	let signer = || signer.as_ref().ok_or_else(|| Error::Invalid("no signer".into()));
@@ -496,7 +520,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 				}
 			}
 			Ok(json!(models))
-		},
+		}
 		Command::Models(ModelsCommand::Show { model }) => {
 			let model = client.resolve_model(model).await?;
 			progress.done();
@@ -504,7 +528,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 				print_model(&model);
 			}
 			Ok(json!(model))
-		},
+		}
 		Command::Models(ModelsCommand::Propose {
 			bundle,
 			name,
@@ -518,18 +542,36 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 		}) => {
 			let schema = match (schema_of, input_schema, output_schema) {
 				(Some(other), _, _) => client.resolve_model(other).await?.spec.schema,
-				(None, Some(input), Some(output)) => models::parse_schema(input, output, *max_batch)?,
-				_ => return Err(Error::Invalid("give --input-schema and --output-schema, or --schema-of".into())),
+				(None, Some(input), Some(output)) => {
+					models::parse_schema(input, output, *max_batch)?
+				}
+				_ => {
+					return Err(Error::Invalid(
+						"give --input-schema and --output-schema, or --schema-of".into(),
+					))
+				}
 			};
-			let proposal =
-				Proposal::from_bundle(bundle, schema, name.clone(), description.clone(), parse_opg(price)?, uris.clone())?;
+			let proposal = Proposal::from_bundle(
+				bundle,
+				schema,
+				name.clone(),
+				description.clone(),
+				parse_opg(price)?,
+				uris.clone(),
+			)?;
 			let (hash, included) = client.propose_model(signer()?, proposal, progress.tx()).await?;
 			progress.done();
 			if !cli.json {
-				println!("proposed {name} as {hash:?} in block #{} (fee {})", included.block_number, format_opg(included.fee));
+				println!(
+					"proposed {name} as {hash:?} in block #{} (fee {})",
+					included.block_number,
+					format_opg(included.fee)
+				);
 			}
-			Ok(json!({"hash": hash, "block": included.block_number, "fee": included.fee.to_string()}))
-		},
+			Ok(
+				json!({"hash": hash, "block": included.block_number, "fee": included.fee.to_string()}),
+			)
+		}
 		Command::Request { model, input, text, max_fee, wait, timeout, no_check } => {
 			let model = client.resolve_model(model).await?;
 			let input = match input {
@@ -540,14 +582,18 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 					} else {
 						Input::from_json(model.schema(), &value)?
 					}
-				},
+				}
 				None => Input::from_texts(model.schema(), text)?,
 			};
 			if !model.is_listed() && !no_check {
-				return Err(Error::UnknownModel(format!("{} is {}, not listed: requests are refused", model.name, model.state)));
+				return Err(Error::UnknownModel(format!(
+					"{} is {}, not listed: requests are refused",
+					model.name, model.state
+				)));
 			}
 			let max_fee = max_fee.as_deref().map(parse_opg).transpose()?;
-			let submitted = client.request(signer()?, &model, input, max_fee, progress.tx()).await?;
+			let submitted =
+				client.request(signer()?, &model, input, max_fee, progress.tx()).await?;
 			let mut answer = json!({
 				"id": submitted.id,
 				"executor": submitted.executor.to_string(),
@@ -583,13 +629,16 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 					.await?;
 				progress.done();
 				if !cli.json {
-					println!("request {}: {} (finalized #{})", done.request.id, done.request.status, done.finalized_at);
+					println!(
+						"request {}: {} (finalized #{})",
+						done.request.id, done.request.status, done.finalized_at
+					);
 					match &done.result {
 						Some(result) => {
 							println!("output   {}", show_output(&result.output));
 							println!("hash     {:?}", result.output_hash);
 							println!("trace    {:?}", result.trace_root);
-						},
+						}
 						None => println!("no result: the fee was refunded"),
 					}
 				}
@@ -600,42 +649,53 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 				});
 			}
 			Ok(answer)
-		},
+		}
 		Command::Result { id } => {
 			let (request, result) = client.request_with_result(*id).await?;
 			progress.done();
 			if !cli.json {
-				println!("request {} by {} of model {:?}: {}", request.id, request.requester, request.model, request.status);
+				println!(
+					"request {} by {} of model {:?}: {}",
+					request.id, request.requester, request.model, request.status
+				);
 				println!("fee      {}", format_opg(request.fee));
 				match &result {
 					Some(result) => {
 						println!("output   {}", show_output(&result.output));
-						println!("hash     {:?} (submitted in #{})", result.output_hash, result.submitted_at);
-					},
+						println!(
+							"hash     {:?} (submitted in #{})",
+							result.output_hash, result.submitted_at
+						);
+					}
 					None => println!("no result yet"),
 				}
 			}
 			Ok(json!({"request": request, "result": result}))
-		},
+		}
 		Command::Challenge { id } => {
 			let included = client.challenge(signer()?, *id, progress.tx()).await?;
 			progress.done();
 			if !cli.json {
-				println!("challenged request {id} in block #{}; `opg-cli dispute {id}` follows it", included.block_number);
+				println!(
+					"challenged request {id} in block #{}; `opg-cli dispute {id}` follows it",
+					included.block_number
+				);
 			}
 			Ok(json!({"block": included.block_number, "fee": included.fee.to_string()}))
-		},
+		}
 		Command::Dispute { id } => {
 			let dispute = client.dispute(*id).await?;
 			progress.done();
 			if !cli.json {
 				match &dispute {
 					Value::Null => println!("request {id} has no dispute"),
-					other => println!("{}", serde_json::to_string_pretty(other).unwrap_or_default()),
+					other => {
+						println!("{}", serde_json::to_string_pretty(other).unwrap_or_default())
+					}
 				}
 			}
 			Ok(dispute)
-		},
+		}
 		Command::Executor(command) => executor(cli, &client, &progress, command, signer).await,
 		Command::Stake(command) => stake(cli, &client, &progress, command, signer).await,
 		Command::Govern(command) => govern(cli, &client, &progress, command, signer).await,
@@ -647,7 +707,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 				println!("{who}: {} free", format_opg(free));
 			}
 			Ok(json!({"account": who.to_string(), "free": free.to_string()}))
-		},
+		}
 		Command::Bench { requests, accounts, model, input, timeout } => {
 			let model = client.resolve_model(model).await?;
 			let input = match input {
@@ -674,7 +734,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 				print_bench(&report);
 			}
 			Ok(json!(report))
-		},
+		}
 		Command::Metadata { out } => {
 			let bytes = client
 				.api()
@@ -686,14 +746,16 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 			// `Option<OpaqueMetadata>`: a `Some` byte, a length, the metadata.
 			let metadata: Option<Vec<u8>> = codec::Decode::decode(&mut &bytes[..])
 				.map_err(|e| Error::Decode(format!("metadata: {e}")))?;
-			let metadata = metadata.ok_or_else(|| Error::Decode("the node has no v16 metadata".into()))?;
-			std::fs::write(out, &metadata).map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
+			let metadata =
+				metadata.ok_or_else(|| Error::Decode("the node has no v16 metadata".into()))?;
+			std::fs::write(out, &metadata)
+				.map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
 			progress.done();
 			if !cli.json {
 				println!("{} bytes to {}", metadata.len(), out.display());
 			}
 			Ok(json!({"bytes": metadata.len()}))
-		},
+		}
 	};
 	progress.done();
 	result
@@ -731,16 +793,16 @@ async fn executor<'a>(
 							println!("  unlocks  #{at}");
 						}
 						println!("  pending  {:?}", e.pending);
-					},
+					}
 					None => println!("{who} is not an executor"),
 				}
 			}
 			return Ok(json!(status));
-		},
+		}
 		ExecutorCommand::Bond { amount, key } => {
 			let key = key.as_deref().map(executors::parse_key).transpose()?;
 			client.bond(signer()?, parse_opg(amount)?, key, progress.tx()).await?
-		},
+		}
 		ExecutorCommand::Keys => {
 			let (infr, included) = client.rotate_session_keys(signer()?, progress.tx()).await?;
 			progress.done();
@@ -749,7 +811,7 @@ async fn executor<'a>(
 				println!("in block #{}: session keys set; infr key {infr}", included.block_number);
 			}
 			return Ok(json!({"block": included.block_number, "infr": infr}));
-		},
+		}
 		ExecutorCommand::Unbond => client.unbond(signer()?, progress.tx()).await?,
 		ExecutorCommand::Withdraw => client.withdraw(signer()?, progress.tx()).await?,
 	};
@@ -758,7 +820,13 @@ async fn executor<'a>(
 	let status = client.executor(&who).await?;
 	if !cli.json {
 		match &status {
-			Some(e) => println!("in block #{}: {} {}, bond {}", included.block_number, e.account, e.state, format_opg(e.bond)),
+			Some(e) => println!(
+				"in block #{}: {} {}, bond {}",
+				included.block_number,
+				e.account,
+				e.state,
+				format_opg(e.bond)
+			),
 			None => println!("in block #{}: {who} is no longer an executor", included.block_number),
 		}
 	}
@@ -769,13 +837,22 @@ fn print_stake(s: &staking::StakeView) {
 	let role = if s.validator { "validator" } else { "not validating" };
 	println!("{} {} ({role}): stake {}", s.executor, s.state, format_opg(s.stake));
 	println!("  bond        {}", format_opg(s.bond));
-	println!("  delegated   {} by {} delegators ({} unbonding)", format_opg(s.delegated), s.delegators, format_opg(s.unbonding));
+	println!(
+		"  delegated   {} by {} delegators ({} unbonding)",
+		format_opg(s.delegated),
+		s.delegators,
+		format_opg(s.unbonding)
+	);
 	print!("  commission  {}", format_percent(s.commission_perbill));
 	match s.next_commission {
 		Some((next, from)) => println!(", {} from #{from}", format_percent(next)),
 		None => println!(),
 	}
-	println!("  earned      {} (delegators: {})", format_opg(s.earned), format_opg(s.delegator_rewards));
+	println!(
+		"  earned      {} (delegators: {})",
+		format_opg(s.earned),
+		format_opg(s.delegator_rewards)
+	);
 }
 
 fn print_position(p: &staking::PositionView) {
@@ -816,8 +893,10 @@ async fn stake<'a>(
 					positions.iter().for_each(print_position);
 				}
 			}
-			return Ok(json!({"account": who.to_string(), "executor": as_executor, "positions": positions}));
-		},
+			return Ok(
+				json!({"account": who.to_string(), "executor": as_executor, "positions": positions}),
+			);
+		}
 		StakeCommand::Executors => {
 			let all = client.stakes().await?;
 			progress.done();
@@ -825,24 +904,24 @@ async fn stake<'a>(
 				all.iter().for_each(print_stake);
 			}
 			return Ok(json!(all));
-		},
+		}
 		StakeCommand::Delegate { executor, amount } => {
 			let executor = executor_arg(executor)?;
 			client.delegate(signer()?, &executor, parse_opg(amount)?, progress.tx()).await?
-		},
+		}
 		StakeCommand::Undelegate { executor, amount } => {
 			let executor = executor_arg(executor)?;
 			let amount = amount.as_deref().map(parse_opg).transpose()?;
 			client.undelegate(signer()?, &executor, amount, progress.tx()).await?
-		},
+		}
 		StakeCommand::Withdraw { executor } => {
 			let executor = executor_arg(executor)?;
 			client.withdraw_delegation(signer()?, &executor, progress.tx()).await?
-		},
+		}
 		StakeCommand::Commission { percent } => {
 			let perbill = parse_percent(percent)?;
 			client.set_commission(signer()?, perbill, progress.tx()).await?
-		},
+		}
 	};
 	progress.done();
 	let who = keys::account(signer()?);
@@ -876,8 +955,10 @@ async fn govern<'a>(
 					proposed.index, model.name, model.hash, proposed.index
 				);
 			}
-			Ok(json!({"index": proposed.index, "preimage": proposed.preimage, "fees": proposed.fees.to_string()}))
-		},
+			Ok(
+				json!({"index": proposed.index, "preimage": proposed.preimage, "fees": proposed.fees.to_string()}),
+			)
+		}
 		GovernCommand::Vote { index, side, amount, conviction } => {
 			let included = client
 				.vote(
@@ -894,7 +975,7 @@ async fn govern<'a>(
 				println!("voted {side} on referendum {index} in block #{}", included.block_number);
 			}
 			Ok(json!({"block": included.block_number}))
-		},
+		}
 		GovernCommand::Referendum { index } => {
 			let referendum = client.referendum(*index).await?;
 			progress.done();
@@ -905,16 +986,19 @@ async fn govern<'a>(
 				}
 			}
 			Ok(json!(referendum))
-		},
+		}
 		GovernCommand::SudoList { model } => {
 			let model = client.resolve_model(model).await?;
 			let included = client.sudo_list(signer()?, model.hash, progress.tx()).await?;
 			progress.done();
 			if !cli.json {
-				println!("listed {} ({:?}) in block #{}", model.name, model.hash, included.block_number);
+				println!(
+					"listed {} ({:?}) in block #{}",
+					model.name, model.hash, included.block_number
+				);
 			}
 			Ok(json!({"block": included.block_number}))
-		},
+		}
 	}
 }
 
@@ -925,7 +1009,7 @@ fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("error: cannot start: {e}");
 			return ExitCode::FAILURE;
-		},
+		}
 	};
 	match runtime.block_on(run(&cli)) {
 		Ok(value) => {
@@ -933,7 +1017,7 @@ fn main() -> ExitCode {
 				println!("{value}");
 			}
 			ExitCode::SUCCESS
-		},
+		}
 		Err(error) => {
 			let code = match error {
 				Error::Input(_) | Error::Invalid(_) | Error::UnknownModel(_) => 2,
@@ -941,14 +1025,15 @@ fn main() -> ExitCode {
 			};
 			if cli.json {
 				let detail = match error.chain() {
-					Some(chain) =>
-						json!({"pallet": chain.pallet, "name": chain.name, "docs": chain.docs, "txFee": chain.fee.to_string()}),
+					Some(chain) => {
+						json!({"pallet": chain.pallet, "name": chain.name, "docs": chain.docs, "txFee": chain.fee.to_string()})
+					}
 					None => Value::Null,
 				};
 				println!("{}", json!({"error": error.to_string(), "chainError": detail}));
 			}
 			eprintln!("error: {error}");
 			ExitCode::from(code)
-		},
+		}
 	}
 }

@@ -110,7 +110,8 @@ impl Client {
 
 	/// Every model at a given block.
 	pub async fn models_at(&self, at: &At) -> Result<Vec<Model>, Error> {
-		let mut entries = at.storage().iter(runtime::storage().model_registry().models(), ()).await?;
+		let mut entries =
+			at.storage().iter(runtime::storage().model_registry().models(), ()).await?;
 		let mut models = Vec::new();
 		while let Some(entry) = entries.next().await {
 			let entry = entry?;
@@ -124,7 +125,8 @@ impl Client {
 	/// One model by hash, if the registry has it.
 	pub async fn model(&self, hash: H256) -> Result<Option<Model>, Error> {
 		let at = self.best().await?;
-		let info = at.storage().try_fetch(runtime::storage().model_registry().models(), (hash,)).await?;
+		let info =
+			at.storage().try_fetch(runtime::storage().model_registry().models(), (hash,)).await?;
 		info.map(|value| model_from(hash, value.decode()?)).transpose()
 	}
 
@@ -144,7 +146,10 @@ impl Client {
 			(0, _) => Err(Error::UnknownModel(format!(
 				"no model is named `{name_or_hash}` (`opg-cli models list` shows them)"
 			))),
-			(1, _) => Ok(named.into_iter().next().ok_or_else(|| Error::UnknownModel(name_or_hash.into()))?),
+			(1, _) => Ok(named
+				.into_iter()
+				.next()
+				.ok_or_else(|| Error::UnknownModel(name_or_hash.into()))?),
 			(_, [one]) => Ok((*one).clone()),
 			_ => Err(Error::UnknownModel(format!(
 				"{} models are named `{name_or_hash}`: give the hash",
@@ -162,7 +167,9 @@ impl Client {
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<(H256, Included), Error> {
 		let hash = proposal.spec.model;
-		let bounded = |bytes: Vec<u8>| runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(bytes);
+		let bounded = |bytes: Vec<u8>| {
+			runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(bytes)
+		};
 		let call = runtime::transactions().model_registry().propose_model(
 			runtime::runtime_types::pallet_model_registry::types::ModelProposal {
 				spec: recode(&proposal.spec)?,
@@ -210,8 +217,9 @@ impl Proposal {
 	) -> Result<Proposal, Error> {
 		let bytes = std::fs::read(path)
 			.map_err(|e| Error::Invalid(format!("cannot read bundle {}: {e}", path.display())))?;
-		let view = BundleView::parse(&bytes)
-			.map_err(|e| Error::Invalid(format!("{} is not a model bundle: {e:?}", path.display())))?;
+		let view = BundleView::parse(&bytes).map_err(|e| {
+			Error::Invalid(format!("{} is not a model bundle: {e:?}", path.display()))
+		})?;
 		let config_hash = view
 			.config_hash()
 			.ok_or_else(|| Error::Invalid(format!("{} has no config.json", path.display())))?;
@@ -242,8 +250,10 @@ pub fn pack(kind: ModelKind, files: &[&Path]) -> Result<(Vec<u8>, H256), Error> 
 		contents.push((name, data));
 	}
 	contents.sort_by(|a, b| a.0.cmp(&b.0));
-	let refs: Vec<(&str, &[u8])> = contents.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-	let bytes = encode_bundle(kind, &refs).map_err(|e| Error::Invalid(format!("cannot bundle: {e:?}")))?;
+	let refs: Vec<(&str, &[u8])> =
+		contents.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+	let bytes =
+		encode_bundle(kind, &refs).map_err(|e| Error::Invalid(format!("cannot bundle: {e:?}")))?;
 	let hash = bundle_hash(&bytes);
 	Ok((bytes, hash))
 }
@@ -260,7 +270,9 @@ pub fn parse_kind(text: &str) -> Result<ModelKind, Error> {
 /// Parses a tensor schema written as `f32[B,64]`: a dtype (`f32`, `f16`, `bf16`, `i64`, `u32`,
 /// `i8`) and axes, `B` for the batch axis.
 pub fn parse_tensor_schema(text: &str) -> Result<TensorSchema, Error> {
-	let bad = |why: &str| Error::Invalid(format!("`{text}` is not a tensor schema like f32[B,64]: {why}"));
+	let bad = |why: &str| {
+		Error::Invalid(format!("`{text}` is not a tensor schema like f32[B,64]: {why}"))
+	};
 	let (dtype, rest) = text.trim().split_once('[').ok_or_else(|| bad("no `[`"))?;
 	let axes = rest.strip_suffix(']').ok_or_else(|| bad("no closing `]`"))?;
 	let dtype = match dtype.to_ascii_lowercase().as_str() {
@@ -288,7 +300,9 @@ pub fn parse_tensor_schema(text: &str) -> Result<TensorSchema, Error> {
 pub fn parse_schema(input: &str, output: &str, max_batch: u32) -> Result<IoSchema, Error> {
 	let input = match input.strip_prefix("text:") {
 		Some(max) => InputSchema::Text {
-			max_bytes: max.parse().map_err(|_| Error::Invalid(format!("`{max}` is not a byte count")))?,
+			max_bytes: max
+				.parse()
+				.map_err(|_| Error::Invalid(format!("`{max}` is not a byte count")))?,
 		},
 		None => InputSchema::Tensor(parse_tensor_schema(input)?),
 	};
@@ -348,7 +362,8 @@ mod tests {
 		// The default model packed from its files has the hash the chain lists it under.
 		let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits-mlp");
 		let (bytes, hash) =
-			pack(ModelKind::Mlp, &[&dir.join("model.safetensors"), &dir.join("config.json")]).unwrap();
+			pack(ModelKind::Mlp, &[&dir.join("model.safetensors"), &dir.join("config.json")])
+				.unwrap();
 		assert_eq!(
 			format!("{hash:x}"),
 			"5785e6a4f84b638bd4082278a2396a32e78fbfa3fe2be3710fc5c1e1702b4cda"
@@ -357,7 +372,8 @@ mod tests {
 		std::fs::write(file.path(), &bytes).unwrap();
 		let schema = parse_schema("f32[B,64]", "f32[B,10]", 32).unwrap();
 		let proposal =
-			Proposal::from_bundle(file.path(), schema, "d".into(), String::new(), 1, vec![]).unwrap();
+			Proposal::from_bundle(file.path(), schema, "d".into(), String::new(), 1, vec![])
+				.unwrap();
 		assert_eq!(proposal.spec.model, hash);
 		assert_eq!(proposal.size, bytes.len() as u64);
 	}

@@ -80,7 +80,8 @@ pub struct PositionView {
 }
 
 type RawStake = runtime::runtime_types::pallet_executors::api::ExecutorStake<AccountId, u128, u32>;
-type RawPosition = runtime::runtime_types::pallet_executors::api::DelegatorPosition<AccountId, u128, u32>;
+type RawPosition =
+	runtime::runtime_types::pallet_executors::api::DelegatorPosition<AccountId, u128, u32>;
 
 impl From<RawStake> for StakeView {
 	fn from(s: RawStake) -> Self {
@@ -89,7 +90,9 @@ impl From<RawStake> for StakeView {
 			executor: s.executor,
 			state: match s.status {
 				ExecutorStatus::Active => "Active".into(),
-				ExecutorStatus::Unbonding { unlocks_at } => format!("Unbonding (until #{unlocks_at})"),
+				ExecutorStatus::Unbonding { unlocks_at } => {
+					format!("Unbonding (until #{unlocks_at})")
+				}
 			},
 			bond: s.bond,
 			delegated: s.delegated,
@@ -196,8 +199,9 @@ impl Client {
 		amount: Option<u128>,
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<Included, Error> {
-		let call =
-			runtime::transactions().executors().undelegate(executor.clone(), amount.unwrap_or(u128::MAX));
+		let call = runtime::transactions()
+			.executors()
+			.undelegate(executor.clone(), amount.unwrap_or(u128::MAX));
 		self.submit(&call, signer, on_stage).await
 	}
 

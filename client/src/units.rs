@@ -24,7 +24,8 @@ pub fn parse_opg(text: &str) -> Result<u128, Error> {
 	if fraction.len() > DECIMALS as usize {
 		return Err(bad("more than 18 decimals"));
 	}
-	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad("too large"))? };
+	let whole: u128 =
+		if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad("too large"))? };
 	let padded = format!("{fraction:0<18}");
 	let fraction: u128 = padded.parse().map_err(|_| bad("bad decimals"))?;
 	whole
@@ -81,7 +82,9 @@ mod tests {
 		assert_eq!(parse_opg("1_000").unwrap(), 1_000 * OPG);
 		assert_eq!(parse_opg("1,000,000 OPG").unwrap(), 1_000_000 * OPG);
 		assert_eq!(parse_opg("340282366920938463463.374607431768211455").unwrap(), u128::MAX);
-		for bad in ["", ".", "-1", "1e3", "1.2.3", "0.0000000000000000001", "340282366920938463464", "abc"] {
+		for bad in
+			["", ".", "-1", "1e3", "1.2.3", "0.0000000000000000001", "340282366920938463464", "abc"]
+		{
 			assert!(parse_opg(bad).is_err(), "{bad}");
 		}
 	}

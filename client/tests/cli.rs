@@ -66,7 +66,9 @@ fn digits(n: usize) -> Vec<Vec<f32>> {
 	let fixture: Value = serde_json::from_str(&text).unwrap();
 	fixture["pixels"].as_array().unwrap()[..n]
 		.iter()
-		.map(|row| row.as_array().unwrap().iter().map(|p| p.as_f64().unwrap() as f32 / 16.0).collect())
+		.map(|row| {
+			row.as_array().unwrap().iter().map(|p| p.as_f64().unwrap() as f32 / 16.0).collect()
+		})
 		.collect()
 }
 
@@ -91,13 +93,15 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let metadata = work.path().join("opg.scale");
 	cli.json(&["metadata", "--out", metadata.to_str().unwrap()]);
 	assert!(
-		std::fs::read(&metadata).unwrap() == std::fs::read(repo().join("client/metadata/opg.scale")).unwrap(),
+		std::fs::read(&metadata).unwrap()
+			== std::fs::read(repo().join("client/metadata/opg.scale")).unwrap(),
 		"client/metadata/opg.scale is stale: run scripts/metadata.sh"
 	);
 
 	// 2. The registry lists the default model.
 	let models = cli.json(&["models", "list"]);
-	let digits_mlp = models.as_array().unwrap().iter().find(|m| m["name"] == "digits-mlp").expect("digits-mlp");
+	let digits_mlp =
+		models.as_array().unwrap().iter().find(|m| m["name"] == "digits-mlp").expect("digits-mlp");
 	assert_eq!(digits_mlp["state"], "Listed");
 	let listed = cli.run(&["models", "list"]);
 	assert!(String::from_utf8_lossy(&listed.stdout).contains("f32[B,64] → f32[B,10] (batch ≤ 32)"));
@@ -121,8 +125,19 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let hash = packed["hash"].as_str().unwrap().to_string();
 	let uri = format!("file://{}", bundle.display());
 	let proposed = cli.json(&[
-		"models", "propose", bundle.to_str().unwrap(), "--name", "digits-bob", "--price", "0.5",
-		"--schema-of", "digits-mlp", "--uri", &uri, "--suri", "//Bob",
+		"models",
+		"propose",
+		bundle.to_str().unwrap(),
+		"--name",
+		"digits-bob",
+		"--price",
+		"0.5",
+		"--schema-of",
+		"digits-mlp",
+		"--uri",
+		&uri,
+		"--suri",
+		"//Bob",
 	]);
 	assert_eq!(proposed["hash"], hash);
 	let shown = cli.json(&["models", "show", "digits-bob"]);
@@ -136,7 +151,18 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	// 4. Token holders list it: a referendum on the listing track, Alice votes aye.
 	let referendum = cli.json(&["govern", "propose-listing", &hash, "--suri", "//Bob"]);
 	let index = referendum["index"].as_u64().unwrap().to_string();
-	cli.json(&["govern", "vote", &index, "aye", "--amount", "500000", "--conviction", "1x", "--suri", "//Alice"]);
+	cli.json(&[
+		"govern",
+		"vote",
+		&index,
+		"aye",
+		"--amount",
+		"500000",
+		"--conviction",
+		"1x",
+		"--suri",
+		"//Alice",
+	]);
 	let ongoing = cli.json(&["govern", "referendum", &index]);
 	assert_eq!(ongoing["state"], "Ongoing");
 	assert_eq!(ongoing["ayes"], "500000000000000000000000");
@@ -149,11 +175,14 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let samples = digits(2);
 	let input = serde_json::to_string(&samples).unwrap();
 	let charlie_before = cli.free("//Charlie");
-	let answer = cli.json(&["request", "digits-bob", "--input", &input, "--wait", "--suri", "//Charlie"]);
+	let answer =
+		cli.json(&["request", "digits-bob", "--input", &input, "--wait", "--suri", "//Charlie"]);
 	let id = answer["id"].as_u64().unwrap();
 	let done = &answer["final"];
 	assert_eq!(done["request"]["status"]["state"], "Final", "{answer}");
-	assert!(done["finalizedAt"].as_u64().unwrap() >= done["request"]["status"]["at"].as_u64().unwrap());
+	assert!(
+		done["finalizedAt"].as_u64().unwrap() >= done["request"]["status"]["at"].as_u64().unwrap()
+	);
 	let output = &done["result"]["output"];
 	assert_eq!(output["shape"], json!([2, 10]));
 	// The same numbers the engine computes here.
@@ -180,11 +209,23 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let bad = cli.run(&["request", "digits-mlp", "--input", "[1, 2, 3]", "--suri", "//Dave"]);
 	assert_eq!(bad.status.code(), Some(2));
 	let stderr = String::from_utf8_lossy(&bad.stderr);
-	assert!(stderr.contains("input does not fit the model") && stderr.contains("WrongDim"), "{stderr}");
+	assert!(
+		stderr.contains("input does not fit the model") && stderr.contains("WrongDim"),
+		"{stderr}"
+	);
 	assert_eq!(cli.free("//Dave"), dave_before);
 
 	// Sent anyway, the chain refuses it by name; only the transaction fee is charged.
-	let refused = cli.run(&["request", "digits-mlp", "--input", "[[1, 2, 3]]", "--no-check", "--suri", "//Dave", "--json"]);
+	let refused = cli.run(&[
+		"request",
+		"digits-mlp",
+		"--input",
+		"[[1, 2, 3]]",
+		"--no-check",
+		"--suri",
+		"//Dave",
+		"--json",
+	]);
 	assert_eq!(refused.status.code(), Some(1));
 	let error: Value = serde_json::from_slice(&refused.stdout).unwrap();
 	assert_eq!(error["chainError"]["pallet"], "Inference", "{error}");
@@ -220,7 +261,8 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let commission = cli.json(&["stake", "commission", "5", "--suri", "//Alice"]);
 	assert_eq!(commission["executor"]["commissionPerbill"], 0, "an increase is not immediate");
 	assert_eq!(commission["executor"]["nextCommission"][0], 50_000_000);
-	let undelegated = cli.json(&["stake", "undelegate", &alice_address, "40", "--suri", "//Ferdie"]);
+	let undelegated =
+		cli.json(&["stake", "undelegate", &alice_address, "40", "--suri", "//Ferdie"]);
 	let position = &undelegated["positions"][0];
 	assert_eq!(position["active"], "60000000000000000000");
 	assert_eq!(position["unbonding"], "40000000000000000000");

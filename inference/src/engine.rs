@@ -148,7 +148,7 @@ impl Engine {
 				Ok(()) => {
 					log::info!(target: "opg-inference", "fetched model {hash:?} from {uri}");
 					return Ok(());
-				},
+				}
 				Err(e) => log::warn!(target: "opg-inference", "model {hash:?}: {uri}: {e}"),
 			}
 		}

@@ -111,7 +111,10 @@ fn missing_models_are_fetched_from_the_first_uri_that_serves_the_right_bytes() {
 		// Nothing reachable, or only wrong bytes: FetchFailed, and the store stays clean.
 		let missing = uri(&dir.path().join("missing.opgb"));
 		assert_eq!(inference::fetch(hash, vec![missing.clone()]), Err(InferenceError::FetchFailed));
-		assert_eq!(inference::fetch(hash, vec![uri(&wrong), vec![0xff]]), Err(InferenceError::FetchFailed));
+		assert_eq!(
+			inference::fetch(hash, vec![uri(&wrong), vec![0xff]]),
+			Err(InferenceError::FetchFailed)
+		);
 		assert_eq!(inference::fetch(hash, vec![]), Err(InferenceError::FetchFailed));
 		assert_eq!(inference::run(hash, input.clone()), Err(InferenceError::UnknownModel));
 		// The bad URIs are skipped, the good one is used; then the model runs.

@@ -45,7 +45,7 @@ fn main() {
 			node.wait_rpc(Duration::from_secs(60));
 			node.wait_finalized(1, Duration::from_secs(120));
 			node
-		},
+		}
 	};
 
 	let (pixels, label) = test_digit();
@@ -58,9 +58,12 @@ fn main() {
 		max_fee: OPG,
 	});
 	let tx = submit(&node, call, Sr25519Keyring::Bob).expect("the pool accepts the request");
-	println!("Bob requested digits-mlp on an 8x8 image of a handwritten {label} (transaction {tx})");
+	println!(
+		"Bob requested digits-mlp on an 8x8 image of a handwritten {label} (transaction {tx})"
+	);
 
-	let request = wait_for(&node, Duration::from_secs(60), "the request", || request_json(&node, id));
+	let request =
+		wait_for(&node, Duration::from_secs(60), "the request", || request_json(&node, id));
 	let fee: u128 = request["fee"].as_str().and_then(|f| f.parse().ok()).unwrap_or_default();
 	println!(
 		"request #{id} in block #{}: fee {} OPG held, assigned to {} (deadline #{})",
@@ -73,8 +76,12 @@ fn main() {
 	let result = wait_for(&node, Duration::from_secs(120), "the result", || {
 		node.rpc("inference_result", json!([id, null])).ok().filter(|v| !v.is_null())
 	});
-	let logits: Vec<f64> =
-		result["output"]["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
+	let logits: Vec<f64> = result["output"]["values"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|v| v.as_f64().unwrap_or(f64::NAN))
+		.collect();
 	let digit = (0..logits.len()).max_by(|a, b| logits[*a].total_cmp(&logits[*b])).unwrap();
 	println!(
 		"result in block #{} by {}: logits {}",
@@ -93,5 +100,8 @@ fn main() {
 		let request = request_json(&node, id)?;
 		(request["status"]["state"] == "Final").then(|| request["status"]["at"].clone())
 	});
-	println!("final in block #{at}: the fee was paid to the executor ({:.0?} in all)", started.elapsed());
+	println!(
+		"final in block #{at}: the fee was paid to the executor ({:.0?} in all)",
+		started.elapsed()
+	);
 }

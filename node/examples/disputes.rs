@@ -30,15 +30,16 @@ use common::{
 };
 use opg_primitives::{InferenceInput, Tensor};
 use opg_runtime::{
-	currency::OPG, genesis_config_presets::default_model, AccountId, Balance, Runtime,
-	RuntimeCall, RuntimeEvent,
+	currency::OPG, genesis_config_presets::default_model, AccountId, Balance, Runtime, RuntimeCall,
+	RuntimeEvent,
 };
 use pallet_inference::{Event as InferenceEvent, Verdict};
 use serde_json::json;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 
-const SENDERS: [Sr25519Keyring; 3] = [Sr25519Keyring::Dave, Sr25519Keyring::Eve, Sr25519Keyring::Ferdie];
+const SENDERS: [Sr25519Keyring; 3] =
+	[Sr25519Keyring::Dave, Sr25519Keyring::Eve, Sr25519Keyring::Ferdie];
 
 fn block_hash(node: &Node, n: u64) -> String {
 	node.rpc("chain_getBlockHash", json!([n])).unwrap().as_str().unwrap().to_owned()
@@ -63,7 +64,9 @@ fn events(node: &Node, n: u64) -> Vec<InferenceEvent<Runtime>> {
 
 fn set_watch_fraction(node: &Node, fraction: Perbill) {
 	let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-		call: Box::new(RuntimeCall::Inference(pallet_inference::Call::set_watch_fraction { fraction })),
+		call: Box::new(RuntimeCall::Inference(pallet_inference::Call::set_watch_fraction {
+			fraction,
+		})),
 	});
 	submit(node, call, Sr25519Keyring::Alice).expect("sudo accepted");
 	let key = pallet_inference::WatchFraction::<Runtime>::hashed_key();
@@ -81,7 +84,8 @@ fn make_requests(node: &Node, first: u64, mut enough: impl FnMut(u64, &str) -> b
 	let mut id = first;
 	loop {
 		for sender in SENDERS {
-			let pixels: Vec<f32> = (0..64).map(|p| ((p as u64 * 7 + id) % 17) as f32 / 16.0).collect();
+			let pixels: Vec<f32> =
+				(0..64).map(|p| ((p as u64 * 7 + id) % 17) as f32 / 16.0).collect();
 			let call = RuntimeCall::Inference(pallet_inference::Call::request {
 				model: default_model::HASH.into(),
 				input: InferenceInput::Tensor(Tensor::from_f32(&[1, 64], &pixels).unwrap()),
@@ -147,10 +151,10 @@ impl Ledger {
 				match event {
 					InferenceEvent::ResultSubmitted { request, executor, .. } => {
 						ledger.answered.insert(request, (n, executor));
-					},
+					}
 					InferenceEvent::Challenged { request, challenger, .. } => {
 						ledger.challenged.insert(request, (n, challenger));
-					},
+					}
 					InferenceEvent::DisputeResolved {
 						request,
 						verdict,
@@ -163,8 +167,8 @@ impl Ledger {
 							request,
 							(n, verdict, slashed, to_winner, to_committee, to_treasury),
 						);
-					},
-					_ => {},
+					}
+					_ => {}
 				}
 			}
 		}
@@ -178,7 +182,8 @@ fn opg(amount: Balance) -> String {
 
 fn main() {
 	let wrong_wanted: usize = std::env::args().nth(1).map(|a| a.parse().expect("N")).unwrap_or(20);
-	let sample_requests: usize = std::env::args().nth(2).map(|a| a.parse().expect("M")).unwrap_or(120);
+	let sample_requests: usize =
+		std::env::args().nth(2).map(|a| a.parse().expect("M")).unwrap_or(120);
 	let debug = "-lruntime::inference=debug".to_owned();
 	let mut net = LocalNetwork::start(|name| {
 		let mut args = vec![debug.clone()];
@@ -225,12 +230,15 @@ fn main() {
 						opg(*treasury)
 					))
 					.or_default() += 1;
-			},
+			}
 			other => println!("  request {id} by Charlie: not corrected ({other:?})"),
 		}
 	}
 	println!("phase 1: {} requests, {} wrong results corrected", phase1.len(), blocks.len());
-	println!("  blocks from the wrong result's inclusion to its correction: {}", percentiles(blocks));
+	println!(
+		"  blocks from the wrong result's inclusion to its correction: {}",
+		percentiles(blocks)
+	);
 	for (line, n) in amounts {
 		println!("  {n} × {line}");
 	}

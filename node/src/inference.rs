@@ -27,7 +27,10 @@ impl Metrics {
 		Ok(Metrics {
 			runs: register(
 				CounterVec::new(
-					Opts::new("opg_inference_runs_total", "Inferences run by the off-chain workers"),
+					Opts::new(
+						"opg_inference_runs_total",
+						"Inferences run by the off-chain workers",
+					),
 					&["outcome"],
 				)?,
 				registry,
@@ -75,11 +78,12 @@ fn apply_fault(run: InferenceRun) -> InferenceRun {
 		(TensorDType::F32, Some(first)) => {
 			let value = f32::from_le_bytes([first[0], first[1], first[2], first[3]]) + 1.0;
 			first.copy_from_slice(&value.to_le_bytes());
-		},
-		_ =>
+		}
+		_ => {
 			if let Some(first) = data.first_mut() {
 				*first ^= 1;
-			},
+			}
+		}
 	}
 	match Tensor::new(t.dtype, &t.shape, data) {
 		Ok(tensor) => InferenceRun::new(InferenceOutput::Tensor(tensor), run.layer_hashes),
@@ -114,7 +118,7 @@ impl NodeEngine {
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "inference metrics not registered: {e}");
 				None
-			},
+			}
 		};
 		Ok(NodeEngine {
 			engine,
@@ -159,7 +163,11 @@ fn outcome(result: &Result<InferenceRun, InferenceError>) -> &'static str {
 }
 
 impl InferenceBackend for NodeEngine {
-	fn run(&self, model: &ModelHash, input: &InferenceInput) -> Result<InferenceRun, InferenceError> {
+	fn run(
+		&self,
+		model: &ModelHash,
+		input: &InferenceInput,
+	) -> Result<InferenceRun, InferenceError> {
 		let started = Instant::now();
 		let result = self.engine.run(model, input);
 		#[cfg(feature = "dev-fault")]
@@ -174,8 +182,10 @@ impl InferenceBackend for NodeEngine {
 			m.seconds.with_label_values(&[outcome]).observe(seconds);
 		}
 		match &result {
-			Ok(_) => log::info!(target: LOG_TARGET, "🧠 Ran model {model:?} in {:.3} ms", seconds * 1e3),
-			Err(InferenceError::UnknownModel) => {},
+			Ok(_) => {
+				log::info!(target: LOG_TARGET, "🧠 Ran model {model:?} in {:.3} ms", seconds * 1e3)
+			}
+			Err(InferenceError::UnknownModel) => {}
 			Err(e) => log::warn!(target: LOG_TARGET, "inference of {model:?} failed: {e}"),
 		}
 		result

@@ -33,7 +33,8 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
-	C::Api: pallet_model_registry_rpc::ModelRegistryRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api:
+		pallet_model_registry_rpc::ModelRegistryRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	C::Api: pallet_inference_rpc::InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	C::Api: pallet_executors_rpc::StakingRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
@@ -49,8 +50,12 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Models::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc())?;
-	module.merge(Inference::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc())?;
+	module.merge(
+		Models::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc(),
+	)?;
+	module.merge(
+		Inference::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc(),
+	)?;
 	module.merge(Staking::<_, Block, AccountId, Balance, BlockNumber>::new(client).into_rpc())?;
 
 	Ok(module)

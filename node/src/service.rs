@@ -14,11 +14,11 @@ use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPai
 
 /// The host functions the runtime may call: Substrate's standard set and `inference` (which
 /// only answers in off-chain workers, where the engine's extension is registered).
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, opg_primitives::inference::HostFunctions);
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, opg_primitives::inference::HostFunctions);
 
 /// The full client of this node.
-pub type FullClient = sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
+pub type FullClient =
+	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 
@@ -130,7 +130,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts the full node.
-pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
 	config: Configuration,
 	engine: crate::inference::EngineOptions,
 ) -> Result<TaskManager, ServiceError> {
@@ -191,7 +193,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		})?;
 
 	if config.offchain_worker.enabled {
-		let store = engine.model_store.clone().unwrap_or_else(|| config.base_path.path().join("models"));
+		let store =
+			engine.model_store.clone().unwrap_or_else(|| config.base_path.path().join("models"));
 		let engine = Arc::new(
 			crate::inference::NodeEngine::new(store, config.prometheus_registry())
 				.map_err(ServiceError::Other)?
@@ -293,9 +296,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		)?;
 
 		// Block authoring is essential: if it fails, the node stops.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
 	if enable_grandpa {

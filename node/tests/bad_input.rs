@@ -25,7 +25,8 @@ fn run(args: &[&str]) -> (bool, String) {
 		std::thread::sleep(Duration::from_millis(100));
 	}
 	let out = child.wait_with_output().unwrap();
-	let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+	let text =
+		format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
 	(out.status.success(), text)
 }
 
@@ -58,7 +59,8 @@ fn malformed_chain_spec_is_a_clear_error() {
 fn rpc_port_in_use_is_a_clear_error() {
 	let taken = TcpListener::bind("127.0.0.1:0").unwrap();
 	let port = taken.local_addr().unwrap().port().to_string();
-	let (ok, text) = run(&["--dev", "--rpc-port", &port, "--port", &common::free_port().to_string()]);
+	let (ok, text) =
+		run(&["--dev", "--rpc-port", &port, "--port", &common::free_port().to_string()]);
 	assert!(!ok);
 	assert_clear_error(&text, &format!("port {port} (--rpc-port) is not available"));
 	drop(taken);
@@ -68,7 +70,8 @@ fn rpc_port_in_use_is_a_clear_error() {
 fn p2p_port_in_use_is_a_clear_error() {
 	let taken = TcpListener::bind("0.0.0.0:0").unwrap();
 	let port = taken.local_addr().unwrap().port().to_string();
-	let (ok, text) = run(&["--dev", "--port", &port, "--rpc-port", &common::free_port().to_string()]);
+	let (ok, text) =
+		run(&["--dev", "--port", &port, "--rpc-port", &common::free_port().to_string()]);
 	assert!(!ok);
 	assert_clear_error(&text, &format!("port {port} (--port) is not available"));
 	drop(taken);

@@ -32,14 +32,21 @@ fn dev_chain_finalizes_blocks_and_applies_a_signed_transfer() {
 	let model = listed[0]["model"].as_str().expect("hex hash").to_owned();
 	let one = node.rpc("models_get", json!([model, null])).expect("models_get");
 	assert_eq!(one["price"], "10000000000000000", "0.01 OPG, as a decimal string");
-	assert_eq!(node.rpc("models_get", json!([format!("0x{}", "00".repeat(32)), null])).unwrap(), json!(null));
-	assert!(node.rpc("models_get", json!(["0x1234", null])).is_err(), "a malformed hash is an RPC error");
+	assert_eq!(
+		node.rpc("models_get", json!([format!("0x{}", "00".repeat(32)), null])).unwrap(),
+		json!(null)
+	);
+	assert!(
+		node.rpc("models_get", json!(["0x1234", null])).is_err(),
+		"a malformed hash is an RPC error"
+	);
 
 	let genesis = node.block_hash(0).expect("genesis hash");
 	let genesis = H256::from_slice(&unhex(&genesis));
 	let alice = Sr25519Keyring::Alice.to_account_id();
 	let nonce: Nonce =
-		node.rpc("system_accountNextIndex", json!([alice.to_string()])).unwrap().as_u64().unwrap() as Nonce;
+		node.rpc("system_accountNextIndex", json!([alice.to_string()])).unwrap().as_u64().unwrap()
+			as Nonce;
 
 	// An account nobody holds the key of: it only exists once the transfer lands.
 	let fresh = AccountId::new([0x42; 32]);
@@ -66,7 +73,11 @@ fn dev_chain_finalizes_blocks_and_applies_a_signed_transfer() {
 			assert!(number > finalized, "seen in a later block");
 			break;
 		}
-		assert!(std::time::Instant::now() < deadline, "transfer not finalized:\n{}", node.log_tail());
+		assert!(
+			std::time::Instant::now() < deadline,
+			"transfer not finalized:\n{}",
+			node.log_tail()
+		);
 		std::thread::sleep(Duration::from_millis(500));
 	}
 }

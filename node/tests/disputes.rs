@@ -95,17 +95,23 @@ fn a_lying_executor_is_challenged_by_a_watcher_outvoted_slashed_and_corrected() 
 		let request = request_json(alice, id)?;
 		let status = &request["status"];
 		match status["state"].as_str()? {
-			"Answered" if answered_at.is_none() =>
-				answered_at = status["challengeEnd"].as_u64().map(|end| end - 10),
+			"Answered" if answered_at.is_none() => {
+				answered_at = status["challengeEnd"].as_u64().map(|end| end - 10)
+			}
 			"Disputed" => {
 				answered_at = answered_at.or(status["challengeEnd"].as_u64().map(|end| end - 10));
 				if challenged.is_none() {
-					challenged = alice.rpc("inference_dispute", json!([id, null])).ok().filter(|d| !d.is_null());
+					challenged = alice
+						.rpc("inference_dispute", json!([id, null]))
+						.ok()
+						.filter(|d| !d.is_null());
 				}
-			},
+			}
 			"Corrected" => return status["at"].as_u64(),
-			"Final" | "Refunded" => panic!("request {id} ended {status} instead of being corrected"),
-			_ => {},
+			"Final" | "Refunded" => {
+				panic!("request {id} ended {status} instead of being corrected")
+			}
+			_ => {}
 		}
 		None
 	});

@@ -31,11 +31,11 @@ fn build_steps(dockerfile: &str) -> Vec<String> {
 			Some(part) => {
 				current.push_str(part.trim());
 				current.push(' ');
-			},
+			}
 			None => {
 				current.push_str(line);
 				logical.push(std::mem::take(&mut current));
-			},
+			}
 		}
 	}
 	let mut in_build = false;
@@ -58,8 +58,10 @@ fn build_steps(dockerfile: &str) -> Vec<String> {
 
 /// The commands in the README's "Release build" code block.
 fn readme_release_commands(readme: &str) -> Vec<String> {
-	let section = readme.split("### Release build").nth(1).expect("README has a `### Release build` section");
-	let block = section.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a sh code block");
+	let section =
+		readme.split("### Release build").nth(1).expect("README has a `### Release build` section");
+	let block =
+		section.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a sh code block");
 	block
 		.lines()
 		.map(str::trim)
@@ -79,9 +81,9 @@ fn the_dockerfile_builds_with_the_readmes_commands() {
 
 #[test]
 fn hadolint_finds_nothing() {
-	let hadolint = std::env::var_os("OPG_HADOLINT")
-		.map(PathBuf::from)
-		.expect("OPG_HADOLINT is unset: run through scripts/test.sh (scripts/setup.sh installs hadolint)");
+	let hadolint = std::env::var_os("OPG_HADOLINT").map(PathBuf::from).expect(
+		"OPG_HADOLINT is unset: run through scripts/test.sh (scripts/setup.sh installs hadolint)",
+	);
 	let output = Command::new(&hadolint)
 		.arg(repo().join("docker/Dockerfile"))
 		.output()
@@ -109,7 +111,9 @@ fn compose_runs_three_validators_booting_from_alices_real_peer_id() {
 
 	let mut services = Vec::new();
 	for (name, port) in [("alice", 9944), ("bob", 9945), ("charlie", 9946)] {
-		let start = compose.find(&format!("\n  {name}:\n")).unwrap_or_else(|| panic!("no service `{name}`"));
+		let start = compose
+			.find(&format!("\n  {name}:\n"))
+			.unwrap_or_else(|| panic!("no service `{name}`"));
 		// The service's own lines: indented under its key.
 		let body: String = compose[start..]
 			.lines()

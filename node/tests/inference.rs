@@ -60,9 +60,10 @@ fn request_call(model: ModelHash, input: InferenceInput) -> RuntimeCall {
 
 /// Waits for request `id`'s result on the node and returns `(result JSON, request JSON)`.
 fn wait_result(node: &Node, id: u64) -> (Value, Value) {
-	let result = wait_for(node, Duration::from_secs(120), &format!("the result of request {id}"), || {
-		node.rpc("inference_result", json!([id, null])).ok().filter(|v| !v.is_null())
-	});
+	let result =
+		wait_for(node, Duration::from_secs(120), &format!("the result of request {id}"), || {
+			node.rpc("inference_result", json!([id, null])).ok().filter(|v| !v.is_null())
+		});
 	(result, request_json(node, id).expect("the request"))
 }
 
@@ -89,7 +90,8 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 	let (_, head) = node.finalized();
 	let alice_before = free_balance(&node, &alice, &head).unwrap();
 	let input = digits(3);
-	submit(&node, request_call(digits_model, input.clone()), Sr25519Keyring::Bob).expect("request accepted");
+	submit(&node, request_call(digits_model, input.clone()), Sr25519Keyring::Bob)
+		.expect("request accepted");
 	let (result, request) = wait_result(&node, 0);
 	assert_eq!(request["requester"], Sr25519Keyring::Bob.to_account_id().to_string());
 	assert_eq!(result["executor"], alice.to_string());
@@ -139,7 +141,8 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 			.unwrap(),
 		size: bundle.len() as u64,
 	};
-	let propose = RuntimeCall::ModelRegistry(pallet_model_registry::Call::propose_model { proposal });
+	let propose =
+		RuntimeCall::ModelRegistry(pallet_model_registry::Call::propose_model { proposal });
 	submit(&node, propose, Sr25519Keyring::Alice).expect("proposal accepted");
 	wait_for(&node, Duration::from_secs(60), "the proposal", || {
 		let model = node.rpc("models_get", json!([minilm, null])).ok()?;
@@ -156,9 +159,11 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 		(model["state"] == "Listed").then_some(())
 	});
 
-	let texts = InferenceInput::texts(&["The chain answered.", "A second, longer sentence to embed."])
-		.unwrap();
-	submit(&node, request_call(minilm, texts.clone()), Sr25519Keyring::Bob).expect("request accepted");
+	let texts =
+		InferenceInput::texts(&["The chain answered.", "A second, longer sentence to embed."])
+			.unwrap();
+	submit(&node, request_call(minilm, texts.clone()), Sr25519Keyring::Bob)
+		.expect("request accepted");
 	let (result, request) = wait_result(&node, 1);
 	assert_eq!(result["output"]["shape"], json!([2, 384]));
 	engine.store().import_bytes(&bundle).unwrap();
@@ -172,7 +177,8 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 		request["created"].as_u64().unwrap(),
 		result["submittedAt"].as_u64().unwrap()
 	);
-	let node_store = opg_inference::ModelStore::open(node.base.path().join("models"), u64::MAX).unwrap();
+	let node_store =
+		opg_inference::ModelStore::open(node.base.path().join("models"), u64::MAX).unwrap();
 	assert!(node_store.contains(&minilm), "the executor fetched the bundle into its store");
 	wait_final(&node, 1);
 	// The engine's own timings, as the node logged them (first MiniLM run includes loading it).

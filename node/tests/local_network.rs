@@ -25,7 +25,10 @@ fn three_validators_finalize_the_same_chain() {
 		std::thread::sleep(Duration::from_millis(500));
 	};
 	eprintln!("[e2e] block #{target} finalized by all three: {hashes:?}");
-	assert!(hashes.windows(2).all(|w| w[0] == w[1]), "same finalized hash on every node: {hashes:?}");
+	assert!(
+		hashes.windows(2).all(|w| w[0] == w[1]),
+		"same finalized hash on every node: {hashes:?}"
+	);
 
 	// Every validator authored: the chain is produced by the three in turn.
 	let genesis: Vec<_> = [&alice, &bob, &charlie].iter().map(|n| n.block_hash(0)).collect();

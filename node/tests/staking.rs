@@ -67,7 +67,8 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 
 	// Dave sets them and registers with the node's `infr` key and the minimum bond (1,000 OPG,
 	// against 10,000 for each genesis validator): not enough to be elected.
-	let set_keys = RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.clone(), proof });
+	let set_keys =
+		RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.clone(), proof });
 	submit(alice, set_keys, dave).expect("set_keys accepted");
 	wait_for(alice, Duration::from_secs(60), "Dave's keys", || {
 		let key = pallet_session::NextKeys::<opg_runtime::Runtime>::hashed_key_for(&dave_id);
@@ -96,7 +97,9 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 		Some(stake_of(alice, &dave_ss58)).filter(|s| s["delegators"] == 1)
 	});
 	assert_eq!(backed["stake"], (21_000 * OPG).to_string());
-	let positions = alice.rpc("staking_positions", json!([Sr25519Keyring::Eve.to_account_id().to_string(), null])).unwrap();
+	let positions = alice
+		.rpc("staking_positions", json!([Sr25519Keyring::Eve.to_account_id().to_string(), null]))
+		.unwrap();
 	assert_eq!(positions[0]["executor"], dave_ss58);
 	assert_eq!(positions[0]["active"], (20_000 * OPG).to_string());
 	assert_eq!(positions[0]["sharePerbill"], 1_000_000_000);
@@ -109,7 +112,11 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	assert_eq!(joined["stake"], (21_000 * OPG).to_string());
 	let joined_at = alice.best_number();
 	eprintln!("[e2e] Dave validates from block #{joined_at} (delegated at #{delegated_at})");
-	assert!(joined_at - delegated_at <= 3 * 10, "one to two sessions, not {}", joined_at - delegated_at);
+	assert!(
+		joined_at - delegated_at <= 3 * 10,
+		"one to two sessions, not {}",
+		joined_at - delegated_at
+	);
 	let executors = alice.rpc("staking_executors", json!([null])).unwrap();
 	let validators: Vec<&str> = executors
 		.as_array()
@@ -144,9 +151,7 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	// Work follows the set: requests go to Dave (never to the validator that left), and Dave's
 	// node answers them with its new `infr` key.
 	let input = InferenceInput::Tensor(Tensor::from_f32(&[1, 64], &[0.25; 64]).unwrap());
-	let first = (0u64..)
-		.find(|id| request_json(alice, *id).is_none())
-		.unwrap();
+	let first = (0u64..).find(|id| request_json(alice, *id).is_none()).unwrap();
 	let mut to_dave = Vec::new();
 	let mut next = first;
 	for _batch in 0..5 {
@@ -185,13 +190,17 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	// Once final, the fee is shared: Eve's pool earned its part (Dave charges no commission).
 	let last = *to_dave.last().unwrap();
 	wait_for(alice, Duration::from_secs(180), "Dave's results final", || {
-		Some(()).filter(|()| request_json(alice, last).is_some_and(|r| r["status"]["state"] == "Final"))
+		Some(())
+			.filter(|()| request_json(alice, last).is_some_and(|r| r["status"]["state"] == "Final"))
 	});
 	let paid = stake_of(alice, &dave_ss58);
 	let rewards: u128 = paid["delegatorRewards"].as_str().unwrap().parse().unwrap();
 	let earned: u128 = paid["earned"].as_str().unwrap().parse().unwrap();
 	eprintln!("[e2e] Dave earned {earned}, Eve's pool {rewards} (planck)");
 	assert!(rewards > 0 && earned > 0, "{paid}");
-	assert!(rewards > earned, "20,000 delegated against a 1,000 bond: the pool's share is larger: {paid}");
+	assert!(
+		rewards > earned,
+		"20,000 delegated against a 1,000 bond: the pool's share is larger: {paid}"
+	);
 	drop(dave_node);
 }

@@ -20,7 +20,8 @@ struct Group(Child);
 impl Drop for Group {
 	fn drop(&mut self) {
 		if matches!(self.0.try_wait(), Ok(None)) {
-			let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.0.id())]).status();
+			let _ =
+				Command::new("kill").args(["-TERM", "--", &format!("-{}", self.0.id())]).status();
 			let _ = self.0.wait();
 		}
 	}

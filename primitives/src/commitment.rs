@@ -81,9 +81,18 @@ pub fn merkle_root(layer_hashes: &[H256]) -> H256 {
 
 /// A proof that a layer hash is leaf `leaf_index` of a trace of `leaf_count` leaves.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct MerkleProof {
 	/// The position of the leaf, from 0.
 	pub leaf_index: u32,
@@ -145,8 +154,9 @@ pub fn verify_proof(root: &H256, layer_hash: &H256, proof: &MerkleProof) -> bool
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct ResultCommitment {
 	/// [`output_hash`] of the output.
 	pub output_hash: H256,

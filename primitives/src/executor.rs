@@ -103,5 +103,7 @@ pub fn vote_seal(
 	commitment: &ResultCommitment,
 	salt: &[u8; 32],
 ) -> H256 {
-	H256(sp_crypto_hashing::blake2_256(&(b"opg/vote/v1", request, member, commitment, salt).encode()))
+	H256(sp_crypto_hashing::blake2_256(
+		&(b"opg/vote/v1", request, member, commitment, salt).encode(),
+	))
 }

@@ -41,8 +41,9 @@ use crate::{
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum InferenceError {
 	/// No inference engine here: the host function was called outside an off-chain worker, or
 	/// the node runs without an engine.
@@ -112,9 +113,18 @@ impl std::error::Error for InferenceError {}
 /// The result of one inference: the output, the commitment an executor submits, and the layer
 /// hashes the commitment's trace root is built from.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct InferenceRun {
 	/// The model's output.
 	pub output: InferenceOutput,
@@ -239,7 +249,11 @@ mod tests {
 		}
 
 		fn fetch(&self, model: &ModelHash, _uris: &[Vec<u8>]) -> Result<(), InferenceError> {
-			if *model == H256::repeat_byte(1) { Ok(()) } else { Err(InferenceError::FetchFailed) }
+			if *model == H256::repeat_byte(1) {
+				Ok(())
+			} else {
+				Err(InferenceError::FetchFailed)
+			}
 		}
 	}
 

@@ -82,8 +82,9 @@ pub fn tensor_values(t: &Tensor) -> Vec<Value> {
 			(TensorDType::F32, &[a, b, c, d]) => float(f32::from_le_bytes([a, b, c, d]) as f64),
 			(TensorDType::F16, &[a, b]) => float(f16_to_f32(u16::from_le_bytes([a, b])) as f64),
 			(TensorDType::BF16, &[a, b]) => float(bf16_to_f32(u16::from_le_bytes([a, b])) as f64),
-			(TensorDType::I64, &[a, b, c, d, e, f, g, h]) =>
-				Value::from(i64::from_le_bytes([a, b, c, d, e, f, g, h])),
+			(TensorDType::I64, &[a, b, c, d, e, f, g, h]) => {
+				Value::from(i64::from_le_bytes([a, b, c, d, e, f, g, h]))
+			}
 			(TensorDType::U32, &[a, b, c, d]) => Value::from(u32::from_le_bytes([a, b, c, d])),
 			(TensorDType::I8, &[a]) => Value::from(a as i8),
 			// `chunks_exact` gives chunks of the dtype's size: unreachable.
@@ -111,7 +112,10 @@ pub fn tensor_from_nested(dtype: TensorDType, value: &Value) -> Result<Tensor, J
 	let mut shape = Vec::new();
 	let mut probe = value;
 	while let Value::Array(items) = probe {
-		shape.push(u32::try_from(items.len()).map_err(|_| JsonTensorError::Ragged { depth: shape.len() })?);
+		shape.push(
+			u32::try_from(items.len())
+				.map_err(|_| JsonTensorError::Ragged { depth: shape.len() })?,
+		);
 		match items.first() {
 			Some(first) => probe = first,
 			None => break,
@@ -122,18 +126,23 @@ pub fn tensor_from_nested(dtype: TensorDType, value: &Value) -> Result<Tensor, J
 	tensor_from_values(dtype, &shape, &values)
 }
 
-fn flatten(value: &Value, shape: &[u32], depth: usize, out: &mut Vec<Value>) -> Result<(), JsonTensorError> {
+fn flatten(
+	value: &Value,
+	shape: &[u32],
+	depth: usize,
+	out: &mut Vec<Value>,
+) -> Result<(), JsonTensorError> {
 	match (value, shape.get(depth)) {
 		(Value::Array(items), Some(&len)) if items.len() == len as usize => {
 			let next = depth.saturating_add(1);
 			items.iter().try_for_each(|item| flatten(item, shape, next, out))
-		},
+		}
 		(Value::Array(_), _) => Err(JsonTensorError::Ragged { depth }),
 		(_, Some(_)) => Err(JsonTensorError::Ragged { depth }),
 		(scalar, None) => {
 			out.push(scalar.clone());
 			Ok(())
-		},
+		}
 	}
 }
 
@@ -164,13 +173,17 @@ fn encode_element(
 				return Err(out_of_range());
 			};
 			match dtype {
-				TensorDType::I64 =>
-					out.extend_from_slice(&i64::try_from(int).map_err(|_| out_of_range())?.to_le_bytes()),
-				TensorDType::U32 =>
-					out.extend_from_slice(&u32::try_from(int).map_err(|_| out_of_range())?.to_le_bytes()),
-				_ => out.extend_from_slice(&i8::try_from(int).map_err(|_| out_of_range())?.to_le_bytes()),
+				TensorDType::I64 => out.extend_from_slice(
+					&i64::try_from(int).map_err(|_| out_of_range())?.to_le_bytes(),
+				),
+				TensorDType::U32 => out.extend_from_slice(
+					&u32::try_from(int).map_err(|_| out_of_range())?.to_le_bytes(),
+				),
+				_ => out.extend_from_slice(
+					&i8::try_from(int).map_err(|_| out_of_range())?.to_le_bytes(),
+				),
 			}
-		},
+		}
 	}
 	Ok(())
 }
@@ -252,17 +265,20 @@ mod tests {
 	fn tensors_decode_per_dtype() {
 		let t = Tensor::from_f32(&[1, 3], &[1.5, -2.0, f32::NAN]).unwrap();
 		assert_eq!(tensor_values(&t), vec![Value::from(1.5), Value::from(-2.0), Value::Null]);
-		let half = Tensor::new(TensorDType::F16, &[3], vec![0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00])
-			.unwrap();
+		let half =
+			Tensor::new(TensorDType::F16, &[3], vec![0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00]).unwrap();
 		assert_eq!(
 			tensor_values(&half),
 			vec![Value::from(1.0), Value::from(-2.0), Value::from(2f32.powi(-24) as f64)]
 		);
 		let bf = Tensor::new(TensorDType::BF16, &[1], vec![0x80, 0x3f]).unwrap();
 		assert_eq!(tensor_values(&bf), vec![Value::from(1.0)]);
-		let ints =
-			Tensor::new(TensorDType::I64, &[2], [(-3i64).to_le_bytes(), 7i64.to_le_bytes()].concat())
-				.unwrap();
+		let ints = Tensor::new(
+			TensorDType::I64,
+			&[2],
+			[(-3i64).to_le_bytes(), 7i64.to_le_bytes()].concat(),
+		)
+		.unwrap();
 		assert_eq!(tensor_values(&ints), vec![Value::from(-3), Value::from(7)]);
 		let bytes = Tensor::new(TensorDType::I8, &[2], vec![0xff, 0x05]).unwrap();
 		assert_eq!(tensor_values(&bytes), vec![Value::from(-1), Value::from(5)]);
@@ -287,7 +303,11 @@ mod tests {
 			assert_eq!(tensor, again, "{dtype:?}");
 			if dtype != TensorDType::F32 {
 				// Every value above is exact in its dtype.
-				assert_eq!(back.iter().map(Value::as_f64).collect::<Vec<_>>(), values.iter().map(Value::as_f64).collect::<Vec<_>>(), "{dtype:?}");
+				assert_eq!(
+					back.iter().map(Value::as_f64).collect::<Vec<_>>(),
+					values.iter().map(Value::as_f64).collect::<Vec<_>>(),
+					"{dtype:?}"
+				);
 			}
 		}
 	}

@@ -33,10 +33,10 @@ pub mod schema;
 pub mod tensor;
 pub mod traits;
 
+pub use commitment::{LayerHashes, MerkleProof, ResultCommitment};
 pub use executor::{
 	vote_seal, DisputeStatement, ExecutorKey, ExecutorSignature, RequestId, ResultStatement,
 };
-pub use commitment::{LayerHashes, MerkleProof, ResultCommitment};
 pub use host::{inference, InferenceError, InferenceRun};
 #[cfg(not(substrate_runtime))]
 pub use host::{InferenceBackend, InferenceExt};
@@ -44,5 +44,5 @@ pub use model::{FileHash, ModelHash, ModelKind, ModelSpec};
 pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
 /// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
 pub use sp_core::H256;
-pub use traits::{ListedModel, ModelCatalog};
 pub use tensor::{InferenceInput, InferenceOutput, Tensor, TensorDType};
+pub use traits::{ListedModel, ModelCatalog};

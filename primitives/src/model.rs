@@ -35,8 +35,9 @@ pub type FileHash = sp_core::H256;
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum ModelKind {
 	/// A sequential multi-layer perceptron described by a small JSON config and safetensors weights.
 	#[codec(index = 0)]
@@ -84,9 +85,18 @@ impl ModelKind {
 /// What the chain records about a listed model: enough to fetch, verify and validate requests for
 /// it without ever holding its weights.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct ModelSpec {
 	/// The architecture.
 	pub kind: ModelKind,

@@ -22,8 +22,9 @@ use crate::tensor::{
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum SchemaError {
 	/// The product of the shape overflows.
 	ShapeOverflow,
@@ -109,8 +110,9 @@ pub enum SchemaError {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum Dim {
 	/// The batch axis: any length from 1 to [`IoSchema::max_batch`]. Allowed as the first axis
 	/// only.
@@ -123,9 +125,18 @@ pub enum Dim {
 
 /// The dtype and shape of a tensor a model takes or returns.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct TensorSchema {
 	/// The element type.
 	pub dtype: TensorDType,
@@ -190,9 +201,18 @@ impl TensorSchema {
 
 /// What kind of input a model takes.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum InputSchema {
 	/// A tensor of this dtype and shape.
 	#[codec(index = 0)]
@@ -207,9 +227,18 @@ pub enum InputSchema {
 
 /// The input a model accepts and the output it produces.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct IoSchema {
 	/// The accepted input.
 	pub input: InputSchema,

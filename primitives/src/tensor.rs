@@ -43,8 +43,9 @@ pub type TextBatch = BoundedVec<Text, ConstU32<MAX_TEXT_BATCH>>;
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum TensorDType {
 	/// IEEE 754 binary32.
 	#[codec(index = 0)]
@@ -84,9 +85,18 @@ impl TensorDType {
 /// The SCALE encoding of a tensor is canonical (one byte string per tensor), which is what
 /// [`Tensor::hash`] and the result commitment hash.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub struct Tensor {
 	/// The element type.
 	pub dtype: TensorDType,
@@ -168,9 +178,18 @@ impl Tensor {
 
 /// What a request asks a model to run on.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum InferenceInput {
 	/// A tensor, for models that take numbers (an MLP).
 	#[codec(index = 0)]
@@ -208,9 +227,18 @@ impl InferenceInput {
 /// Its SCALE encoding is the canonical output bytes that [`crate::commitment::output_hash`]
 /// hashes, so two executors agree on a result exactly when they agree on these bytes.
 #[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
 )]
-#[derive(Serialize, Deserialize)]
 pub enum InferenceOutput {
 	/// A tensor (logits of a classifier, embeddings of a sentence embedder, ...).
 	#[codec(index = 0)]

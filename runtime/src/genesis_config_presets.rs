@@ -13,12 +13,15 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use crate::{
 	configs::TreasuryAccount,
 	currency::{EXISTENTIAL_DEPOSIT, OPG},
-	opaque::SessionKeys, AccountId, Balance, BalancesConfig, ExecutorsConfig,
-	ModelRegistryConfig, OriginsConfig, Runtime, RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	opaque::SessionKeys,
+	AccountId, Balance, BalancesConfig, ExecutorsConfig, ModelRegistryConfig, OriginsConfig,
+	Runtime, RuntimeGenesisConfig, SessionConfig, SudoConfig,
 };
-use opg_primitives::ExecutorKey;
 use frame_support::BoundedVec;
-use opg_primitives::{Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema};
+use opg_primitives::ExecutorKey;
+use opg_primitives::{
+	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
+};
 
 /// The chain's default model, `digits-mlp`: a 64 → 32 → 10 ReLU MLP classifying 8×8 digits
 /// (`models/digits-mlp/`, trained by `scripts/train-mlp.py`, 97.3 % test accuracy). Every node
@@ -45,14 +48,19 @@ pub mod default_model {
 	/// Its spec: `f32 [batch, 64]` pixels / 16 in, `f32 [batch, 10]` logits out.
 	pub fn spec() -> ModelSpec {
 		let dims = |width| {
-			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(width)])
-				.unwrap_or_else(|| TensorSchema { dtype: TensorDType::F32, dims: Default::default() })
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(width)]).unwrap_or_else(
+				|| TensorSchema { dtype: TensorDType::F32, dims: Default::default() },
+			)
 		};
 		ModelSpec {
 			kind: ModelKind::Mlp,
 			model: ModelHash::from(HASH),
 			config_hash: ModelHash::from(CONFIG_HASH),
-			schema: IoSchema { input: InputSchema::Tensor(dims(64)), output: dims(10), max_batch: MAX_BATCH },
+			schema: IoSchema {
+				input: InputSchema::Tensor(dims(64)),
+				output: dims(10),
+				max_batch: MAX_BATCH,
+			},
 		}
 	}
 

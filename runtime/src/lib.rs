@@ -242,6 +242,6 @@ mod runtime {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod staking_tests;
+#[cfg(test)]
+mod tests;

@@ -54,11 +54,19 @@ fn delegated_stake_brings_a_new_validator_in_at_a_session_boundary() {
 		// A proof made for another account is refused.
 		let wrong = opaque::SessionKeys::generate(&eve.encode(), Some(b"//Dave".to_vec()));
 		assert_noop!(
-			Session::set_keys(RuntimeOrigin::signed(dave.clone()), keys.clone(), wrong.proof.encode()),
+			Session::set_keys(
+				RuntimeOrigin::signed(dave.clone()),
+				keys.clone(),
+				wrong.proof.encode()
+			),
 			pallet_session::Error::<Runtime>::InvalidProof
 		);
 		assert_ok!(Session::set_keys(RuntimeOrigin::signed(dave.clone()), keys.clone(), proof));
-		assert_ok!(Executors::register(RuntimeOrigin::signed(dave.clone()), keys.infr.clone(), 1_000 * OPG));
+		assert_ok!(Executors::register(
+			RuntimeOrigin::signed(dave.clone()),
+			keys.infr.clone(),
+			1_000 * OPG
+		));
 
 		// Keys and a bond are not enough: 1,000 OPG against 10,000 each. Two rotations later the
 		// set is unchanged.
@@ -73,7 +81,11 @@ fn delegated_stake_brings_a_new_validator_in_at_a_session_boundary() {
 		assert_ok!(Executors::delegate(RuntimeOrigin::signed(eve), dave.clone(), 20_000 * OPG));
 		assert_eq!(Executors::stake(&dave), 21_000 * OPG);
 		run_to_block(39);
-		assert_eq!(sorted(Session::validators()), genesis, "the set changes only at a session boundary");
+		assert_eq!(
+			sorted(Session::validators()),
+			genesis,
+			"the set changes only at a session boundary"
+		);
 		run_to_block(40);
 		assert_eq!(Session::current_index(), 4);
 		let next = sorted(vec![bob.clone(), charlie.clone(), dave.clone()]);
@@ -86,7 +98,9 @@ fn delegated_stake_brings_a_new_validator_in_at_a_session_boundary() {
 		assert!(!aura.iter().any(|a| a.as_slice() == Sr25519Keyring::Alice.public().as_slice()));
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 3);
-		assert!(grandpa.iter().any(|(a, _)| a.as_slice() == Ed25519Keyring::Dave.public().as_slice()));
+		assert!(grandpa
+			.iter()
+			.any(|(a, _)| a.as_slice() == Ed25519Keyring::Dave.public().as_slice()));
 		// Work follows the set: Dave is drawn, Alice (still an executor) is not.
 		use pallet_executors::ExecutorSet;
 		assert_eq!(Executors::active_count(), 3);

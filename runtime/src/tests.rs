@@ -27,7 +27,7 @@ fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 			for (k, v) in patch {
 				json_merge(base.entry(k).or_insert(serde_json::Value::Null), v);
 			}
-		},
+		}
 		(base, patch) => *base = patch,
 	}
 }
@@ -42,7 +42,9 @@ fn presets_are_listed_and_build() {
 			let alice = Sr25519Keyring::Alice.to_account_id();
 			// Alice's free balance is her endowment less the default model's deposit and her
 			// executor bond.
-			let deposit = pallet_model_registry::Models::<Runtime>::iter().map(|(_, m)| m.deposit).sum::<Balance>();
+			let deposit = pallet_model_registry::Models::<Runtime>::iter()
+				.map(|(_, m)| m.deposit)
+				.sum::<Balance>();
 			assert_eq!(
 				Balances::free_balance(&alice),
 				genesis_config_presets::ENDOWMENT - deposit - genesis_config_presets::EXECUTOR_BOND
@@ -51,7 +53,8 @@ fn presets_are_listed_and_build() {
 			let validators = pallet_aura::Authorities::<Runtime>::get();
 			assert_eq!(pallet_executors::Executors::<Runtime>::count() as usize, validators.len());
 			for aura in validators {
-				let key = opg_primitives::ExecutorKey::from(sp_core::sr25519::Public::from(aura.clone()));
+				let key =
+					opg_primitives::ExecutorKey::from(sp_core::sr25519::Public::from(aura.clone()));
 				assert!(pallet_executors::KeyOwner::<Runtime>::get(&key).is_some(), "{aura:?}");
 			}
 			pallet_executors::Pallet::<Runtime>::do_try_state().unwrap();
@@ -66,7 +69,10 @@ fn validator_sets_match_the_presets() {
 	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
-		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![Sr25519Keyring::Alice.to_account_id()]);
+		assert_eq!(
+			pallet_session::Validators::<Runtime>::get(),
+			vec![Sr25519Keyring::Alice.to_account_id()]
+		);
 		assert_eq!(pallet_executors::ValidatorCount::<Runtime>::get(), 1);
 	});
 	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
@@ -91,10 +97,14 @@ fn balance_transfer_moves_opg() {
 			5 * OPG,
 		));
 		assert_eq!(Balances::balance(&fresh), 5 * OPG);
-		let deposit = pallet_model_registry::Models::<Runtime>::iter().map(|(_, m)| m.deposit).sum::<Balance>();
+		let deposit = pallet_model_registry::Models::<Runtime>::iter()
+			.map(|(_, m)| m.deposit)
+			.sum::<Balance>();
 		assert_eq!(
 			Balances::balance(&alice),
-			genesis_config_presets::ENDOWMENT - deposit - genesis_config_presets::EXECUTOR_BOND - 5 * OPG
+			genesis_config_presets::ENDOWMENT
+				- deposit - genesis_config_presets::EXECUTOR_BOND
+				- 5 * OPG
 		);
 		System::assert_has_event(RuntimeEvent::Balances(pallet_balances::Event::Transfer {
 			from: alice.clone(),
@@ -119,7 +129,10 @@ fn balance_transfer_moves_opg() {
 fn token_has_18_decimals_and_a_deliberate_existential_deposit() {
 	assert_eq!(OPG, 10u128.pow(currency::DECIMALS as u32));
 	assert_eq!(EXISTENTIAL_DEPOSIT, OPG / 100);
-	assert_eq!(<<Runtime as pallet_balances::Config>::ExistentialDeposit as Get<Balance>>::get(), EXISTENTIAL_DEPOSIT);
+	assert_eq!(
+		<<Runtime as pallet_balances::Config>::ExistentialDeposit as Get<Balance>>::get(),
+		EXISTENTIAL_DEPOSIT
+	);
 }
 
 #[test]

@@ -16,7 +16,6 @@ use std::{
 
 use serde_json::{json, Value};
 
-
 /// The node binary cargo built for these tests (same profile as the tests): `opg-node` in the
 /// profile directory whose `deps/` (or `examples/`) folder this test binary runs from.
 pub fn node_binary() -> PathBuf {
@@ -84,7 +83,14 @@ impl Node {
 	pub fn attach(rpc_port: u16) -> Node {
 		let base = tempfile::tempdir().unwrap();
 		let log = base.path().join("no-log");
-		Node { name: format!("node on port {rpc_port}"), child: None, rpc_port, p2p_port: 0, base, log }
+		Node {
+			name: format!("node on port {rpc_port}"),
+			child: None,
+			rpc_port,
+			p2p_port: 0,
+			base,
+			log,
+		}
 	}
 
 	/// The process id (0 for an attached node).
@@ -124,7 +130,12 @@ impl Node {
 			if self.rpc("system_health", json!([])).is_ok() {
 				return;
 			}
-			assert!(start.elapsed() < timeout, "{}: RPC not up after {timeout:?}:\n{}", self.name, self.log_tail());
+			assert!(
+				start.elapsed() < timeout,
+				"{}: RPC not up after {timeout:?}:\n{}",
+				self.name,
+				self.log_tail()
+			);
 			std::thread::sleep(Duration::from_millis(250));
 		}
 	}
@@ -219,7 +230,8 @@ pub fn rpc_call(port: u16, method: &str, params: Value) -> Result<Value, String>
 	} else {
 		body.to_owned()
 	};
-	let value: Value = serde_json::from_str(&body).map_err(|e| format!("bad JSON ({e}): {body}"))?;
+	let value: Value =
+		serde_json::from_str(&body).map_err(|e| format!("bad JSON ({e}): {body}"))?;
 	if let Some(error) = value.get("error") {
 		return Err(error.to_string());
 	}

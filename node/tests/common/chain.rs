@@ -17,7 +17,12 @@ use sp_runtime::generic::Era;
 use super::Node;
 
 /// `call` signed by `signer` with `nonce`, immortal, without metadata hash.
-pub fn signed(call: RuntimeCall, signer: Sr25519Keyring, nonce: Nonce, genesis: H256) -> UncheckedExtrinsic {
+pub fn signed(
+	call: RuntimeCall,
+	signer: Sr25519Keyring,
+	nonce: Nonce,
+	genesis: H256,
+) -> UncheckedExtrinsic {
 	let tx_ext: TxExtension = (
 		frame_system::AuthorizeCall::<Runtime>::new(),
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
@@ -96,7 +101,12 @@ pub fn free_balance(node: &Node, who: &AccountId, at: &str) -> Option<Balance> {
 
 /// Polls `f` every 250 ms until it returns `Some`, failing the test with the node's log after
 /// `timeout`.
-pub fn wait_for<T>(node: &Node, timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub fn wait_for<T>(
+	node: &Node,
+	timeout: Duration,
+	what: &str,
+	mut f: impl FnMut() -> Option<T>,
+) -> T {
 	let deadline = Instant::now() + timeout;
 	loop {
 		if let Some(v) = f() {

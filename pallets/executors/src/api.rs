@@ -62,11 +62,8 @@ pub struct DelegatorPosition<AccountId, Balance, BlockNumber> {
 }
 
 /// The position type of a given runtime.
-pub type DelegatorPositionOf<T> = DelegatorPosition<
-	<T as frame_system::Config>::AccountId,
-	BalanceOf<T>,
-	BlockNumberFor<T>,
->;
+pub type DelegatorPositionOf<T> =
+	DelegatorPosition<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 /// The stake type of a given runtime.
 pub type ExecutorStakeOf<T> =

@@ -24,7 +24,8 @@ fn funded<T: Config>(n: u32) -> T::AccountId {
 fn fill<T: Config>(free: u32) {
 	let count = T::MaxExecutors::get().saturating_sub(free).saturating_sub(Executors::<T>::count());
 	for n in 0..count {
-		Pallet::<T>::do_register(funded::<T>(1_000 + n), key(1_000 + n), T::MinBond::get()).unwrap();
+		Pallet::<T>::do_register(funded::<T>(1_000 + n), key(1_000 + n), T::MinBond::get())
+			.unwrap();
 	}
 }
 
@@ -62,7 +63,10 @@ mod benchmarks {
 		Pallet::<T>::do_register(who.clone(), key(0), T::MinBond::get()).unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), T::MinBond::get());
-		assert_eq!(Executors::<T>::get(&who).unwrap().bond, T::MinBond::get().saturating_mul(2u32.into()));
+		assert_eq!(
+			Executors::<T>::get(&who).unwrap().bond,
+			T::MinBond::get().saturating_mul(2u32.into())
+		);
 	}
 
 	#[benchmark]
@@ -81,7 +85,10 @@ mod benchmarks {
 		Pallet::<T>::do_register(who.clone(), key(0), T::MinBond::get()).unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
-		assert!(matches!(Executors::<T>::get(&who).unwrap().status, ExecutorStatus::Unbonding { .. }));
+		assert!(matches!(
+			Executors::<T>::get(&who).unwrap().status,
+			ExecutorStatus::Unbonding { .. }
+		));
 	}
 
 	#[benchmark]
@@ -119,8 +126,12 @@ mod benchmarks {
 		let who = delegated::<T>(1, &executor);
 		let other = delegated::<T>(2, &executor);
 		// Both parts of the pool in use.
-		Pallet::<T>::undelegate(RawOrigin::Signed(other).into(), executor.clone(), T::MinDelegation::get())
-			.unwrap();
+		Pallet::<T>::undelegate(
+			RawOrigin::Signed(other).into(),
+			executor.clone(),
+			T::MinDelegation::get(),
+		)
+		.unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), executor.clone(), T::MinDelegation::get());
 		assert!(!Delegations::<T>::get(&executor, &who).unwrap().unbonding_points.is_zero());
@@ -131,10 +142,16 @@ mod benchmarks {
 		let executor = funded::<T>(0);
 		Pallet::<T>::do_register(executor.clone(), key(0), T::MinBond::get()).unwrap();
 		let who = delegated::<T>(1, &executor);
-		Pallet::<T>::undelegate(RawOrigin::Signed(who.clone()).into(), executor.clone(), BalanceOf::<T>::max_value())
-			.unwrap();
+		Pallet::<T>::undelegate(
+			RawOrigin::Signed(who.clone()).into(),
+			executor.clone(),
+			BalanceOf::<T>::max_value(),
+		)
+		.unwrap();
 		frame_system::Pallet::<T>::set_block_number(
-			frame_system::Pallet::<T>::block_number() + T::DelegationUnbondingPeriod::get() + One::one(),
+			frame_system::Pallet::<T>::block_number()
+				+ T::DelegationUnbondingPeriod::get()
+				+ One::one(),
 		);
 		// The last one out: the delegation, its position and the pool are removed.
 		#[extrinsic_call]

@@ -83,9 +83,9 @@ mod benchmarking;
 mod mock;
 mod stake;
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod stake_tests;
+#[cfg(test)]
+mod tests;
 pub mod weights;
 
 pub use api::{DelegatorPosition, DelegatorPositionOf, ExecutorStake, ExecutorStakeOf};
@@ -106,7 +106,16 @@ const LOG_TARGET: &str = "runtime::executors";
 
 /// Where an executor stands.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum ExecutorStatus<BlockNumber> {
 	/// Selectable for new requests.
@@ -411,13 +420,13 @@ pub mod pallet {
 			unlocks_at: BlockNumberFor<T>,
 		},
 		/// `delegator` withdrew `amount` it had undelegated from `executor`.
-		DelegationWithdrawn { delegator: T::AccountId, executor: T::AccountId, amount: BalanceOf<T> },
-		/// Of a payout to `executor`, `to_pool` went to its delegators (after `commission`).
-		RewardShared {
+		DelegationWithdrawn {
+			delegator: T::AccountId,
 			executor: T::AccountId,
-			to_pool: BalanceOf<T>,
-			commission: BalanceOf<T>,
+			amount: BalanceOf<T>,
 		},
+		/// Of a payout to `executor`, `to_pool` went to its delegators (after `commission`).
+		RewardShared { executor: T::AccountId, to_pool: BalanceOf<T>, commission: BalanceOf<T> },
 		/// An executor's commission is `commission` from block `from` on.
 		CommissionSet { executor: T::AccountId, commission: Perbill, from: BlockNumberFor<T> },
 		/// Elections choose `count` validators from now on.
@@ -615,11 +624,18 @@ pub mod pallet {
 			let ExecutorStatus::Unbonding { unlocks_at } = info.status else {
 				return Err(Error::<T>::NotUnbonding.into());
 			};
-			ensure!(frame_system::Pallet::<T>::block_number() >= unlocks_at, Error::<T>::StillLocked);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >= unlocks_at,
+				Error::<T>::StillLocked
+			);
 			// Whatever is held now (a slash may have taken part of the bond).
 			let held = T::Currency::balance_on_hold(&HoldReason::ExecutorBond.into(), &who);
-			let released =
-				T::Currency::release(&HoldReason::ExecutorBond.into(), &who, held, Precision::BestEffort)?;
+			let released = T::Currency::release(
+				&HoldReason::ExecutorBond.into(),
+				&who,
+				held,
+				Precision::BestEffort,
+			)?;
 			KeyOwner::<T>::remove(&info.key);
 			Executors::<T>::remove(&who);
 			Self::deposit_event(Event::Withdrawn { executor: who, released });
@@ -668,7 +684,8 @@ pub mod pallet {
 				pool.delegators = pool.delegators.saturating_add(1);
 				Positions::<T>::insert(&who, &executor, ());
 			}
-			delegation.points = delegation.points.checked_add(&points).ok_or(Error::<T>::Overflow)?;
+			delegation.points =
+				delegation.points.checked_add(&points).ok_or(Error::<T>::Overflow)?;
 			delegation.delegated = delegation.delegated.saturating_add(amount);
 			pool.active = pool.active.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 			pool.active_points =
@@ -702,7 +719,8 @@ pub mod pallet {
 				Delegations::<T>::get(&executor, &who).ok_or(Error::<T>::NotDelegating)?;
 			ensure!(!delegation.points.is_zero(), Error::<T>::NotDelegating);
 			let mut pool = Pools::<T>::get(&executor).ok_or(Error::<T>::NotDelegating)?;
-			let burn = stake::points_to_burn(amount, delegation.points, pool.active, pool.active_points);
+			let burn =
+				stake::points_to_burn(amount, delegation.points, pool.active, pool.active_points);
 			let value = stake::value_of(burn, pool.active, pool.active_points);
 			ensure!(!burn.is_zero(), Error::<T>::AmountTooSmall);
 			// Points a slash left worthless can only be given up all at once, for nothing.
@@ -775,7 +793,11 @@ pub mod pallet {
 			delegation.unbonding_points = Zero::zero();
 			delegation.withdrawn = delegation.withdrawn.saturating_add(value);
 			Self::store(&executor, &who, delegation, pool);
-			Self::deposit_event(Event::DelegationWithdrawn { delegator: who, executor, amount: value });
+			Self::deposit_event(Event::DelegationWithdrawn {
+				delegator: who,
+				executor,
+				amount: value,
+			});
 			Ok(())
 		}
 

@@ -2,7 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
 use crate as pallet_executors;
-use frame_support::{derive_impl, parameter_types, traits::{ConstU32, ConstU64}};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use opg_primitives::ExecutorKey;
 use sp_runtime::{BuildStorage, Perbill};
 
@@ -95,7 +98,15 @@ pub fn key(n: u8) -> ExecutorKey {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, 10_000), (BOB, 10_000), (CHARLIE, 10_000), (DAVE, 10_000), (EVE, 10_000), (FERDIE, 10_000), (POOR, 50)],
+		balances: vec![
+			(ALICE, 10_000),
+			(BOB, 10_000),
+			(CHARLIE, 10_000),
+			(DAVE, 10_000),
+			(EVE, 10_000),
+			(FERDIE, 10_000),
+			(POOR, 50),
+		],
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)

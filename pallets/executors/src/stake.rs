@@ -191,10 +191,7 @@ impl<T: Config> Pallet<T> {
 			positions = positions.saturating_add(delegators as usize);
 		}
 		ensure!(Positions::<T>::iter().count() == positions, "positions without delegations");
-		ensure!(
-			Delegations::<T>::iter().count() == positions,
-			"delegations without a pool"
-		);
+		ensure!(Delegations::<T>::iter().count() == positions, "delegations without a pool");
 		Ok(())
 	}
 
@@ -316,8 +313,8 @@ impl<T: Config> StakeLedger<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		info.bond = info.bond.saturating_sub(moved_bond);
 		let active = info.status == ExecutorStatus::Active;
 		if active && info.bond < T::MinBond::get() {
-			let unlocks_at = frame_system::Pallet::<T>::block_number()
-				.saturating_add(T::UnbondingPeriod::get());
+			let unlocks_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 			info.status = ExecutorStatus::Unbonding { unlocks_at };
 			Active::<T>::mutate(|set| set.retain(|(a, _)| a != executor));
 			Self::deposit_event(Event::Unbonding { executor: executor.clone(), unlocks_at });
@@ -349,8 +346,9 @@ impl<T: Config> StakeLedger<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let mut to_pool = BalanceOf::<T>::zero();
 		let mut commission = BalanceOf::<T>::zero();
 		if !pool.active.is_zero() && !pool.active_points.is_zero() {
-			let gross = mul_div(amount, pool.active, info.bond.saturating_add(pool.active), Rounding::Down)
-				.unwrap_or_else(Zero::zero);
+			let gross =
+				mul_div(amount, pool.active, info.bond.saturating_add(pool.active), Rounding::Down)
+					.unwrap_or_else(Zero::zero);
 			commission = info.commission_at(&now).mul_floor(gross);
 			to_pool = gross.saturating_sub(commission);
 			if !to_pool.is_zero() {

@@ -1,6 +1,11 @@
 //! Unit tests of stake: delegation, commission, payouts, pro-rata slashes, unbonding, the
 //! election and the validators-only draw. Every test ends with `do_try_state` (see `mock::test`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use crate::{
 	mock::*, Active, Delegations, Error, Event, ExecutorSet, HoldReason, Pool, Pools, Positions,
@@ -118,7 +123,10 @@ fn payouts_split_by_stake_with_commission_applied_after_its_delay() {
 		register(ALICE, 1, 1_000);
 		delegate(BOB, ALICE, 1_000);
 		// An increase waits CommissionChangeDelay blocks.
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(10)));
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(ALICE),
+			Perbill::from_percent(10)
+		));
 		System::assert_last_event(
 			Event::CommissionSet {
 				executor: ALICE,
@@ -148,7 +156,10 @@ fn payouts_split_by_stake_with_commission_applied_after_its_delay() {
 		assert_eq!(pool(ALICE).rewards, 96);
 		assert_eq!(pooled(ALICE), 1_096);
 		// A decrease applies at once; above the maximum is refused.
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(5)));
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(ALICE),
+			Perbill::from_percent(5)
+		));
 		assert_eq!(Executors::executor(&ALICE).unwrap().commission, Perbill::from_percent(5));
 		assert_noop!(
 			Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(51)),
@@ -165,23 +176,35 @@ fn payouts_split_by_stake_with_commission_applied_after_its_delay() {
 fn a_pending_increase_is_cancelled_by_a_decrease() {
 	test(|| {
 		register(ALICE, 1, 1_000);
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(10)));
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(ALICE),
+			Perbill::from_percent(10)
+		));
 		System::set_block_number(1 + COMMISSION_DELAY);
 		// 10% is in force; 20% is announced; 5% is a decrease from 10%: at once, and the
 		// announced increase is gone.
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(20)));
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(ALICE),
+			Perbill::from_percent(20)
+		));
 		assert_eq!(
 			Executors::executor(&ALICE).unwrap().next_commission,
 			Some((Perbill::from_percent(20), 1 + 2 * COMMISSION_DELAY))
 		);
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(5)));
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(ALICE),
+			Perbill::from_percent(5)
+		));
 		System::set_block_number(100);
 		let info = Executors::executor(&ALICE).unwrap();
 		assert_eq!(info.commission_at(&100), Perbill::from_percent(5));
 		assert_eq!(info.next_commission, None);
 		// An increase from 0% is an increase, even if lower than one announced before.
 		register(BOB, 2, 1_000);
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(BOB), Perbill::from_percent(20)));
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(BOB),
+			Perbill::from_percent(20)
+		));
 		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(BOB), Perbill::from_percent(3)));
 		let info = Executors::executor(&BOB).unwrap();
 		assert_eq!(info.commission_at(&100), Perbill::zero());
@@ -222,14 +245,17 @@ fn undelegated_funds_wait_their_delay_and_the_last_one_out_takes_the_remainder()
 			.into(),
 		);
 		assert_eq!(Delegations::<Test>::get(ALICE, BOB).unwrap().points, 907);
-		assert_eq!(pool(ALICE), Pool {
-			active: 1_520,
-			active_points: 1_407,
-			unbonding: 100,
-			unbonding_points: 100,
-			delegators: 2,
-			rewards: 120,
-		});
+		assert_eq!(
+			pool(ALICE),
+			Pool {
+				active: 1_520,
+				active_points: 1_407,
+				unbonding: 100,
+				unbonding_points: 100,
+				delegators: 2,
+				rewards: 120,
+			}
+		);
 		// Unbonding value no longer counts as stake, nor earns.
 		assert_eq!(Executors::stake(&ALICE), 2_520);
 		assert_eq!(Executors::stake_of(&ALICE), 2_620);
@@ -428,8 +454,15 @@ fn the_runtime_api_reports_stake_delegators_and_positions() {
 		// 500 · 5000 / 6000 = 416 to the pool (no commission yet).
 		assert_eq!(pay(ALICE, 500), 416);
 		undelegate(EVE, ALICE, 100);
-		assert_ok!(Executors::set_commission(RuntimeOrigin::signed(ALICE), Perbill::from_percent(10)));
-		Executors::on_new_session(true, [(&ALICE, key(1))].into_iter(), [(&ALICE, key(1))].into_iter());
+		assert_ok!(Executors::set_commission(
+			RuntimeOrigin::signed(ALICE),
+			Perbill::from_percent(10)
+		));
+		Executors::on_new_session(
+			true,
+			[(&ALICE, key(1))].into_iter(),
+			[(&ALICE, key(1))].into_iter(),
+		);
 
 		let alice = Executors::executor_stake(&ALICE).unwrap();
 		assert_eq!((alice.bond, alice.delegated, alice.unbonding), (1_000, 5_316, 100));
@@ -441,7 +474,8 @@ fn the_runtime_api_reports_stake_delegators_and_positions() {
 		assert!(alice.validator);
 		assert!(!Executors::executor_stake(&BOB).unwrap().validator);
 		// Highest stake first.
-		let all: Vec<_> = Executors::executor_stakes().into_iter().map(|s| (s.executor, s.stake)).collect();
+		let all: Vec<_> =
+			Executors::executor_stakes().into_iter().map(|s| (s.executor, s.stake)).collect();
 		assert_eq!(all, vec![(ALICE, 6_316), (BOB, 3_500)]);
 
 		// Delegators, paged: every one exactly once, whatever the page size.
@@ -473,8 +507,10 @@ fn the_runtime_api_reports_stake_delegators_and_positions() {
 		assert!(Executors::delegators_of(&CHARLIE, None, 10).is_empty());
 
 		// A delegator's positions, one per executor.
-		let mut positions: Vec<_> =
-			Executors::positions_of(&DAVE, 10).into_iter().map(|p| (p.executor, p.active)).collect();
+		let mut positions: Vec<_> = Executors::positions_of(&DAVE, 10)
+			.into_iter()
+			.map(|p| (p.executor, p.active))
+			.collect();
 		positions.sort();
 		assert_eq!(positions, vec![(ALICE, value(ALICE, DAVE).0), (BOB, 500)]);
 		assert_eq!(Executors::positions_of(&DAVE, 1).len(), 1);

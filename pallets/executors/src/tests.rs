@@ -1,5 +1,10 @@
 //! Unit tests: every call, every error, the selection.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use crate::{mock::*, Error, Event, ExecutorSet, ExecutorStatus, HoldReason, StakeLedger};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
@@ -107,7 +112,10 @@ fn set_key_moves_the_key() {
 fn unbond_then_withdraw_after_the_period() {
 	test(|| {
 		register(ALICE, 1, 500);
-		assert_noop!(Executors::withdraw(RuntimeOrigin::signed(ALICE)), Error::<Test>::NotUnbonding);
+		assert_noop!(
+			Executors::withdraw(RuntimeOrigin::signed(ALICE)),
+			Error::<Test>::NotUnbonding
+		);
 		assert_ok!(Executors::unbond(RuntimeOrigin::signed(ALICE)));
 		let unlocks_at = 1 + UNBONDING;
 		assert_eq!(
@@ -173,7 +181,8 @@ fn slash_moves_bond_and_chills_below_the_minimum() {
 		assert_eq!(Balances::free_balance(DAVE), free_dave + 100);
 		assert!(crate::Active::<Test>::get().contains(&(ALICE, 150)));
 		System::assert_last_event(
-			Event::Slashed { executor: ALICE, amount: 100, from_bond: 100, to: DAVE, bond: 150 }.into(),
+			Event::Slashed { executor: ALICE, amount: 100, from_bond: 100, to: DAVE, bond: 150 }
+				.into(),
 		);
 		// Below MinBond: out of the draw, unbonding, the rest still held and slashable.
 		assert_eq!(Executors::slash(&ALICE, 100, &DAVE), 100);

@@ -1,20 +1,26 @@
 //! Benchmarks of every call and of the worst-case `on_initialize`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use super::*;
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
+use frame_support::traits::UnfilteredDispatchable;
 use frame_support::{
 	pallet_prelude::TransactionSource,
 	traits::{fungible::Mutate, Authorize, Get, Hooks},
 };
 use frame_system::RawOrigin;
-use pallet_executors::ExecutorSet;
-use frame_support::traits::UnfilteredDispatchable;
 use opg_primitives::{
 	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
-	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema, H256,
+	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema,
+	H256,
 };
+use pallet_executors::ExecutorSet;
 use sp_runtime::{
 	traits::{Bounded, Saturating},
 	RuntimeAppPublic,
@@ -71,12 +77,14 @@ fn result_call<T: Config>(id: RequestId, output: InferenceOutput) -> Call<T> {
 	};
 	let key = T::Executors::key_of(&executor).unwrap();
 	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(1)]);
-	let statement =
-		ResultStatement { genesis: Pallet::<T>::genesis_hash(), request: id, commitment: commitment.clone() };
+	let statement = ResultStatement {
+		genesis: Pallet::<T>::genesis_hash(),
+		request: id,
+		commitment: commitment.clone(),
+	};
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::submit_result { request: id, output, commitment, key, signature }
 }
-
 
 /// A request for a model with `[1, n]` output, answered by its (keystore-backed) executor with
 /// `row(n)`; returns its id. The result is in its challenge window.
@@ -95,8 +103,15 @@ fn answered<T: Config>(n: u32) -> RequestId {
 	else {
 		unreachable!()
 	};
-	Pallet::<T>::submit_result(RawOrigin::Authorized.into(), request, output, commitment, key, signature)
-		.unwrap();
+	Pallet::<T>::submit_result(
+		RawOrigin::Authorized.into(),
+		request,
+		output,
+		commitment,
+		key,
+		signature,
+	)
+	.unwrap();
 	id
 }
 
@@ -124,7 +139,8 @@ fn commit_call<T: Config>(id: RequestId, seat: usize, output: &InferenceOutput) 
 	let key = T::Executors::key_of(&member).unwrap();
 	let commitment = ResultCommitment::new(output, &[H256::repeat_byte(2)]);
 	let seal = vote_seal(id, &key, &commitment, &salt(seat));
-	let statement = DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request: id, seal };
+	let statement =
+		DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request: id, seal };
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::commit_vote { request: id, seal, key, signature }
 }
@@ -232,7 +248,10 @@ mod benchmarks {
 
 	/// `d` deadlines reassigned and `w` results finalized and paid in one block.
 	#[benchmark]
-	fn on_initialize(d: Linear<0, { T::MaxQueueWork::get() }>, w: Linear<0, { T::MaxQueueWork::get() }>) {
+	fn on_initialize(
+		d: Linear<0, { T::MaxQueueWork::get() }>,
+		w: Linear<0, { T::MaxQueueWork::get() }>,
+	) {
 		executors::<T>(EXECUTORS);
 		let model = list_model::<T>(1, 1);
 		let who = requester::<T>();
@@ -295,12 +314,14 @@ mod benchmarks {
 	#[benchmark]
 	fn authorize_watcher_challenge() {
 		let id = answered::<T>(1);
-		let RequestStatus::Answered { executor, .. } = Requests::<T>::get(id).unwrap().status else {
+		let RequestStatus::Answered { executor, .. } = Requests::<T>::get(id).unwrap().status
+		else {
 			panic!("answered")
 		};
 		let watcher = T::Executors::select(&[7u8; 32], &[executor]).unwrap();
 		let key = T::Executors::key_of(&watcher).unwrap();
-		let statement = DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request: id };
+		let statement =
+			DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request: id };
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		let call = Call::<T>::watcher_challenge { request: id, key, signature };
 		#[block]
@@ -401,7 +422,10 @@ mod benchmarks {
 			Pallet::<T>::process_disputes(next);
 		}
 		for id in ids {
-			assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Corrected { .. }));
+			assert!(matches!(
+				Requests::<T>::get(id).unwrap().status,
+				RequestStatus::Corrected { .. }
+			));
 		}
 	}
 

@@ -64,9 +64,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	BalanceOf, Config, Dispute, DisputeDeadlines, DisputeDetails, DisputeOutcome, DisputeOutcomes, DisputeOf, DisputeOutputs, DisputePhase,
-	Disputes, Error, Event, HoldReason, InferenceResult, Member, Pallet, RequestId, RequestOf,
-	RequestStatus, Requests, Results, Verdict, Vote, LOG_TARGET,
+	BalanceOf, Config, Dispute, DisputeDeadlines, DisputeDetails, DisputeOf, DisputeOutcome,
+	DisputeOutcomes, DisputeOutputs, DisputePhase, Disputes, Error, Event, HoldReason,
+	InferenceResult, Member, Pallet, RequestId, RequestOf, RequestStatus, Requests, Results,
+	Verdict, Vote, LOG_TARGET,
 };
 
 /// A reveal that passed every check.
@@ -86,15 +87,14 @@ impl<T: Config> Pallet<T> {
 		let (executor, challenge_end) = match record.status {
 			RequestStatus::Answered { executor, challenge_end } => (executor, challenge_end),
 			RequestStatus::Disputed { .. } => return Err(Error::<T>::AlreadyDisputed),
-			RequestStatus::Final { .. } | RequestStatus::Corrected { .. } =>
-				return Err(Error::<T>::ResultFinal),
-			RequestStatus::Assigned { .. } | RequestStatus::Refunded { .. } =>
-				return Err(Error::<T>::NotChallengeable),
+			RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
+				return Err(Error::<T>::ResultFinal)
+			}
+			RequestStatus::Assigned { .. } | RequestStatus::Refunded { .. } => {
+				return Err(Error::<T>::NotChallengeable)
+			}
 		};
-		ensure!(
-			frame_system::Pallet::<T>::block_number() < challenge_end,
-			Error::<T>::ResultFinal
-		);
+		ensure!(frame_system::Pallet::<T>::block_number() < challenge_end, Error::<T>::ResultFinal);
 		ensure!(*challenger != executor, Error::<T>::OwnResult);
 		ensure!(
 			(DisputeDeadlines::<T>::decode_len().unwrap_or(0) as u32) < T::MaxOpenDisputes::get(),
@@ -133,7 +133,8 @@ impl<T: Config> Pallet<T> {
 		Disputes::<T>::insert(request, dispute);
 		Requests::<T>::mutate(request, |record| {
 			if let Some(record) = record {
-				record.status = RequestStatus::Disputed { executor: executor.clone(), challenge_end };
+				record.status =
+					RequestStatus::Disputed { executor: executor.clone(), challenge_end };
 			}
 		});
 		log::info!(target: LOG_TARGET, "request {request}: result of {executor:?} challenged by {challenger:?}, committee {committee:?}");
@@ -148,7 +149,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Up to `seats` active executors not in `exclude`, drawn by stake.
-	fn draw_committee(request: RequestId, exclude: &[T::AccountId], seats: u32) -> Vec<T::AccountId> {
+	fn draw_committee(
+		request: RequestId,
+		exclude: &[T::AccountId],
+		seats: u32,
+	) -> Vec<T::AccountId> {
 		let mut excluded = exclude.to_vec();
 		let mut drawn = Vec::new();
 		for seat in 0..seats {
@@ -174,17 +179,18 @@ impl<T: Config> Pallet<T> {
 		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
 		Self::check_challenge(request, &watcher)?;
 		ensure!(
-			T::Currency::can_hold(&HoldReason::ChallengeBond.into(), &watcher, T::ChallengeBond::get()),
+			T::Currency::can_hold(
+				&HoldReason::ChallengeBond.into(),
+				&watcher,
+				T::ChallengeBond::get()
+			),
 			Error::<T>::CannotHoldBond
 		);
 		Ok(watcher)
 	}
 
 	/// The dispute of `request` and the committee seat of `key`'s executor.
-	fn member_of(
-		request: RequestId,
-		key: &ExecutorKey,
-	) -> Result<(DisputeOf<T>, usize), Error<T>> {
+	fn member_of(request: RequestId, key: &ExecutorKey) -> Result<(DisputeOf<T>, usize), Error<T>> {
 		let dispute = Disputes::<T>::get(request).ok_or(Error::<T>::NoDispute)?;
 		let owner = T::Executors::owner_of(key).ok_or(Error::<T>::UnknownExecutor)?;
 		let seat = dispute
@@ -203,7 +209,9 @@ impl<T: Config> Pallet<T> {
 		signature: &ExecutorSignature,
 	) -> Result<usize, Error<T>> {
 		let (dispute, seat) = Self::member_of(request, key)?;
-		let DisputePhase::Commit { until } = dispute.phase else { return Err(Error::<T>::WrongPhase) };
+		let DisputePhase::Commit { until } = dispute.phase else {
+			return Err(Error::<T>::WrongPhase);
+		};
 		ensure!(frame_system::Pallet::<T>::block_number() <= until, Error::<T>::WrongPhase);
 		ensure!(
 			dispute.committee.get(seat).map(|m| &m.vote) == Some(&Vote::Pending),
@@ -230,7 +238,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Moves `dispute` to its reveal phase (the caller stores it).
 	fn open_reveal(request: RequestId, dispute: &mut DisputeOf<T>) {
-		let until = frame_system::Pallet::<T>::block_number().saturating_add(T::RevealPeriod::get());
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::RevealPeriod::get());
 		dispute.phase = DisputePhase::Reveal { until };
 		Self::set_deadline(request, until);
 		Self::deposit_event(Event::RevealOpened { request, until });
@@ -245,7 +254,9 @@ impl<T: Config> Pallet<T> {
 		key: &ExecutorKey,
 	) -> Result<CheckedReveal, Error<T>> {
 		let (dispute, seat) = Self::member_of(request, key)?;
-		let DisputePhase::Reveal { until } = dispute.phase else { return Err(Error::<T>::WrongPhase) };
+		let DisputePhase::Reveal { until } = dispute.phase else {
+			return Err(Error::<T>::WrongPhase);
+		};
 		ensure!(frame_system::Pallet::<T>::block_number() <= until, Error::<T>::WrongPhase);
 		let Some(Vote::Committed(seal)) = dispute.committee.get(seat).map(|m| &m.vote) else {
 			return Err(Error::<T>::NotCommitted);
@@ -253,18 +264,23 @@ impl<T: Config> Pallet<T> {
 		ensure!(vote_seal(request, key, commitment, salt) == *seal, Error::<T>::SealMismatch);
 		ensure!(output_hash(output) == commitment.output_hash, Error::<T>::CommitmentMismatch);
 		let record = Requests::<T>::get(request).ok_or(Error::<T>::UnknownRequest)?;
-		let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Error::<T>::BadInput)?;
+		let input =
+			InferenceInput::decode(&mut &record.input[..]).map_err(|_| Error::<T>::BadInput)?;
 		record.schema.check_output(&input, output).map_err(|_| Error::<T>::BadOutput)?;
 		let encoded = output.encode();
 		ensure!(encoded.len() as u32 <= T::MaxOutputBytes::get(), Error::<T>::OutputTooLarge);
 		// Only an output that could replace the result is worth storing, once.
-		let keep = commitment.output_hash != dispute.accused.output_hash &&
-			!DisputeOutputs::<T>::contains_key(request, commitment.output_hash);
+		let keep = commitment.output_hash != dispute.accused.output_hash
+			&& !DisputeOutputs::<T>::contains_key(request, commitment.output_hash);
 		Ok(CheckedReveal { member: seat, output: keep.then_some(encoded) })
 	}
 
 	/// Records a checked reveal; the verdict comes in the next block once every member revealed.
-	pub(crate) fn record_reveal(request: RequestId, checked: CheckedReveal, commitment: ResultCommitment) {
+	pub(crate) fn record_reveal(
+		request: RequestId,
+		checked: CheckedReveal,
+		commitment: ResultCommitment,
+	) {
 		let Some(mut dispute) = Disputes::<T>::get(request) else { return };
 		let Some(member) = dispute.committee.get_mut(checked.member) else { return };
 		let output_hash = commitment.output_hash;
@@ -355,13 +371,16 @@ impl<T: Config> Pallet<T> {
 				dispute.committee.iter().map(|m| m.executor.clone()).collect();
 			exclude.push(dispute.executor.clone());
 			let added = Self::draw_committee(request, &exclude, silent.len() as u32);
-			if !silent.is_empty() && revealed.saturating_add(added.len() as u32) >= T::Quorum::get() {
+			if !silent.is_empty() && revealed.saturating_add(added.len() as u32) >= T::Quorum::get()
+			{
 				for member in &silent {
 					Self::penalize(request, member);
 				}
 				dispute.committee.retain(|m| matches!(m.vote, Vote::Revealed(_)));
 				for executor in &added {
-					let _ = dispute.committee.try_push(Member { executor: executor.clone(), vote: Vote::Pending });
+					let _ = dispute
+						.committee
+						.try_push(Member { executor: executor.clone(), vote: Vote::Pending });
 				}
 				let commit_until = now.saturating_add(T::CommitPeriod::get());
 				dispute.extended = true;
@@ -387,9 +406,10 @@ impl<T: Config> Pallet<T> {
 		let mut majority = Vec::new();
 		for member in dispute.committee.iter() {
 			match (&member.vote, &winner) {
-				(Vote::Revealed(c), Some(w)) if c.output_hash == w.output_hash =>
-					majority.push(member.executor.clone()),
-				(Vote::Revealed(_), None) => {},
+				(Vote::Revealed(c), Some(w)) if c.output_hash == w.output_hash => {
+					majority.push(member.executor.clone())
+				}
+				(Vote::Revealed(_), None) => {}
 				_ => Self::penalize(request, &member.executor),
 			}
 		}
@@ -414,7 +434,7 @@ impl<T: Config> Pallet<T> {
 					Self::correct(request, &record, &dispute, winner, &majority, now);
 				}
 				(amount, split.to_winner, split.to_committee(), split.to_treasury)
-			},
+			}
 			Verdict::ExecutorRight => {
 				let amount = dispute.bond;
 				let split = Self::split(amount, majority.len());
@@ -440,11 +460,12 @@ impl<T: Config> Pallet<T> {
 				Self::pay_fee(request, &record, core::slice::from_ref(&dispute.executor));
 				Requests::<T>::mutate(request, |r| {
 					if let Some(r) = r {
-						r.status = RequestStatus::Final { executor: dispute.executor.clone(), at: now };
+						r.status =
+							RequestStatus::Final { executor: dispute.executor.clone(), at: now };
 					}
 				});
 				(amount, split.to_winner, split.to_committee(), split.to_treasury)
-			},
+			}
 			Verdict::NoQuorum => {
 				Self::release_bond(&dispute);
 				let _ = T::Currency::release(
@@ -465,7 +486,7 @@ impl<T: Config> Pallet<T> {
 					amount: record.fee,
 				});
 				(Zero::zero(), Zero::zero(), Zero::zero(), Zero::zero())
-			},
+			}
 		};
 		Disputes::<T>::remove(request);
 		let _ = DisputeOutputs::<T>::clear_prefix(request, T::CommitteeSize::get(), None);
@@ -518,7 +539,9 @@ impl<T: Config> Pallet<T> {
 	/// Releases the challenger's bond of `dispute`.
 	fn release_bond(dispute: &DisputeOf<T>) {
 		let reason = HoldReason::ChallengeBond.into();
-		if let Err(e) = T::Currency::release(&reason, &dispute.challenger, dispute.bond, Precision::Exact) {
+		if let Err(e) =
+			T::Currency::release(&reason, &dispute.challenger, dispute.bond, Precision::Exact)
+		{
 			log::error!(target: LOG_TARGET, "releasing the challenge bond of {:?} failed: {e:?}", dispute.challenger);
 		}
 	}
@@ -537,7 +560,9 @@ impl<T: Config> Pallet<T> {
 				request,
 				InferenceResult { output, commitment: winner.clone(), submitted_at: now },
 			),
-			None => log::error!(target: LOG_TARGET, "request {request}: the winning output was not stored"),
+			None => {
+				log::error!(target: LOG_TARGET, "request {request}: the winning output was not stored")
+			}
 		}
 		Self::pay_fee(request, record, majority);
 		Requests::<T>::mutate(request, |r| {
@@ -589,8 +614,10 @@ impl<T: Config> Pallet<T> {
 			// Cannot happen while the hold matches the record (try_state); if it does, the
 			// requester gets back whatever is still held rather than leaving it stuck.
 			log::error!(target: LOG_TARGET, "request {request}: paying the fee failed: {e:?}; releasing the rest");
-			let still_held = T::Currency::balance_on_hold(&reason, &record.requester).min(record.fee);
-			let _ = T::Currency::release(&reason, &record.requester, still_held, Precision::BestEffort);
+			let still_held =
+				T::Currency::balance_on_hold(&reason, &record.requester).min(record.fee);
+			let _ =
+				T::Currency::release(&reason, &record.requester, still_held, Precision::BestEffort);
 		}
 		if let [executor] = to {
 			log::debug!(target: LOG_TARGET, "request {request} final, paid {each:?} to {executor:?}");
@@ -624,7 +651,9 @@ impl<T: Config> Pallet<T> {
 				"open dispute without exactly one deadline"
 			);
 			ensure!(
-				deadlines.iter().any(|(until, id)| *id == request && *until == dispute.phase.until()),
+				deadlines
+					.iter()
+					.any(|(until, id)| *id == request && *until == dispute.phase.until()),
 				"dispute deadline does not match its phase"
 			);
 			ensure!(

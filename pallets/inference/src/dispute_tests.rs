@@ -1,5 +1,10 @@
 //! Unit tests of the dispute game: challenges, commit-reveal, verdicts, money, watchers.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use crate::{
 	mock::*,
@@ -71,7 +76,8 @@ fn salt(member: AccountId) -> [u8; 32] {
 
 fn commit_seal(id: u64, member: AccountId, seal: H256) -> DispatchResult {
 	let key = Executors::key_of(&member).unwrap();
-	let statement = DisputeStatement::Commit { genesis: Inference::genesis_hash(), request: id, seal };
+	let statement =
+		DisputeStatement::Commit { genesis: Inference::genesis_hash(), request: id, seal };
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Inference::commit_vote(RawOrigin::Authorized.into(), id, seal, key, signature)
 }
@@ -99,8 +105,11 @@ fn resolved(id: u64) -> Event<Test> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {
-			RuntimeEvent::Inference(e @ Event::DisputeResolved { request, .. }) if request == id =>
-				Some(e),
+			RuntimeEvent::Inference(e @ Event::DisputeResolved { request, .. })
+				if request == id =>
+			{
+				Some(e)
+			}
 			_ => None,
 		})
 		.last()
@@ -149,7 +158,10 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		);
 		assert_eq!(Executors::bond_of(&liar), BOND - 100);
 		let outcome = crate::DisputeOutcomes::<Test>::get(id).unwrap();
-		assert_eq!((outcome.verdict, outcome.slashed, outcome.challenger, outcome.at), (Verdict::ExecutorWrong, 100, CHALLENGER, 2));
+		assert_eq!(
+			(outcome.verdict, outcome.slashed, outcome.challenger, outcome.at),
+			(Verdict::ExecutorWrong, 100, CHALLENGER, 2)
+		);
 		for (m, b) in members.iter().zip(before) {
 			assert_eq!(free(*m), b + REWARD + 30);
 		}
@@ -167,8 +179,12 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		assert_eq!(DisputeOutputs::<Test>::iter_prefix(id).count(), 0);
 		assert!(DisputeDeadlines::<Test>::get().is_empty());
 		System::assert_has_event(
-			Event::ResultCorrected { request: id, executor: liar, output_hash: commitment_of(&right()).output_hash }
-				.into(),
+			Event::ResultCorrected {
+				request: id,
+				executor: liar,
+				output_hash: commitment_of(&right()).output_hash,
+			}
+			.into(),
 		);
 	});
 }
@@ -180,7 +196,8 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
 		let members = committee(id);
 		let before: Vec<Balance> = members.iter().map(|m| free(*m)).collect();
-		let (treasury, executor_before, challenger) = (free(TREASURY), free(executor), free(CHALLENGER));
+		let (treasury, executor_before, challenger) =
+			(free(TREASURY), free(executor), free(CHALLENGER));
 		for m in &members {
 			assert_ok!(commit(id, *m, &right()));
 		}
@@ -230,7 +247,10 @@ fn minority_and_silent_members_are_penalized() {
 		assert_ok!(reveal(id, m[1], &right()));
 		assert_ok!(reveal(id, m[2], &wrong()));
 		run_to(2);
-		assert!(matches!(resolved(id), Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }));
+		assert!(matches!(
+			resolved(id),
+			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
+		));
 		assert_eq!(Executors::bond_of(&m[2]), BOND - PENALTY);
 		assert_eq!(Executors::bond_of(&m[0]), BOND);
 		System::assert_has_event(
@@ -256,7 +276,10 @@ fn minority_and_silent_members_are_penalized() {
 		run_to(until);
 		assert!(Disputes::<Test>::contains_key(id));
 		run_to(until + 1);
-		assert!(matches!(resolved(id), Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }));
+		assert!(matches!(
+			resolved(id),
+			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
+		));
 		assert_eq!(Executors::bond_of(&m[2]), BOND - PENALTY);
 	});
 }
@@ -269,7 +292,8 @@ fn a_copied_seal_cannot_be_opened() {
 		let m = committee(id);
 		assert_ok!(commit(id, m[0], &right()));
 		// m[1] copies m[0]'s seal from the chain instead of running the model.
-		let Vote::Committed(seal) = Disputes::<Test>::get(id).unwrap().committee[0].vote.clone() else {
+		let Vote::Committed(seal) = Disputes::<Test>::get(id).unwrap().committee[0].vote.clone()
+		else {
 			panic!("committed")
 		};
 		assert_ok!(commit_seal(id, m[1], seal));
@@ -291,7 +315,10 @@ fn a_copied_seal_cannot_be_opened() {
 		);
 		assert_ok!(reveal(id, m[2], &right()));
 		run_to(1 + REVEAL_PERIOD + 1);
-		assert!(matches!(resolved(id), Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }));
+		assert!(matches!(
+			resolved(id),
+			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
+		));
 		assert_eq!(Executors::bond_of(&m[1]), BOND - PENALTY);
 	});
 }
@@ -310,7 +337,8 @@ fn vote_errors() {
 		let key = Executors::key_of(&m[0]).unwrap();
 		let other = Executors::key_of(&m[1]).unwrap();
 		let seal = H256::repeat_byte(1);
-		let statement = DisputeStatement::Commit { genesis: Inference::genesis_hash(), request: id, seal };
+		let statement =
+			DisputeStatement::Commit { genesis: Inference::genesis_hash(), request: id, seal };
 		let bad = other.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
 			Inference::commit_vote(RawOrigin::Authorized.into(), id, seal, key, bad),
@@ -357,7 +385,10 @@ fn no_quorum_extends_once_then_refunds_and_releases_both_bonds() {
 		let reveal_from = 1 + COMMIT_PERIOD + 1;
 		run_to(reveal_from);
 		let reveal_until = reveal_from + REVEAL_PERIOD;
-		assert_eq!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { until: reveal_until });
+		assert_eq!(
+			Disputes::<Test>::get(id).unwrap().phase,
+			DisputePhase::Reveal { until: reveal_until }
+		);
 		// Only m[0] reveals: one vote is no quorum. The silent m[1] and m[2] are penalized and
 		// replaced by the one executor left; m[0]'s revealed vote stands.
 		assert_ok!(reveal(id, m[0], &right()));
@@ -375,7 +406,10 @@ fn no_quorum_extends_once_then_refunds_and_releases_both_bonds() {
 		assert_eq!(committee(id), vec![m[0], spare]);
 		// The newcomer stays silent: still no quorum, and no second extension.
 		run_to(commit_until + 1);
-		assert!(matches!(resolved(id), Event::DisputeResolved { verdict: Verdict::NoQuorum, slashed: 0, .. }));
+		assert!(matches!(
+			resolved(id),
+			Event::DisputeResolved { verdict: Verdict::NoQuorum, slashed: 0, .. }
+		));
 		assert_eq!(Executors::bond_of(&spare), BOND - PENALTY);
 		assert_eq!(Executors::bond_of(&m[0]), BOND);
 		assert!(matches!(status(id), RequestStatus::Refunded { .. }));
@@ -460,7 +494,10 @@ fn challenge_errors() {
 
 /// Dispatches every transaction the off-chain workers put in the pool since `from`, checking its
 /// authorization first; returns the calls.
-fn apply_pool(pool: &std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>, from: usize) -> Vec<Call<Test>> {
+fn apply_pool(
+	pool: &std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
+	from: usize,
+) -> Vec<Call<Test>> {
 	let txs = pool.read().transactions.clone();
 	txs[from..]
 		.iter()
@@ -486,7 +523,9 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		watch::run::<Test>(1);
 		let commits = apply_pool(&pool, 0);
 		assert_eq!(commits.len(), COMMITTEE as usize);
-		assert!(commits.iter().all(|c| matches!(c, Call::commit_vote { request, .. } if *request == id)));
+		assert!(commits
+			.iter()
+			.all(|c| matches!(c, Call::commit_vote { request, .. } if *request == id)));
 		// All committed: the reveal phase opened; the next workers reveal.
 		assert!(matches!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
 		run_to(2);
@@ -498,7 +537,10 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 			assert_eq!(*output, right());
 		}
 		run_to(3);
-		assert!(matches!(resolved(id), Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }));
+		assert!(matches!(
+			resolved(id),
+			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
+		));
 		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 3 });
 		Inference::do_try_state().unwrap();
 		Executors::do_try_state().unwrap();
@@ -536,7 +578,11 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		// A node without executor keys does not watch either.
 		list(1, PRICE);
 		let id = request(&[[1.0; 4]]);
-		assert_ok!(submit(result_call(id, assigned_to(id), wrong_output(&expected_output(&input(&[[1.0; 4]]))))));
+		assert_ok!(submit(result_call(
+			id,
+			assigned_to(id),
+			wrong_output(&expected_output(&input(&[[1.0; 4]])))
+		)));
 		WatchFraction::<Test>::put(Perbill::one());
 		watch::run::<Test>(1);
 	});
@@ -570,7 +616,11 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert!(!wrong_ids.is_empty() && !right_ids.is_empty());
 		watch::run::<Test>(1);
 		let runs = *engine.runs.lock().unwrap();
-		assert_eq!(runs as usize, wrong_ids.len() + right_ids.len(), "every other result re-run once");
+		assert_eq!(
+			runs as usize,
+			wrong_ids.len() + right_ids.len(),
+			"every other result re-run once"
+		);
 		let calls = apply_pool(&pool, 0);
 		let challenged: Vec<u64> = calls
 			.iter()
@@ -608,8 +658,8 @@ fn sampling_follows_the_fraction() {
 	// Another secret samples other requests.
 	let other = (0..20_000u64)
 		.filter(|id| {
-			watch::sampled(&secret, *id, Perbill::from_percent(10)) &&
-				watch::sampled(&[8u8; 32], *id, Perbill::from_percent(10))
+			watch::sampled(&secret, *id, Perbill::from_percent(10))
+				&& watch::sampled(&[8u8; 32], *id, Perbill::from_percent(10))
 		})
 		.count();
 	assert!(other < 400, "independent samples overlap by about 1%: {other}");

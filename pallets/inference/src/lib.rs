@@ -58,13 +58,13 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-#[cfg(test)]
-mod mock;
 pub mod dispute;
-pub mod offchain;
-mod queue;
 #[cfg(test)]
 mod dispute_tests;
+#[cfg(test)]
+mod mock;
+pub mod offchain;
+mod queue;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -315,11 +315,8 @@ pub mod pallet {
 
 	/// The end of every open dispute's current phase: `(last block, request)`.
 	#[pallet::storage]
-	pub type DisputeDeadlines<T: Config> = StorageValue<
-		_,
-		BoundedVec<(BlockNumberFor<T>, RequestId), T::MaxOpenDisputes>,
-		ValueQuery,
-	>;
+	pub type DisputeDeadlines<T: Config> =
+		StorageValue<_, BoundedVec<(BlockNumberFor<T>, RequestId), T::MaxOpenDisputes>, ValueQuery>;
 
 	/// Outputs revealed in open disputes that differ from the disputed one, by request and
 	/// output hash (the first reveal of each output stores it).
@@ -728,14 +725,14 @@ pub mod pallet {
 			let listed = T::Models::listed(&model).ok_or(Error::<T>::ModelNotListed)?;
 			let input = BoundedVec::<u8, T::MaxInputBytes>::try_from(input.encode())
 				.map_err(|_| Error::<T>::InputTooLarge)?;
-			let decoded = InferenceInput::decode(&mut &input[..]).map_err(|_| Error::<T>::BadInput)?;
+			let decoded =
+				InferenceInput::decode(&mut &input[..]).map_err(|_| Error::<T>::BadInput)?;
 			listed.spec.schema.check(&decoded).map_err(|_| Error::<T>::BadInput)?;
 			let fee = listed.price;
 			ensure!(fee <= max_fee, Error::<T>::FeeAboveMax);
 
 			let id = NextRequestId::<T>::get();
-			let executor =
-				Self::draw_executor(id, 0, &[]).ok_or(Error::<T>::NoExecutor)?;
+			let executor = Self::draw_executor(id, 0, &[]).ok_or(Error::<T>::NoExecutor)?;
 			T::Currency::hold(&HoldReason::RequestFee.into(), &requester, fee)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 
@@ -761,7 +758,14 @@ pub mod pallet {
 			Assigned::<T>::insert(&executor, id, ());
 			queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
 			log::debug!(target: LOG_TARGET, "request {id} for {model:?} assigned to {executor:?}, deadline {deadline:?}");
-			Self::deposit_event(Event::Requested { request: id, requester, model, fee, executor, deadline });
+			Self::deposit_event(Event::Requested {
+				request: id,
+				requester,
+				model,
+				fee,
+				executor,
+				deadline,
+			});
 			Ok(id)
 		}
 
@@ -795,18 +799,26 @@ pub mod pallet {
 			let RequestStatus::Assigned { executor, deadline, .. } = record.status else {
 				return Err(Error::<T>::NotAssigned);
 			};
-			ensure!(T::Executors::owner_of(key).as_ref() == Some(&executor), Error::<T>::WrongExecutor);
+			ensure!(
+				T::Executors::owner_of(key).as_ref() == Some(&executor),
+				Error::<T>::WrongExecutor
+			);
 			ensure!(
 				frame_system::Pallet::<T>::block_number() <= deadline,
 				Error::<T>::DeadlinePassed
 			);
-			let statement =
-				ResultStatement { genesis: Self::genesis_hash(), request, commitment: commitment.clone() };
+			let statement = ResultStatement {
+				genesis: Self::genesis_hash(),
+				request,
+				commitment: commitment.clone(),
+			};
 			ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
 			ensure!(output_hash(output) == commitment.output_hash, Error::<T>::CommitmentMismatch);
-			let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Error::<T>::BadInput)?;
+			let input =
+				InferenceInput::decode(&mut &record.input[..]).map_err(|_| Error::<T>::BadInput)?;
 			record.schema.check_output(&input, output).map_err(|_| Error::<T>::BadOutput)?;
-			let output = BoundedVec::try_from(output.encode()).map_err(|_| Error::<T>::OutputTooLarge)?;
+			let output =
+				BoundedVec::try_from(output.encode()).map_err(|_| Error::<T>::OutputTooLarge)?;
 			Ok(CheckedResult { executor, deadline, output })
 		}
 
@@ -845,7 +857,11 @@ pub mod pallet {
 		}
 
 		/// Records a checked result and opens its challenge window.
-		fn record_result(request: RequestId, checked: CheckedResult<T>, commitment: ResultCommitment) {
+		fn record_result(
+			request: RequestId,
+			checked: CheckedResult<T>,
+			commitment: ResultCommitment,
+		) {
 			let now = frame_system::Pallet::<T>::block_number();
 			let challenge_end = now.saturating_add(T::ChallengeWindow::get());
 			let CheckedResult { executor, output, .. } = checked;
@@ -857,7 +873,10 @@ pub mod pallet {
 			});
 			Assigned::<T>::remove(&executor, request);
 			let (output_hash, trace_root) = (commitment.output_hash, commitment.trace_root);
-			Results::<T>::insert(request, InferenceResult { output, commitment, submitted_at: now });
+			Results::<T>::insert(
+				request,
+				InferenceResult { output, commitment, submitted_at: now },
+			);
 			queue::push::<WindowQueue<T>, WindowQueueBounds<T>, _>(challenge_end, request);
 			log::debug!(target: LOG_TARGET, "request {request} answered by {executor:?}, final at {challenge_end:?}");
 			Self::deposit_event(Event::ResultSubmitted {
@@ -888,7 +907,8 @@ pub mod pallet {
 		/// (or reassigned, with a later deadline) meanwhile.
 		fn expire(id: RequestId, due: BlockNumberFor<T>, now: BlockNumberFor<T>) {
 			let Some(mut record) = Requests::<T>::get(id) else { return };
-			let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone() else {
+			let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone()
+			else {
 				return;
 			};
 			if deadline != due {
@@ -910,8 +930,13 @@ pub mod pallet {
 					Assigned::<T>::insert(&to, id, ());
 					queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
 					log::debug!(target: LOG_TARGET, "request {id}: {executor:?} missed its deadline, reassigned to {to:?}");
-					Self::deposit_event(Event::Reassigned { request: id, from: executor, to, deadline });
-				},
+					Self::deposit_event(Event::Reassigned {
+						request: id,
+						from: executor,
+						to,
+						deadline,
+					});
+				}
 				None => {
 					let released = T::Currency::release(
 						&HoldReason::RequestFee.into(),
@@ -927,8 +952,12 @@ pub mod pallet {
 					record.status = RequestStatus::Refunded { at: now };
 					Requests::<T>::insert(id, record);
 					log::debug!(target: LOG_TARGET, "request {id}: no answer, refunded {released:?}");
-					Self::deposit_event(Event::Refunded { request: id, requester, amount: released });
-				},
+					Self::deposit_event(Event::Refunded {
+						request: id,
+						requester,
+						amount: released,
+					});
+				}
 			}
 		}
 
@@ -937,7 +966,8 @@ pub mod pallet {
 		pub(crate) fn process_windows(now: BlockNumberFor<T>) -> u32 {
 			let mut done = 0;
 			while done < T::MaxQueueWork::get() {
-				let Some((due, id)) = queue::pop_due::<WindowQueue<T>, WindowQueueBounds<T>, _>(now)
+				let Some((due, id)) =
+					queue::pop_due::<WindowQueue<T>, WindowQueueBounds<T>, _>(now)
 				else {
 					break;
 				};
@@ -980,13 +1010,15 @@ pub mod pallet {
 		}
 
 		/// The result of request `id` as the runtime API returns it.
-		pub fn result_details(id: RequestId) -> Option<ResultDetails<T::AccountId, BlockNumberFor<T>>> {
+		pub fn result_details(
+			id: RequestId,
+		) -> Option<ResultDetails<T::AccountId, BlockNumberFor<T>>> {
 			let result = Results::<T>::get(id)?;
 			let record = Requests::<T>::get(id)?;
 			let output = InferenceOutput::decode(&mut &result.output[..]).ok()?;
 			let (executor, is_final, final_at) = match record.status {
-				RequestStatus::Answered { executor, challenge_end } |
-				RequestStatus::Disputed { executor, challenge_end } => (executor, false, challenge_end),
+				RequestStatus::Answered { executor, challenge_end }
+				| RequestStatus::Disputed { executor, challenge_end } => (executor, false, challenge_end),
 				RequestStatus::Final { executor, at } => (executor, true, at),
 				// The committee's output replaced the executor's; `executor` is who was wrong.
 				RequestStatus::Corrected { executor, at } => (executor, true, at),
@@ -1028,29 +1060,47 @@ pub mod pallet {
 				let open = match &record.status {
 					RequestStatus::Assigned { executor, deadline, .. } => {
 						assigned = assigned.saturating_add(1);
-						ensure!(Assigned::<T>::contains_key(executor, id), "assigned request not in Assigned");
-						ensure!(deadlines.contains(&(*deadline, id)), "assigned request not in the deadline queue");
+						ensure!(
+							Assigned::<T>::contains_key(executor, id),
+							"assigned request not in Assigned"
+						);
+						ensure!(
+							deadlines.contains(&(*deadline, id)),
+							"assigned request not in the deadline queue"
+						);
 						ensure!(!Results::<T>::contains_key(id), "assigned request has a result");
 						true
-					},
+					}
 					RequestStatus::Answered { challenge_end, .. } => {
-						ensure!(Results::<T>::contains_key(id), "answered request without a result");
-						ensure!(windows.contains(&(*challenge_end, id)), "answered request not in the window queue");
+						ensure!(
+							Results::<T>::contains_key(id),
+							"answered request without a result"
+						);
+						ensure!(
+							windows.contains(&(*challenge_end, id)),
+							"answered request not in the window queue"
+						);
 						true
-					},
+					}
 					RequestStatus::Disputed { .. } => {
-						ensure!(Results::<T>::contains_key(id), "disputed request without a result");
-						ensure!(Disputes::<T>::contains_key(id), "disputed request without a dispute");
+						ensure!(
+							Results::<T>::contains_key(id),
+							"disputed request without a result"
+						);
+						ensure!(
+							Disputes::<T>::contains_key(id),
+							"disputed request without a dispute"
+						);
 						true
-					},
+					}
 					RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
 						ensure!(Results::<T>::contains_key(id), "final request without a result");
 						false
-					},
+					}
 					RequestStatus::Refunded { .. } => {
 						ensure!(!Results::<T>::contains_key(id), "refunded request with a result");
 						false
-					},
+					}
 				};
 				if open {
 					let sum = open_fees.entry(record.requester.clone()).or_insert_with(Zero::zero);

@@ -1,10 +1,15 @@
 //! A test runtime with balances, executors and inference; a catalog of models and an inference
 //! engine that are fakes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use crate as pallet_inference;
-use core::cell::RefCell;
 use codec::Encode;
+use core::cell::RefCell;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
@@ -313,18 +318,16 @@ impl InferenceBackend for FakeEngine {
 
 /// The executor key of `who` in the test keystore (seed `//executor/<who>`).
 pub fn executor_key(keystore: &MemoryKeystore, who: AccountId) -> ExecutorKey {
-	let public = keystore
-		.sr25519_generate_new(KEY_TYPE, Some(&format!("//executor/{who}")))
-		.unwrap();
+	let public =
+		keystore.sr25519_generate_new(KEY_TYPE, Some(&format!("//executor/{who}"))).unwrap();
 	ExecutorKey::from(public)
 }
 
 /// `who`'s executor signature of `payload`, whichever node holds its key.
 pub fn sign_as(who: AccountId, payload: &[u8]) -> opg_primitives::ExecutorSignature {
 	let keystore = MemoryKeystore::new();
-	let public = keystore
-		.sr25519_generate_new(KEY_TYPE, Some(&format!("//executor/{who}")))
-		.unwrap();
+	let public =
+		keystore.sr25519_generate_new(KEY_TYPE, Some(&format!("//executor/{who}"))).unwrap();
 	let signature = keystore.sr25519_sign(KEY_TYPE, &public, payload).unwrap().unwrap();
 	opg_primitives::ExecutorSignature::from(signature)
 }
@@ -350,11 +353,8 @@ pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[Account
 	MODELS.with(|m| m.borrow_mut().clear());
 	let everyone = MemoryKeystore::new();
 	let keystore = Arc::new(MemoryKeystore::new());
-	let executors: Vec<(AccountId, ExecutorKey, Balance)> = executors
-		.iter()
-		.copied()
-		.map(|who| (who, executor_key(&everyone, who), BOND))
-		.collect();
+	let executors: Vec<(AccountId, ExecutorKey, Balance)> =
+		executors.iter().copied().map(|who| (who, executor_key(&everyone, who), BOND)).collect();
 	for who in local {
 		executor_key(&keystore, *who);
 	}

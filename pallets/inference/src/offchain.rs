@@ -78,9 +78,11 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 				Ok(()) => {
 					answered = answered.saturating_add(1);
 					log::debug!(target: LOG_TARGET, "ocw: submitted the result of request {request}");
-				},
-				Err(Skip::Locked) => {},
-				Err(e) => log::debug!(target: LOG_TARGET, "ocw: request {request} not answered: {e:?}"),
+				}
+				Err(Skip::Locked) => {}
+				Err(e) => {
+					log::debug!(target: LOG_TARGET, "ocw: request {request} not answered: {e:?}")
+				}
 			}
 		}
 	}
@@ -95,22 +97,26 @@ pub fn answer<T: Config>(
 ) -> Result<(), Skip> {
 	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
 	match &record.status {
-		RequestStatus::Assigned { executor: assigned, .. } if assigned == executor => {},
+		RequestStatus::Assigned { executor: assigned, .. } if assigned == executor => {}
 		_ => return Err(Skip::NotAssigned),
 	}
 	lock::<T>(now, request)?;
 	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
 	let run = run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
 	let InferenceRun { output, commitment, .. } = run;
-	let statement =
-		ResultStatement { genesis: Pallet::<T>::genesis_hash(), request, commitment: commitment.clone() };
+	let statement = ResultStatement {
+		genesis: Pallet::<T>::genesis_hash(),
+		request,
+		commitment: commitment.clone(),
+	};
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
 	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
 }
 
 /// Submits `call` as an authorized transaction.
 pub(crate) fn submit<T: Config>(call: Call<T>) -> Result<(), Skip> {
-	let xt = <T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(call.into());
+	let xt =
+		<T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(call.into());
 	SubmitTransaction::<T, Call<T>>::submit_transaction(xt).map_err(|()| Skip::Submit)
 }
 
@@ -124,7 +130,7 @@ pub(crate) fn run_model<T: Config>(
 			let uris = T::Models::listed(model).map(|m| m.uris).unwrap_or_default();
 			inference::fetch(*model, uris)?;
 			inference::run(*model, input)
-		},
+		}
 		other => other,
 	}
 }
@@ -137,8 +143,9 @@ pub(crate) fn lock<T: Config>(now: BlockNumberFor<T>, id: impl Encode) -> Result
 	let storage = StorageValueRef::persistent(&key);
 	let result = storage.mutate(
 		|last: Result<Option<BlockNumberFor<T>>, StorageRetrievalError>| match last {
-			Ok(Some(at)) if now < at.saturating_add(RESUBMIT_AFTER.into()) && now >= at =>
-				Err(Skip::Locked),
+			Ok(Some(at)) if now < at.saturating_add(RESUBMIT_AFTER.into()) && now >= at => {
+				Err(Skip::Locked)
+			}
 			_ => Ok(now),
 		},
 	);

@@ -1,5 +1,10 @@
 //! Unit tests: requests, the off-chain worker, results, payouts, deadlines, holds.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use crate::{
 	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, HoldReason,
@@ -47,8 +52,11 @@ fn other_executor(than: AccountId) -> AccountId {
 pub(crate) fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Test> {
 	let key = Executors::key_of(&who).unwrap();
 	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(7)]);
-	let statement =
-		ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: commitment.clone() };
+	let statement = ResultStatement {
+		genesis: Inference::genesis_hash(),
+		request: id,
+		commitment: commitment.clone(),
+	};
 	let signature = sign_as(who, &statement.signing_payload());
 	Call::submit_result { request: id, output, commitment, key, signature }
 }
@@ -128,7 +136,10 @@ fn request_errors() {
 		// 16 rows of 4 f32 are 256 bytes of data alone: above MaxInputBytes (256) with the
 		// header, refused before the schema is looked at.
 		let big = InferenceInput::Tensor(Tensor::from_f32(&[16, 4], &[0.0; 64]).unwrap());
-		assert_noop!(Inference::request(origin(), model(1), big, PRICE), Error::<Test>::InputTooLarge);
+		assert_noop!(
+			Inference::request(origin(), model(1), big, PRICE),
+			Error::<Test>::InputTooLarge
+		);
 		assert_noop!(
 			Inference::request(origin(), model(1), input(&[[0.0; 4]]), PRICE - 1),
 			Error::<Test>::FeeAboveMax
@@ -222,7 +233,12 @@ fn offchain_worker_fetches_a_missing_model_from_its_uris() {
 	let engine = env.engine.clone();
 	env.ext.execute_with(|| {
 		list(2, PRICE);
-		assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(2), input(&[[1.0; 4]]), PRICE));
+		assert_ok!(Inference::request(
+			RuntimeOrigin::signed(DAPP),
+			model(2),
+			input(&[[1.0; 4]]),
+			PRICE
+		));
 		offchain::run::<Test>(1);
 		assert_eq!(*engine.fetched.lock().unwrap(), vec![model(2)]);
 		assert_eq!(pool.read().transactions.len(), 1);
@@ -304,12 +320,13 @@ fn result_errors() {
 			Error::<Test>::BadSignature
 		);
 		// A commitment to another output, correctly signed.
-		let lie = ResultCommitment::new(
-			&expected_output(&input(&[[0.0; 4]])),
-			&[H256::repeat_byte(7)],
-		);
-		let statement =
-			ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: lie.clone() };
+		let lie =
+			ResultCommitment::new(&expected_output(&input(&[[0.0; 4]])), &[H256::repeat_byte(7)]);
+		let statement = ResultStatement {
+			genesis: Inference::genesis_hash(),
+			request: id,
+			commitment: lie.clone(),
+		};
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
 			submit(Call::submit_result {
@@ -327,13 +344,21 @@ fn result_errors() {
 		let two = InferenceOutput::Tensor(Tensor::from_f32(&[2, 2], &[0.0; 4]).unwrap());
 		assert_noop!(submit(result_call(id, executor, two)), Error::<Test>::BadOutput);
 		assert_noop!(
-			Inference::submit_result(RuntimeOrigin::signed(executor), id, output, commitment, key, {
-				let Call::submit_result { signature, .. } = result_call(id, executor, good.clone())
-				else {
-					unreachable!()
-				};
-				signature
-			}),
+			Inference::submit_result(
+				RuntimeOrigin::signed(executor),
+				id,
+				output,
+				commitment,
+				key,
+				{
+					let Call::submit_result { signature, .. } =
+						result_call(id, executor, good.clone())
+					else {
+						unreachable!()
+					};
+					signature
+				}
+			),
 			DispatchError::BadOrigin
 		);
 
@@ -440,7 +465,9 @@ fn missed_deadlines_reassign_then_refund_in_full() {
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(Balances::free_balance(DAPP), 10_000);
 		assert!(Assigned::<Test>::iter().next().is_none());
-		System::assert_has_event(Event::Refunded { request: id, requester: DAPP, amount: PRICE }.into());
+		System::assert_has_event(
+			Event::Refunded { request: id, requester: DAPP, amount: PRICE }.into(),
+		);
 	});
 }
 
@@ -468,13 +495,17 @@ fn queue_work_per_block_is_bounded_and_nothing_is_dropped() {
 		let ids: Vec<u64> = (0..QUEUE_WORK + 2).map(|_| request(&[[1.0; 4]])).collect();
 		run_to(1 + TIMEOUT);
 		let moved = |ids: &[u64]| {
-			ids.iter().filter(|id| !matches!(status(**id), RequestStatus::Assigned { attempt: 0, .. })).count()
+			ids.iter()
+				.filter(|id| !matches!(status(**id), RequestStatus::Assigned { attempt: 0, .. }))
+				.count()
 		};
 		assert_eq!(moved(&ids), QUEUE_WORK as usize);
 		run_to(2 + TIMEOUT);
 		assert_eq!(moved(&ids), ids.len());
 		// The late ones got their full timeout from when they were actually reassigned.
-		assert!(matches!(status(ids[QUEUE_WORK as usize]), RequestStatus::Assigned { deadline, attempt: 1, .. } if deadline == 2 + 2 * TIMEOUT));
+		assert!(
+			matches!(status(ids[QUEUE_WORK as usize]), RequestStatus::Assigned { deadline, attempt: 1, .. } if deadline == 2 + 2 * TIMEOUT)
+		);
 		assert_eq!(DeadlineQueueBounds::<Test>::get().len(), ids.len() as u64);
 	});
 }

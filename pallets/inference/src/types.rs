@@ -1,7 +1,9 @@
 //! The records of requests and results.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use opg_primitives::{IoSchema, ModelHash, ResultCommitment, H256};
 use scale_info::TypeInfo;
 
@@ -86,9 +88,7 @@ where
 }
 
 /// Head and tail of a storage queue: items `head..tail` are stored.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct QueueBounds {
 	/// Index of the oldest item.
 	pub head: u64,
@@ -177,7 +177,16 @@ pub struct Member<AccountId> {
 
 /// Where a dispute stands.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum DisputePhase<BlockNumber> {
 	/// Members commit sealed votes until `until` (inclusive).
@@ -230,7 +239,16 @@ where
 
 /// How a dispute ended.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum Verdict {
 	/// The committee's majority output differs from the executor's: the executor is slashed and

@@ -24,9 +24,8 @@ use sp_runtime::{offchain::storage::StorageValueRef, Perbill, RuntimeAppPublic};
 
 use crate::{
 	offchain::{lock, run_model, submit, Skip},
-	Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet, RequestId,
-	RequestStatus, Requests, Results, Vote, WatchFraction, WindowQueue, WindowQueueBounds,
-	LOG_TARGET,
+	Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet, RequestId, RequestStatus,
+	Requests, Results, Vote, WatchFraction, WindowQueue, WindowQueueBounds, LOG_TARGET,
 };
 
 /// Most results one worker run re-runs as a watcher.
@@ -74,9 +73,13 @@ fn serve_committees<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::
 				_ => continue,
 			};
 			match outcome {
-				Ok(()) => log::debug!(target: LOG_TARGET, "ocw: vote sent for disputed request {request}"),
-				Err(Skip::Locked) => {},
-				Err(e) => log::warn!(target: LOG_TARGET, "ocw: no vote for disputed request {request}: {e:?}"),
+				Ok(()) => {
+					log::debug!(target: LOG_TARGET, "ocw: vote sent for disputed request {request}")
+				}
+				Err(Skip::Locked) => {}
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "ocw: no vote for disputed request {request}: {e:?}")
+				}
 			}
 		}
 	}
@@ -90,7 +93,11 @@ fn vote_key(request: RequestId, key: &ExecutorKey) -> Vec<u8> {
 }
 
 /// Runs `request` (once: the kept vote is reused) and submits the sealed vote.
-fn commit<T: Config>(now: BlockNumberFor<T>, request: RequestId, key: &ExecutorKey) -> Result<(), Skip> {
+fn commit<T: Config>(
+	now: BlockNumberFor<T>,
+	request: RequestId,
+	key: &ExecutorKey,
+) -> Result<(), Skip> {
 	lock::<T>(now, (b"commit", request, key))?;
 	let storage_key = vote_key(request, key);
 	let store = StorageValueRef::persistent(&storage_key);
@@ -98,22 +105,28 @@ fn commit<T: Config>(now: BlockNumberFor<T>, request: RequestId, key: &ExecutorK
 		Ok(Some(kept)) => kept,
 		_ => {
 			let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
-			let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
+			let input =
+				InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
 			let InferenceRun { output, commitment, .. } =
 				run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
 			let kept = KeptVote { commitment, output, salt: sp_io::offchain::random_seed() };
 			store.set(&kept);
 			kept
-		},
+		}
 	};
 	let seal = vote_seal(request, key, &kept.commitment, &kept.salt);
-	let statement = DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request, seal };
+	let statement =
+		DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request, seal };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
 	submit::<T>(Call::commit_vote { request, seal, key: key.clone(), signature })
 }
 
 /// Submits the vote kept at commit time.
-fn reveal<T: Config>(now: BlockNumberFor<T>, request: RequestId, key: &ExecutorKey) -> Result<(), Skip> {
+fn reveal<T: Config>(
+	now: BlockNumberFor<T>,
+	request: RequestId,
+	key: &ExecutorKey,
+) -> Result<(), Skip> {
 	lock::<T>(now, (b"reveal", request, key))?;
 	let storage_key = vote_key(request, key);
 	let kept = StorageValueRef::persistent(&storage_key)
@@ -192,7 +205,7 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "watcher: cannot re-run request {request}: {e:?}");
 				continue;
-			},
+			}
 		};
 		seen.set(&true);
 		if output_hash(&run.output) == result.commitment.output_hash {
@@ -205,9 +218,12 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]
 			result.commitment.output_hash,
 			run.commitment.output_hash,
 		);
-		let statement = DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request };
+		let statement =
+			DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request };
 		let Some(signature) = key.sign(&statement.signing_payload()) else { continue };
-		if let Err(e) = submit::<T>(Call::watcher_challenge { request, key: key.clone(), signature }) {
+		if let Err(e) =
+			submit::<T>(Call::watcher_challenge { request, key: key.clone(), signature })
+		{
 			log::warn!(target: LOG_TARGET, "watcher: challenge of request {request} not submitted: {e:?}");
 		}
 	}

@@ -10,9 +10,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::RawOrigin;
-use opg_primitives::{
-	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema,
-};
+use opg_primitives::{Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema};
 use sp_runtime::traits::{Bounded, Saturating};
 
 fn full<S: Get<u32>>(byte: u8) -> BoundedVec<u8, S> {
@@ -25,7 +23,14 @@ fn largest_proposal<T: Config>(n: u8) -> ModelProposalOf<T> {
 		input: InputSchema::Tensor(
 			TensorSchema::new(
 				TensorDType::F32,
-				&[Dim::Batch, Dim::Fixed(8), Dim::Fixed(8), Dim::Fixed(8), Dim::Fixed(8), Dim::Fixed(8)],
+				&[
+					Dim::Batch,
+					Dim::Fixed(8),
+					Dim::Fixed(8),
+					Dim::Fixed(8),
+					Dim::Fixed(8),
+					Dim::Fixed(8),
+				],
 			)
 			.expect("rank 6"),
 		),

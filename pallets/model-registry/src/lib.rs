@@ -349,7 +349,11 @@ pub mod pallet {
 		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::PriceTooHigh`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_price())]
-		pub fn set_price(origin: OriginFor<T>, model: ModelHash, price: BalanceOf<T>) -> DispatchResult {
+		pub fn set_price(
+			origin: OriginFor<T>,
+			model: ModelHash,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(price <= T::MaxPrice::get(), Error::<T>::PriceTooHigh);
 			Models::<T>::try_mutate(model, |info| {
@@ -483,7 +487,10 @@ pub mod pallet {
 		}
 
 		/// Moves a held deposit to the treasury; returns the amount moved.
-		fn slash_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		fn slash_deposit(
+			who: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<BalanceOf<T>, DispatchError> {
 			T::Currency::transfer_on_hold(
 				&HoldReason::ProposalDeposit.into(),
 				who,
@@ -534,7 +541,8 @@ pub mod pallet {
 			ensure!(count <= T::MaxModels::get(), "more models than MaxModels");
 			ensure!(listed == ListedCount::<T>::get(), "listed count does not match the records");
 			for (owner, sum) in deposits {
-				let held = T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &owner);
+				let held =
+					T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &owner);
 				ensure!(held == sum, "held deposits do not match the records");
 			}
 			Ok(())

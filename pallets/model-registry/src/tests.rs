@@ -7,7 +7,7 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold},
 	BoundedVec,
 };
-use opg_primitives::{Dim, ModelKind, TensorSchema, TensorDType};
+use opg_primitives::{Dim, ModelKind, TensorDType, TensorSchema};
 use sp_runtime::{BuildStorage, DispatchError};
 
 fn held(who: AccountId) -> Balance {
@@ -70,7 +70,8 @@ fn propose_rejects_bad_proposals() {
 		);
 
 		let mut p = proposal(2);
-		p.spec.schema.output = TensorSchema::new(TensorDType::F32, &[Dim::Fixed(2), Dim::Batch]).unwrap();
+		p.spec.schema.output =
+			TensorSchema::new(TensorDType::F32, &[Dim::Fixed(2), Dim::Batch]).unwrap();
 		assert_noop!(
 			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
 			Error::<Test>::InvalidSchema
@@ -392,12 +393,17 @@ fn listed_page_pages_through_listed_models_only() {
 #[test]
 fn genesis_proposes_and_lists_models() {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> { balances: vec![(ALICE, 10_000)], ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
-	crate::GenesisConfig::<Test> { models: vec![(ALICE, proposal(1), true), (ALICE, proposal(2), false)] }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, 10_000)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	crate::GenesisConfig::<Test> {
+		models: vec![(ALICE, proposal(1), true), (ALICE, proposal(2), false)],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	sp_io::TestExternalities::from(storage).execute_with(|| {
 		assert_eq!(state(1), Some(ModelState::Listed));
 		assert_eq!(state(2), Some(ModelState::Proposed));

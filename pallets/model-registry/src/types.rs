@@ -1,15 +1,27 @@
 //! The records the registry stores and the proposal a user submits.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use opg_primitives::ModelSpec;
 use scale_info::TypeInfo;
 
 /// Where a model stands. A rejected proposal is removed (its event stays), so it has no state.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ModelState {
 	/// Proposed, waiting for governance. The owner may withdraw it.
 	#[codec(index = 0)]
@@ -29,8 +41,17 @@ pub type Uris<T> = BoundedVec<Uri<T>, <T as crate::Config>::MaxUris>;
 
 /// What a proposer submits: the model's spec plus what users need to know and pay.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, serde::Serialize, serde::Deserialize,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 #[scale_info(skip_type_params(MaxName, MaxDescription, MaxUris, MaxUriLen))]
 #[serde(bound(

@@ -32,8 +32,8 @@ use sp_runtime::{
 
 use super::TreasuryAccount;
 use crate::{
-	currency::OPG, Balance, Balances, BlockNumber, Executors, Hash, ModelRegistry,
-	Runtime, RuntimeCall, RuntimeHoldReason, System, TxExtension, UncheckedExtrinsic,
+	currency::OPG, Balance, Balances, BlockNumber, Executors, Hash, ModelRegistry, Runtime,
+	RuntimeCall, RuntimeHoldReason, System, TxExtension, UncheckedExtrinsic,
 };
 
 parameter_types! {
@@ -235,10 +235,11 @@ mod benchmark_helper {
 
 		fn retire_executors_without_local_keys() {
 			use sp_runtime::RuntimeAppPublic;
-			let foreign: alloc::vec::Vec<AccountId> = pallet_executors::Executors::<Runtime>::iter()
-				.filter(|(_, info)| info.key.sign(&b"probe").is_none())
-				.map(|(who, _)| who)
-				.collect();
+			let foreign: alloc::vec::Vec<AccountId> =
+				pallet_executors::Executors::<Runtime>::iter()
+					.filter(|(_, info)| info.key.sign(&b"probe").is_none())
+					.map(|(who, _)| who)
+					.collect();
 			for who in foreign {
 				// Already unbonding is fine: it is out of the draw either way.
 				let _ = Executors::unbond(crate::RuntimeOrigin::signed(who));

@@ -13,10 +13,10 @@ use frame_support::{
 		ConstantMultiplier, Weight,
 	},
 };
+use frame_support::{traits::tokens::imbalance::ResolveTo, PalletId};
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use frame_support::{traits::tokens::imbalance::ResolveTo, PalletId};
 use sp_runtime::{
 	traits::{AccountIdConversion, One},
 	Perbill,
@@ -143,7 +143,6 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
-
 
 parameter_types! {
 	/// The treasury's pallet id: its account receives transaction fees, slashed deposits and the

@@ -78,7 +78,8 @@ pub struct StakeSessionManager;
 
 impl pallet_session::SessionManager<AccountId> for StakeSessionManager {
 	fn new_session(index: SessionIndex) -> Option<Vec<AccountId>> {
-		let elected = Executors::elect(|who| pallet_session::NextKeys::<Runtime>::contains_key(who));
+		let elected =
+			Executors::elect(|who| pallet_session::NextKeys::<Runtime>::contains_key(who));
 		if elected.is_empty() {
 			log::warn!(target: "runtime::staking", "session {index}: no executor qualifies, keeping the validators");
 			return None;

@@ -12,8 +12,8 @@ pub mod tracks;
 use frame_support::{
 	parameter_types,
 	traits::{
-		fungible::HoldConsideration, tokens::currency::ActiveIssuanceOf, ConstU32,
-		EitherOf, EqualPrivilegeOnly, LinearStoragePrice,
+		fungible::HoldConsideration, tokens::currency::ActiveIssuanceOf, ConstU32, EitherOf,
+		EqualPrivilegeOnly, LinearStoragePrice,
 	},
 	weights::Weight,
 };

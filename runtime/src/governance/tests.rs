@@ -8,15 +8,17 @@ use frame_support::{
 	traits::{schedule::DispatchTime, Bounded, OnInitialize},
 	BoundedVec,
 };
-use opg_primitives::{Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema};
+use opg_primitives::{
+	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
+};
 use pallet_conviction_voting::{AccountVote, Conviction, Vote};
 use pallet_model_registry::ModelState;
 use sp_keyring::Sr25519Keyring;
 
 use super::{origins, tracks};
 use crate::{
-	currency::OPG, tests::ext_from_preset, BlockNumber, ConvictionVoting,
-	ModelRegistry, OriginCaller, Preimage, Referenda, Runtime, RuntimeCall, RuntimeOrigin, Scheduler, System,
+	currency::OPG, tests::ext_from_preset, BlockNumber, ConvictionVoting, ModelRegistry,
+	OriginCaller, Preimage, Referenda, Runtime, RuntimeCall, RuntimeOrigin, Scheduler, System,
 };
 
 /// Advances blocks, running the scheduler (which drives referenda alarms and enactment). The
@@ -69,8 +71,9 @@ fn pass_listing_referendum(call: RuntimeCall) -> u32 {
 	));
 	let info = pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).unwrap();
 	match info {
-		pallet_referenda::ReferendumInfo::Ongoing(status) =>
-			assert_eq!(status.track, tracks::MODEL_LISTING),
+		pallet_referenda::ReferendumInfo::Ongoing(status) => {
+			assert_eq!(status.track, tracks::MODEL_LISTING)
+		}
 		other => panic!("referendum not ongoing: {other:?}"),
 	}
 
@@ -106,10 +109,7 @@ fn token_holders_list_and_delist_a_model_by_referendum() {
 		assert!(origins::FastTracks::<Runtime>::get(), "the dev chain has fast tracks");
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let model = ModelHash::repeat_byte(0x1f);
-		assert_ok!(ModelRegistry::propose_model(
-			RuntimeOrigin::signed(bob),
-			model_proposal(model)
-		));
+		assert_ok!(ModelRegistry::propose_model(RuntimeOrigin::signed(bob), model_proposal(model)));
 		assert_eq!(ModelRegistry::listed(&model).map(|m| m.state), None);
 
 		// Nobody but the track (or root) may list.

@@ -18,7 +18,7 @@ use super::origins;
 use crate::{
 	currency::OPG,
 	time::{DAYS, HOURS, MINUTES},
-	Balance, BlockNumber, OriginCaller, RuntimeOrigin, Runtime,
+	Balance, BlockNumber, OriginCaller, Runtime, RuntimeOrigin,
 };
 
 /// The id of a track.

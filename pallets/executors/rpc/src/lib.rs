@@ -74,7 +74,13 @@ impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
 		};
 		ExecutorStakeJson {
 			executor: s.executor.to_string(),
-			key: format!("0x{}", AsRef::<[u8]>::as_ref(&s.key).iter().map(|b| format!("{b:02x}")).collect::<String>()),
+			key: format!(
+				"0x{}",
+				AsRef::<[u8]>::as_ref(&s.key)
+					.iter()
+					.map(|b| format!("{b:02x}"))
+					.collect::<String>()
+			),
 			state: state.into(),
 			unlocks_at,
 			bond: s.bond.to_string(),
@@ -83,9 +89,10 @@ impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
 			stake: s.stake.to_string(),
 			delegators: s.delegators,
 			commission_perbill: s.commission.deconstruct(),
-			next_commission: s
-				.next_commission
-				.map(|(c, from)| CommissionChangeJson { perbill: c.deconstruct(), from: from.into() }),
+			next_commission: s.next_commission.map(|(c, from)| CommissionChangeJson {
+				perbill: c.deconstruct(),
+				from: from.into(),
+			}),
 			earned: s.earned.to_string(),
 			delegator_rewards: s.delegator_rewards.to_string(),
 			validator: s.validator,
@@ -137,7 +144,11 @@ impl<AccountId: Display, Balance: Display, BlockNumber: Into<u64>>
 pub trait StakingRpc<BlockHash, AccountId> {
 	/// `executor`'s stake, commission and earnings, or null if it is not an executor.
 	#[method(name = "executor")]
-	fn executor(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Option<ExecutorStakeJson>>;
+	fn executor(
+		&self,
+		executor: AccountId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<ExecutorStakeJson>>;
 
 	/// Every executor's stake, the highest first.
 	#[method(name = "executors")]
@@ -155,7 +166,11 @@ pub trait StakingRpc<BlockHash, AccountId> {
 
 	/// `delegator`'s positions, one per executor (at most 1024).
 	#[method(name = "positions")]
-	fn positions(&self, delegator: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<PositionJson>>;
+	fn positions(
+		&self,
+		delegator: AccountId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Vec<PositionJson>>;
 }
 
 /// Serves `staking_*` from the runtime API.
@@ -189,7 +204,11 @@ where
 	Balance: Codec + Display + Send + Sync + 'static,
 	BlockNumber: Codec + Into<u64> + Send + Sync + 'static,
 {
-	fn executor(&self, executor: AccountId, at: Option<Block::Hash>) -> RpcResult<Option<ExecutorStakeJson>> {
+	fn executor(
+		&self,
+		executor: AccountId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<ExecutorStakeJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let stake = self.client.runtime_api().executor(at, executor).map_err(runtime_error)?;
 		Ok(stake.map(Into::into))
@@ -210,14 +229,22 @@ where
 	) -> RpcResult<Vec<PositionJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let limit = limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
-		let page =
-			self.client.runtime_api().delegators(at, executor, after, limit).map_err(runtime_error)?;
+		let page = self
+			.client
+			.runtime_api()
+			.delegators(at, executor, after, limit)
+			.map_err(runtime_error)?;
 		Ok(page.into_iter().map(Into::into).collect())
 	}
 
-	fn positions(&self, delegator: AccountId, at: Option<Block::Hash>) -> RpcResult<Vec<PositionJson>> {
+	fn positions(
+		&self,
+		delegator: AccountId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Vec<PositionJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let all = self.client.runtime_api().positions(at, delegator, MAX_PAGE).map_err(runtime_error)?;
+		let all =
+			self.client.runtime_api().positions(at, delegator, MAX_PAGE).map_err(runtime_error)?;
 		Ok(all.into_iter().map(Into::into).collect())
 	}
 }

@@ -10,9 +10,7 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{error::ErrorObject, ErrorObjectOwned},
 };
-use opg_primitives::{
-	InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, H256,
-};
+use opg_primitives::{InferenceInput, InferenceOutput, IoSchema, ModelHash, RequestId, H256};
 use pallet_inference_runtime_api::{
 	DisputeDetails, DisputeOutcome, DisputePhase, RequestDetails, RequestStatus, ResultDetails,
 	Vote,
@@ -76,21 +74,26 @@ impl<AccountId: Display, BlockNumber: Into<u64>> From<RequestStatus<AccountId, B
 {
 	fn from(s: RequestStatus<AccountId, BlockNumber>) -> Self {
 		match s {
-			RequestStatus::Assigned { executor, deadline, attempt } =>
-				StatusJson::Assigned { executor: executor.to_string(), deadline: deadline.into(), attempt },
+			RequestStatus::Assigned { executor, deadline, attempt } => StatusJson::Assigned {
+				executor: executor.to_string(),
+				deadline: deadline.into(),
+				attempt,
+			},
 			RequestStatus::Answered { executor, challenge_end } => StatusJson::Answered {
 				executor: executor.to_string(),
 				challenge_end: challenge_end.into(),
 			},
-			RequestStatus::Final { executor, at } =>
-				StatusJson::Final { executor: executor.to_string(), at: at.into() },
+			RequestStatus::Final { executor, at } => {
+				StatusJson::Final { executor: executor.to_string(), at: at.into() }
+			}
 			RequestStatus::Refunded { at } => StatusJson::Refunded { at: at.into() },
 			RequestStatus::Disputed { executor, challenge_end } => StatusJson::Disputed {
 				executor: executor.to_string(),
 				challenge_end: challenge_end.into(),
 			},
-			RequestStatus::Corrected { executor, at } =>
-				StatusJson::Corrected { executor: executor.to_string(), at: at.into() },
+			RequestStatus::Corrected { executor, at } => {
+				StatusJson::Corrected { executor: executor.to_string(), at: at.into() }
+			}
 		}
 	}
 }
@@ -336,7 +339,9 @@ pub struct Inference<C, Block, AccountId, Balance, BlockNumber> {
 	_types: std::marker::PhantomData<fn() -> (Block, AccountId, Balance, BlockNumber)>,
 }
 
-impl<C, Block, AccountId, Balance, BlockNumber> Inference<C, Block, AccountId, Balance, BlockNumber> {
+impl<C, Block, AccountId, Balance, BlockNumber>
+	Inference<C, Block, AccountId, Balance, BlockNumber>
+{
 	/// A server over `client`.
 	pub fn new(client: Arc<C>) -> Self {
 		Self { client, _types: Default::default() }
@@ -351,7 +356,8 @@ fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
 }
 
 #[async_trait]
-impl<C, Block, AccountId, Balance, BlockNumber> InferenceRpcServer<<Block as BlockT>::Hash, AccountId>
+impl<C, Block, AccountId, Balance, BlockNumber>
+	InferenceRpcServer<<Block as BlockT>::Hash, AccountId>
 	for Inference<C, Block, AccountId, Balance, BlockNumber>
 where
 	Block: BlockT,
@@ -378,7 +384,11 @@ where
 		self.client.runtime_api().pending(at, executor, MAX_PENDING).map_err(runtime_error)
 	}
 
-	fn dispute(&self, id: RequestId, at: Option<Block::Hash>) -> RpcResult<Option<DisputeStateJson>> {
+	fn dispute(
+		&self,
+		id: RequestId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<DisputeStateJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let api = self.client.runtime_api();
 		if let Some(open) = api.dispute(at, id).map_err(runtime_error)? {
@@ -401,7 +411,8 @@ mod tests {
 			serde_json::to_value(text).unwrap(),
 			serde_json::json!({"type": "Text", "texts": ["hi", "there"]})
 		);
-		let tensor = InputJson::from(&InferenceInput::Tensor(Tensor::from_f32(&[1, 1], &[0.5]).unwrap()));
+		let tensor =
+			InputJson::from(&InferenceInput::Tensor(Tensor::from_f32(&[1, 1], &[0.5]).unwrap()));
 		assert_eq!(
 			serde_json::to_value(tensor).unwrap(),
 			serde_json::json!({"type": "Tensor", "dtype": "F32", "shape": [1, 1], "values": [0.5]})
@@ -427,7 +438,10 @@ mod tests {
 	fn disputes_serialize_with_their_votes() {
 		use opg_primitives::ResultCommitment;
 		use pallet_inference_runtime_api::Member;
-		let commitment = ResultCommitment { output_hash: H256::repeat_byte(1), trace_root: H256::repeat_byte(2) };
+		let commitment = ResultCommitment {
+			output_hash: H256::repeat_byte(1),
+			trace_root: H256::repeat_byte(2),
+		};
 		let d = DisputeDetails::<u64, u128, u32> {
 			request: 4,
 			challenger: 9,
