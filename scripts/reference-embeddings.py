@@ -7,7 +7,7 @@ the hub switched off, and writes models/minilm-reference.json: the sentences, th
 f32 values) and the versions that made them. The fixture is committed; only regenerating it needs
 Python:
 
-    scripts/bench-vs-pytorch.sh --setup-only      # creates $OPG_CACHE/venv with torch + s-t
+    scripts/measure.sh engine --setup-only      # creates $OPG_CACHE/venv with torch + s-t
     $OPG_CACHE/venv/bin/python scripts/reference-embeddings.py
 """
 import json

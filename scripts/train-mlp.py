@@ -11,7 +11,7 @@ downloaded. Writes, under models/digits-mlp/:
 
 Inputs to the model are pixels / 16 (0.0 ..= 1.0), row-major 8x8, as f32; outputs are 10 logits.
 
-Usage: scripts/train-mlp.py   (uses the venv that scripts/fetch-models.sh --python sets up, or any
+Usage: scripts/train-mlp.py   (uses the venv that scripts/measure.sh engine --setup-only sets up, or any
 python with scikit-learn, numpy and safetensors)
 """
 import json

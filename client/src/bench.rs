@@ -1,6 +1,6 @@
 //! A bounded load generator: `requests` inference requests from `accounts` accounts, submitted
 //! at once, followed block by block to their results and to finality. Prints throughput and
-//! latency percentiles; used by `opg-cli bench` and `scripts/load.sh`.
+//! latency percentiles; used by `opg-cli bench` and `scripts/measure.sh load`.
 //!
 //! Each account sends its share with consecutive nonces, all accounts at once, so the requests
 //! enter the pool as fast as the node accepts them (the load is a burst bounded by `requests`). A request's times are counted from the

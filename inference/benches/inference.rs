@@ -2,7 +2,7 @@
 //! sequence length 128, as deterministic mode always pads), and cold load times.
 //!
 //! `cargo bench -p opg-inference` (needs scripts/fetch-models.sh for MiniLM). One engine thread
-//! and `RAYON_NUM_THREADS=1` give single-core figures comparable with scripts/bench-vs-pytorch.sh.
+//! and `RAYON_NUM_THREADS=1` give single-core figures comparable with `scripts/measure.sh engine`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::{path::PathBuf, time::Duration};

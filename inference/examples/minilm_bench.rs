@@ -1,4 +1,4 @@
-//! The candle half of scripts/bench-vs-pytorch.sh: all-MiniLM-L6-v2 at sequence length 128,
+//! The candle half of `scripts/measure.sh engine`: all-MiniLM-L6-v2 at sequence length 128,
 //! batch 1 and 32, one engine thread; prints `candle b<batch> median_ms <ms>` lines.
 //!
 //! `cargo run --release -p opg-inference --example minilm_bench -- [model dir] [repeats]`

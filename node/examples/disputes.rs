@@ -9,7 +9,7 @@
 //!    those were challenged and corrected, and how many went unchallenged and why.
 //!
 //! ```text
-//! scripts/disputes.sh [N] [M]      # default 20 wrong results, then 120 requests
+//! scripts/measure.sh disputes [N] [M]   # default 20 wrong results, then 120 requests
 //! ```
 //! Everything is read back from the chain (events decoded with the runtime's own types) and from
 //! the nodes' logs (which results each watcher re-ran). Figures, not pass/fail.

@@ -3,7 +3,7 @@
 //! the bundled digits MLP.
 //!
 //! ```text
-//! scripts/latency.sh [N]      # default 50 requests, from 5 accounts, one per block on average
+//! scripts/measure.sh latency [N]   # default 50 requests from 5 accounts, one per block on average
 //! ```
 //! Prints the median, 90th percentile and maximum. Figures, not pass/fail: nothing here asserts a
 //! speed.
