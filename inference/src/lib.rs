@@ -44,7 +44,7 @@
 //! * **Not guaranteed**: identical bytes across *machines* whose CPUs differ. `gemm` sizes its
 //!   cache blocks from the L1/L2/L3 sizes it reads in `/sys` (there is no override), and
 //!   another `kc` changes the order of the partial sums of a long reduction (for MiniLM the
-//!   feed-forward output's `k` = 1536; measured for this project, see `shared/MODELS.md`:
+//!   feed-forward output's `k` = 1536; measured for this project:
 //!   32K/8-way, 48K/12-way and 128K/8-way L1 gave three different MiniLM hashes). The default
 //!   MLP's reductions (`k` = 64 and 32) are below gemm's minimum `kc` of 512, so one block
 //!   whatever the cache — but that is read from gemm's source, not tested on another machine.
@@ -67,7 +67,7 @@
 //!
 //! ## Performance
 //! Criterion benchmarks (`cargo bench -p opg-inference`) and the comparison with PyTorch
-//! (`scripts/bench-vs-pytorch.sh`), with the figures measured so far: `inference/BENCHMARKS.md`.
+//! (`scripts/measure.sh engine`), with the figures measured so far: `docs/performance.md`.
 //!
 //! ## Limits
 //! Every resource a request can make the engine spend is bounded ([`Limits`]): model size
