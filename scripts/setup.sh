@@ -13,8 +13,10 @@ source "$here/env.sh"
 
 log() { printf '[setup] %s\n' "$*"; }
 
-# 1. Debian packages: Rust 1.96 with std sources, lld (rust-lld points to it), protoc (prost-build).
-debs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 protobuf-compiler python3-venv)
+# 1. Debian packages: Rust 1.96 with std sources, its rustfmt and clippy (scripts/check.sh), lld
+# (rust-lld points to it), protoc (prost-build).
+debs=(rustc-web cargo-web rust-web-src rust-web-llvm rustfmt-web rust-web-clippy lld-22
+  protobuf-compiler python3-venv)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -70,8 +72,10 @@ exec /usr/bin/rustc --sysroot "$sysroot" "\$@"
 WRAP
 chmod +x "$bin/rustc.new"
 mv -f "$bin/rustc.new" "$bin/rustc"
-ln -sfn /usr/bin/cargo "$bin/cargo"
-ln -sfn /usr/bin/rustdoc "$bin/rustdoc"
+# Cargo, rustdoc, rustfmt and clippy of the same Debian toolchain, ahead of rustup's proxies.
+for tool in cargo rustdoc rustfmt cargo-fmt cargo-clippy clippy-driver; do
+  ln -sfn "/usr/bin/$tool" "$bin/$tool"
+done
 log "toolchain: $("$bin/rustc" --version) (sysroot $sysroot)"
 
 # 4. Models the tests use, from package registries only (see scripts/fetch-models.sh).

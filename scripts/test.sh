@@ -8,6 +8,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 cd "$here/.."
 start=$(date +%s)
+# Formatting and clippy first: a lint failure fails the run.
+"$here/check.sh"
 # One cargo call for the whole workspace, so there is exactly one feature set to keep warm (the
 # node embeds the candle engine; building a subset with `-p` would unify features differently
 # and rebuild much of Substrate).

@@ -157,7 +157,7 @@ impl Client {
 				continue;
 			}
 			let call = runtime::transactions().balances().transfer_keep_alive(
-				subxt::utils::MultiAddress::Id(who),
+				subxt::utils::MultiAddress::Id(crate::chain_account(&who)),
 				need.saturating_sub(free).saturating_add(OPG),
 			);
 			funding.push(self.sign_and_submit(&call, &config.funder, Some(funder_nonce)).await?);
@@ -173,7 +173,7 @@ impl Client {
 
 		// 2. Submit every request at once, each account with consecutive nonces.
 		let call = runtime::transactions().inference().request(
-			config.model.hash,
+			config.model.model,
 			recode(&config.input.0)?,
 			config.model.price,
 		);
@@ -222,7 +222,10 @@ impl Client {
 			accounts.iter().zip(futures::future::join_all(submissions).await)
 		{
 			for submitted in submitted? {
-				by_sender.entry(keys::account(account).0).or_default().push_back(tracks.len());
+				by_sender
+					.entry(*keys::account(account).as_ref())
+					.or_default()
+					.push_back(tracks.len());
 				tracks.push(Track { submitted: Some(submitted), ..Track::default() });
 			}
 		}

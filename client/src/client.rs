@@ -1,5 +1,7 @@
 //! The connection to a node, and transactions with their progress.
 
+use std::sync::Arc;
+
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
 	error::TransactionEventsError,
@@ -22,11 +24,17 @@ pub type Progress = subxt::transactions::TransactionProgress<
 /// The events of one included transaction.
 pub type TxEvents = subxt::extrinsics::ExtrinsicEvents<Config>;
 
-/// A connection to an OPG node over WebSocket.
+/// The connection's JSON-RPC client: the typed clients of `opg-api` (`ModelsApiClient`,
+/// `InferenceApiClient`, `StakingApiClient`) are implemented for it.
+pub type NodeRpc = jsonrpsee::core::client::Client;
+
+/// A connection to an OPG node over WebSocket: one socket, read through the node's typed
+/// JSON-RPC ([`Client::node`]) and written through subxt ([`Client::api`]).
 #[derive(Clone)]
 pub struct Client {
 	api: OnlineClient<Config>,
 	rpc: RpcClient,
+	node: Arc<NodeRpc>,
 	url: String,
 }
 
@@ -46,15 +54,21 @@ pub enum TxStage {
 	},
 }
 
-/// A transaction included in a block, and what it did.
+/// A transaction included in a block, and what it did. In JSON: `{"block", "blockHash",
+/// "txFee"}` (the events are left out).
+#[derive(Debug, serde::Serialize)]
 pub struct Included {
 	/// The block's number.
+	#[serde(rename = "block")]
 	pub block_number: u64,
 	/// The block's hash.
+	#[serde(rename = "blockHash")]
 	pub block_hash: H256,
 	/// The events it emitted (`System::ExtrinsicSuccess` among them).
+	#[serde(skip)]
 	pub events: TxEvents,
 	/// The fee it paid (`TransactionPayment::TransactionFeePaid`).
+	#[serde(rename = "txFee", with = "opg_api::amount")]
 	pub fee: u128,
 }
 
@@ -64,12 +78,16 @@ impl Client {
 		let connect_error = |reason: String| Error::Connect { url: url.to_string(), reason };
 		// Plain `ws://` is what local and dev nodes serve; `from_url` would refuse it for
 		// non-loopback hosts.
-		let rpc =
-			RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
+		let node = Arc::new(
+			subxt::rpcs::client::jsonrpsee_client(url)
+				.await
+				.map_err(|e| connect_error(e.to_string()))?,
+		);
+		let rpc = RpcClient::new(node.clone());
 		let api = OnlineClient::<Config>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| connect_error(e.to_string()))?;
-		Ok(Client { api, rpc, url: url.to_string() })
+		Ok(Client { api, rpc, node, url: url.to_string() })
 	}
 
 	/// The subxt client, for anything this crate does not wrap.
@@ -77,9 +95,16 @@ impl Client {
 		&self.api
 	}
 
-	/// The raw JSON-RPC client (the node's own methods: `inference_*`, `models_*`).
+	/// The raw JSON-RPC client, for Substrate's own methods (`chain_*`, `author_*`, …).
 	pub fn rpc(&self) -> &RpcClient {
 		&self.rpc
+	}
+
+	/// The node's own methods (`models_*`, `inference_*`, `staking_*`), typed: call them through
+	/// `opg_api::{ModelsApiClient, InferenceApiClient, StakingApiClient}`, which answer the
+	/// very types the node serializes.
+	pub fn node(&self) -> &NodeRpc {
+		&self.node
 	}
 
 	/// The URL connected to.
@@ -87,10 +112,19 @@ impl Client {
 		&self.url
 	}
 
+	/// The hash of the node's best block.
+	pub async fn best_hash(&self) -> Result<H256, Error> {
+		Ok(self.rpc.request("chain_getBlockHash", rpc_params![]).await?)
+	}
+
+	/// The hash of the node's last finalized block.
+	pub async fn finalized_hash(&self) -> Result<H256, Error> {
+		Ok(self.rpc.request("chain_getFinalizedHead", rpc_params![]).await?)
+	}
+
 	/// The chain at the node's best block: what a user sees right after a transaction.
 	pub async fn best(&self) -> Result<At, Error> {
-		let hash: H256 = self.rpc.request("chain_getBlockHash", rpc_params![]).await?;
-		Ok(self.api.at_block(hash).await?)
+		Ok(self.api.at_block(self.best_hash().await?).await?)
 	}
 
 	/// The chain at the node's last finalized block.
@@ -100,7 +134,7 @@ impl Client {
 
 	/// The number of the last finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Error> {
-		let hash: H256 = self.rpc.request("chain_getFinalizedHead", rpc_params![]).await?;
+		let hash = self.finalized_hash().await?;
 		let header: serde_json::Value =
 			self.rpc.request("chain_getHeader", rpc_params![hash]).await?;
 		header_number(&header)
@@ -112,6 +146,21 @@ impl Client {
 		header_number(&header)
 	}
 
+	/// The node's runtime metadata (SCALE, version 16), as `metadata/opg.scale` holds it.
+	pub async fn metadata(&self) -> Result<Vec<u8>, Error> {
+		let bytes = self
+			.api
+			.at_current_block()
+			.await?
+			.runtime_apis()
+			.call_raw("Metadata_metadata_at_version", Some(&codec::Encode::encode(&16u32)))
+			.await?;
+		// `Option<OpaqueMetadata>`: a `Some` byte, a length, the metadata.
+		let metadata: Option<Vec<u8>> = codec::Decode::decode(&mut &bytes[..])
+			.map_err(|e| Error::Decode(format!("metadata: {e}")))?;
+		metadata.ok_or_else(|| Error::Decode("the node has no v16 metadata".into()))
+	}
+
 	/// The next nonce of `who`, counting its transactions in the node's pool (so that commands
 	/// run one after another never reuse a nonce).
 	pub async fn next_nonce(&self, who: &AccountId) -> Result<u64, Error> {
@@ -121,8 +170,10 @@ impl Client {
 	/// The free balance of `who`, at the best block.
 	pub async fn free_balance(&self, who: &AccountId) -> Result<u128, Error> {
 		let at = self.best().await?;
-		let account =
-			at.storage().try_fetch(runtime::storage().system().account(), (who.clone(),)).await?;
+		let account = at
+			.storage()
+			.try_fetch(runtime::storage().system().account(), (crate::chain_account(who),))
+			.await?;
 		Ok(match account {
 			Some(value) => value.decode()?.data.free,
 			None => 0,

@@ -91,6 +91,9 @@ pub enum Error {
 	/// A transport or subxt error.
 	#[error(transparent)]
 	Subxt(Box<subxt::Error>),
+	/// A call of the node's own JSON-RPC (`models_*`, `inference_*`, `staking_*`) failed.
+	#[error("the node's RPC failed: {0}")]
+	Rpc(#[from] jsonrpsee::core::client::Error),
 	/// Waiting took longer than allowed.
 	#[error("timed out after {0} s: {1}")]
 	Timeout(u64, String),

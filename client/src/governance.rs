@@ -37,13 +37,13 @@ pub struct ReferendumView {
 	/// Its track, while ongoing.
 	pub track: Option<u16>,
 	/// Conviction-weighted ayes, nays, and support (ayes before conviction), while ongoing.
-	#[serde(serialize_with = "crate::units::planck_opt")]
+	#[serde(with = "opg_api::amount::option")]
 	pub ayes: Option<u128>,
 	/// Conviction-weighted nays.
-	#[serde(serialize_with = "crate::units::planck_opt")]
+	#[serde(with = "opg_api::amount::option")]
 	pub nays: Option<u128>,
 	/// Support.
-	#[serde(serialize_with = "crate::units::planck_opt")]
+	#[serde(with = "opg_api::amount::option")]
 	pub support: Option<u128>,
 	/// Whether it is in its decision period.
 	pub deciding: bool,

@@ -1,26 +1,25 @@
 //! Inference requests: build an input that fits a model, pay for it, follow it to its final
-//! result; read results; challenge one.
+//! result; read results and disputes; challenge a result; show an output.
 
 use std::time::Duration;
 
-use codec::Decode;
+use opg_api::InferenceApiClient;
+pub use opg_api::{DisputeState, InferenceResult, Request, RequestId, RequestStatus};
 use opg_primitives::{
 	json::{tensor_from_nested, TensorJson},
-	Dim, InferenceInput, InferenceOutput, InputSchema, IoSchema, Tensor,
+	Dim, InferenceInput, InputSchema, IoSchema, Tensor,
 };
 use serde::Serialize;
-use serde_json::Value;
-use subxt::{rpcs::rpc_params, utils::H256};
+use serde_json::{json, Value};
+use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
-	client::{At, Included, TxStage},
-	models::{ss58, Model},
+	account_of,
+	client::{Included, TxStage},
+	models::Model,
 	recode, runtime, AccountId, Client, Error,
 };
-
-/// A request id.
-pub type RequestId = u64;
 
 /// An input checked against a model's schema.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,7 +65,7 @@ impl Input {
 					let mut shape = vec![1u32];
 					shape.extend(tensor.shape.iter().copied());
 					tensor = Tensor::new(tensor.dtype, &shape, tensor.data.into_inner())
-						.map_err(|e| input_error(format!("{e:?}")))?;
+						.map_err(|e| input_error(e.to_string()))?;
 				}
 				InferenceInput::Tensor(tensor)
 			}
@@ -82,9 +81,84 @@ impl Input {
 
 	/// `input` if it fits `schema` exactly as the chain will check it.
 	pub fn checked(schema: &IoSchema, input: InferenceInput) -> Result<Input, Error> {
-		schema.check(&input).map_err(|e| Error::Input(format!("{e:?}")))?;
+		schema.check(&input).map_err(|e| Error::Input(e.to_string()))?;
 		Ok(Input(input))
 	}
+
+	/// The input as given, *not* checked against the schema: to see the chain refuse it.
+	pub fn unchecked(schema: &IoSchema, json: &Value) -> Result<Input, Error> {
+		match &schema.input {
+			InputSchema::Tensor(tensor) => Ok(Input(InferenceInput::Tensor(
+				tensor_from_nested(tensor.dtype, json).map_err(|e| Error::Input(e.to_string()))?,
+			))),
+			InputSchema::Text { .. } => Input::from_json(schema, json),
+		}
+	}
+
+	/// A fixed input that fits `schema`, for load tests and examples: one sample of values in
+	/// 0..17 (pixel intensities, as the digits model takes), or one sentence for a text model.
+	pub fn sample(schema: &IoSchema) -> Result<Input, Error> {
+		match &schema.input {
+			InputSchema::Text { .. } => Input::from_texts(schema, &["a benchmark sentence".into()]),
+			InputSchema::Tensor(tensor) => {
+				let shape: Vec<u32> = tensor
+					.dims
+					.iter()
+					.map(|d| if let Dim::Fixed(n) = d { *n } else { 1 })
+					.collect();
+				let count: u64 = shape.iter().map(|&d| u64::from(d)).product();
+				let values: Vec<Value> =
+					(0..count).map(|i| json!(i.wrapping_mul(7).wrapping_add(3) % 17)).collect();
+				Input::from_json(
+					schema,
+					&json!({"dtype": tensor.dtype, "shape": shape, "values": values}),
+				)
+			}
+		}
+	}
+}
+
+/// An output in one line: dtype, shape and its first 12 values; for a `[batch, classes]` output
+/// also each row's argmax (a classifier's answer): `F32[1, 10] [0.1, …]  argmax 2`.
+pub fn show_output(output: &TensorJson) -> String {
+	let shown: Vec<String> = output
+		.values
+		.iter()
+		.take(12)
+		.map(|v| match v.as_f64() {
+			Some(x) if v.is_f64() => format!("{x:.4}"),
+			_ => v.to_string(),
+		})
+		.collect();
+	let more = if output.values.len() > 12 { ", …" } else { "" };
+	let mut text = format!("{:?}{:?} [{}{more}]", output.dtype, output.shape, shown.join(", "));
+	let argmax = argmax_rows(output);
+	if !argmax.is_empty() {
+		let argmax: Vec<String> = argmax.iter().map(usize::to_string).collect();
+		text.push_str(&format!("  argmax {}", argmax.join(", ")));
+	}
+	text
+}
+
+/// Each row's argmax of a `[rows, classes]` output with more than one class (empty otherwise).
+pub fn argmax_rows(output: &TensorJson) -> Vec<usize> {
+	let [rows, cols] = output.shape[..] else { return Vec::new() };
+	let (rows, cols) = (rows as usize, cols as usize);
+	if cols < 2 {
+		return Vec::new();
+	}
+	output
+		.values
+		.chunks(cols)
+		.take(rows)
+		.filter_map(|row| {
+			row.iter()
+				.enumerate()
+				.filter_map(|(i, v)| v.as_f64().map(|x| (i, x)))
+				.max_by(|a, b| a.1.total_cmp(&b.1))
+				.map(|(i, _)| i)
+		})
+		.collect()
 }
 
 fn strings(items: &[Value]) -> Result<Vec<&str>, Error> {
@@ -95,181 +169,24 @@ fn strings(items: &[Value]) -> Result<Vec<&str>, Error> {
 }
 
 fn texts(items: &[&str]) -> Result<InferenceInput, Error> {
-	InferenceInput::texts(items).map_err(|e| Error::Input(format!("{e:?}")))
-}
-
-/// Where a request stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all_fields = "camelCase")]
-pub enum Status {
-	/// Waiting for `executor`'s result until block `deadline`.
-	Assigned {
-		/// The executor.
-		#[serde(serialize_with = "ss58")]
-		executor: AccountId,
-		/// The last block it may answer in.
-		deadline: u32,
-		/// Reassignments so far.
-		attempt: u32,
-	},
-	/// Answered; final at block `challenge_end` unless challenged.
-	Answered {
-		/// The executor.
-		#[serde(serialize_with = "ss58")]
-		executor: AccountId,
-		/// The block the result becomes final in.
-		challenge_end: u32,
-	},
-	/// Final and paid at block `at`.
-	Final {
-		/// The executor paid.
-		#[serde(serialize_with = "ss58")]
-		executor: AccountId,
-		/// The block.
-		at: u32,
-	},
-	/// Refunded at block `at`: nobody answered, or a dispute found no quorum.
-	Refunded {
-		/// The block.
-		at: u32,
-	},
-	/// Challenged: a committee is re-running it.
-	Disputed {
-		/// The accused executor.
-		#[serde(serialize_with = "ss58")]
-		executor: AccountId,
-		/// The suspended window's end.
-		challenge_end: u32,
-	},
-	/// `executor`'s result was wrong; the committee's output is final at block `at`.
-	Corrected {
-		/// The executor found wrong.
-		#[serde(serialize_with = "ss58")]
-		executor: AccountId,
-		/// The block.
-		at: u32,
-	},
-}
-
-impl Status {
-	/// Final (paid or corrected) or refunded: nothing will change any more.
-	pub fn is_settled(&self) -> bool {
-		matches!(self, Status::Final { .. } | Status::Corrected { .. } | Status::Refunded { .. })
-	}
-
-	/// The block a settled request settled in.
-	pub fn settled_at(&self) -> Option<u32> {
-		match self {
-			Status::Final { at, .. } | Status::Corrected { at, .. } | Status::Refunded { at } => {
-				Some(*at)
-			}
-			_ => None,
-		}
-	}
-}
-
-impl std::fmt::Display for Status {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		match self {
-			Status::Assigned { executor, deadline, attempt } => write!(
-				f,
-				"assigned to {executor} until block #{deadline} (attempt {})",
-				attempt.saturating_add(1)
-			),
-			Status::Answered { executor, challenge_end } => write!(
-				f,
-				"answered by {executor}, final at block #{challenge_end} unless challenged"
-			),
-			Status::Final { executor, at } => write!(f, "final at block #{at}, paid to {executor}"),
-			Status::Refunded { at } => write!(f, "refunded at block #{at}"),
-			Status::Disputed { executor, .. } => {
-				write!(f, "disputed: {executor}'s result is being re-run")
-			}
-			Status::Corrected { executor, at } => {
-				write!(f, "corrected at block #{at}: {executor}'s result was wrong")
-			}
-		}
-	}
-}
-
-type GeneratedStatus =
-	runtime::runtime_types::pallet_inference::types::RequestStatus<AccountId, u32>;
-
-impl From<GeneratedStatus> for Status {
-	fn from(status: GeneratedStatus) -> Self {
-		match status {
-			GeneratedStatus::Assigned { executor, deadline, attempt } => {
-				Status::Assigned { executor, deadline, attempt }
-			}
-			GeneratedStatus::Answered { executor, challenge_end } => {
-				Status::Answered { executor, challenge_end }
-			}
-			GeneratedStatus::Final { executor, at } => Status::Final { executor, at },
-			GeneratedStatus::Refunded { at } => Status::Refunded { at },
-			GeneratedStatus::Disputed { executor, challenge_end } => {
-				Status::Disputed { executor, challenge_end }
-			}
-			GeneratedStatus::Corrected { executor, at } => Status::Corrected { executor, at },
-		}
-	}
-}
-
-/// A request as the chain records it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestView {
-	/// Its id.
-	pub id: RequestId,
-	/// Who asked and paid.
-	#[serde(serialize_with = "ss58")]
-	pub requester: AccountId,
-	/// The model.
-	pub model: H256,
-	/// The fee held (or paid, or refunded), in planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub fee: u128,
-	/// The block it was made in.
-	pub created: u32,
-	/// Where it stands.
-	pub status: Status,
-	/// The model's schema when it was made.
-	#[serde(skip)]
-	pub schema: IoSchema,
-	/// The input.
-	#[serde(skip)]
-	pub input: InferenceInput,
-}
-
-/// A submitted (or corrected) result.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResultView {
-	/// The output.
-	#[serde(serialize_with = "output_json")]
-	pub output: InferenceOutput,
-	/// blake2-256 of the output's SCALE encoding.
-	pub output_hash: H256,
-	/// Merkle root over the per-layer activation hashes.
-	pub trace_root: H256,
-	/// The block it was submitted in.
-	pub submitted_at: u32,
-}
-
-fn output_json<S: serde::Serializer>(output: &InferenceOutput, s: S) -> Result<S::Ok, S::Error> {
-	TensorJson::from(output.tensor()).serialize(s)
+	InferenceInput::texts(items).map_err(|e| Error::Input(e.to_string()))
 }
 
 /// A request made, as included.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Submitted {
 	/// Its id.
 	pub id: RequestId,
 	/// The executor drawn.
 	pub executor: AccountId,
 	/// The fee held.
+	#[serde(with = "opg_api::amount")]
 	pub fee: u128,
 	/// The last block the executor may answer in.
 	pub deadline: u32,
 	/// The transaction.
+	#[serde(flatten)]
 	pub included: Included,
 }
 
@@ -302,11 +219,13 @@ pub enum RequestStage {
 }
 
 /// A request followed to the end.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Done {
 	/// The request, read at a finalized block.
-	pub request: RequestView,
+	pub request: Request,
 	/// Its result (none if refunded).
-	pub result: Option<ResultView>,
+	pub result: Option<InferenceResult>,
 	/// The finalized block it was read at.
 	pub finalized_at: u64,
 }
@@ -323,7 +242,7 @@ impl Client {
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<Submitted, Error> {
 		let call = runtime::transactions().inference().request(
-			model.hash,
+			model.model,
 			recode(&input.0)?,
 			max_fee.unwrap_or(model.price),
 		);
@@ -335,61 +254,44 @@ impl Client {
 			.ok_or_else(|| Error::Decode("the request emitted no `Requested` event".into()))?;
 		Ok(Submitted {
 			id: requested.request,
-			executor: requested.executor,
+			executor: account_of(requested.executor),
 			fee: requested.fee,
 			deadline: requested.deadline,
 			included,
 		})
 	}
 
-	/// A request at a block, if it exists there.
-	pub async fn request_at(&self, at: &At, id: RequestId) -> Result<Option<RequestView>, Error> {
-		let Some(value) =
-			at.storage().try_fetch(runtime::storage().inference().requests(), (id,)).await?
-		else {
-			return Ok(None);
-		};
-		let request = value.decode()?;
-		let input = InferenceInput::decode(&mut &request.input.0[..])
-			.map_err(|e| Error::Decode(format!("request {id}'s input: {e}")))?;
-		Ok(Some(RequestView {
-			id,
-			requester: request.requester,
-			model: request.model,
-			fee: request.fee,
-			created: request.created,
-			status: request.status.into(),
-			schema: recode(&request.schema)?,
-			input,
-		}))
+	/// Request `id` at block `at` (the best block if `None`), if it exists there.
+	pub async fn request_at(
+		&self,
+		id: RequestId,
+		at: Option<H256>,
+	) -> Result<Option<Request>, Error> {
+		Ok(self.node().get_request(id, at).await?)
 	}
 
-	/// A request's result at a block, if it has one there.
-	pub async fn result_at(&self, at: &At, id: RequestId) -> Result<Option<ResultView>, Error> {
-		let Some(value) =
-			at.storage().try_fetch(runtime::storage().inference().results(), (id,)).await?
-		else {
-			return Ok(None);
-		};
-		let result = value.decode()?;
-		let output = InferenceOutput::decode(&mut &result.output.0[..])
-			.map_err(|e| Error::Decode(format!("request {id}'s output: {e}")))?;
-		Ok(Some(ResultView {
-			output,
-			output_hash: result.commitment.output_hash,
-			trace_root: result.commitment.trace_root,
-			submitted_at: result.submitted_at,
-		}))
+	/// Request `id`'s result at block `at` (the best block if `None`), if it has one there.
+	pub async fn result_at(
+		&self,
+		id: RequestId,
+		at: Option<H256>,
+	) -> Result<Option<InferenceResult>, Error> {
+		Ok(self.node().result(id, at).await?)
 	}
 
-	/// A request and its result at the best block.
+	/// A request and its result, read at one block (the best).
 	pub async fn request_with_result(
 		&self,
 		id: RequestId,
-	) -> Result<(RequestView, Option<ResultView>), Error> {
-		let at = self.best().await?;
-		let request = self.request_at(&at, id).await?.ok_or(Error::UnknownRequest(id))?;
-		Ok((request, self.result_at(&at, id).await?))
+	) -> Result<(Request, Option<InferenceResult>), Error> {
+		let at = Some(self.best_hash().await?);
+		let request = self.request_at(id, at).await?.ok_or(Error::UnknownRequest(id))?;
+		Ok((request, self.result_at(id, at).await?))
+	}
+
+	/// The ids of the requests `executor` has to answer now.
+	pub async fn pending(&self, executor: &AccountId) -> Result<Vec<RequestId>, Error> {
+		Ok(self.node().pending(executor.clone(), None).await?)
 	}
 
 	/// Follows request `id` until it is settled (final, corrected or refunded) in a finalized
@@ -409,39 +311,35 @@ impl Client {
 		};
 		let started = std::time::Instant::now();
 		loop {
-			let best = self.best().await?;
-			let request = self.request_at(&best, id).await?.ok_or(Error::UnknownRequest(id))?;
+			let best = Some(self.best_hash().await?);
+			let request = self.request_at(id, best).await?.ok_or(Error::UnknownRequest(id))?;
 			match &request.status {
-				Status::Assigned { executor, deadline, .. } => report(RequestStage::Assigned {
-					executor: executor.clone(),
-					deadline: *deadline,
-				}),
-				Status::Answered { executor, challenge_end } => {
-					let at = self
-						.result_at(&best, id)
-						.await?
-						.map(|r| r.submitted_at)
-						.unwrap_or_default();
+				RequestStatus::Assigned { executor, deadline, .. } => {
+					report(RequestStage::Assigned {
+						executor: executor.clone(),
+						deadline: *deadline,
+					})
+				}
+				RequestStatus::Answered { executor, challenge_end } => {
+					let at =
+						self.result_at(id, best).await?.map(|r| r.submitted_at).unwrap_or_default();
 					report(RequestStage::Answered {
 						executor: executor.clone(),
 						at,
 						challenge_end: *challenge_end,
 					})
 				}
-				Status::Disputed { .. } => report(RequestStage::Disputed),
+				RequestStatus::Disputed { .. } => report(RequestStage::Disputed),
 				settled => {
 					let at = settled.settled_at().unwrap_or_default();
 					report(RequestStage::Settled { at });
-					let finalized = self.finalized().await?;
-					if finalized.block_number() >= u64::from(at) {
-						if let Some(request) = self.request_at(&finalized, id).await? {
+					let finalized = self.finalized_hash().await?;
+					let finalized_at = self.finalized_number().await?;
+					if finalized_at >= u64::from(at) {
+						if let Some(request) = self.request_at(id, Some(finalized)).await? {
 							if request.status.is_settled() {
-								let result = self.result_at(&finalized, id).await?;
-								return Ok(Done {
-									request,
-									result,
-									finalized_at: finalized.block_number(),
-								});
+								let result = self.result_at(id, Some(finalized)).await?;
+								return Ok(Done { request, result, finalized_at });
 							}
 						}
 					}
@@ -464,10 +362,10 @@ impl Client {
 		self.submit(&runtime::transactions().inference().challenge(id), signer, on_stage).await
 	}
 
-	/// The dispute of request `id` as the node's `inference_dispute` RPC shows it (open: the
-	/// committee and its votes; resolved: the verdict and amounts), `null` if there is none.
-	pub async fn dispute(&self, id: RequestId) -> Result<Value, Error> {
-		Ok(self.rpc().request("inference_dispute", rpc_params![id]).await?)
+	/// The dispute over request `id`'s result: open (the committee and its votes) or resolved
+	/// (the verdict and the amounts moved); `None` if it was never challenged.
+	pub async fn dispute(&self, id: RequestId) -> Result<Option<DisputeState>, Error> {
+		Ok(self.node().dispute(id, None).await?)
 	}
 }
 
@@ -532,16 +430,5 @@ mod tests {
 		assert!(Input::from_json(&schema, &json!({"texts": ["a"]})).is_ok());
 		assert!(Input::from_texts(&schema, &["much too long".into()]).is_err());
 		assert!(Input::from_json(&schema, &json!([1, 2])).is_err());
-	}
-
-	#[test]
-	fn statuses_serialize_like_the_rpc() {
-		let alice = crate::keys::account(&crate::keys::from_suri("//Alice").unwrap());
-		let json =
-			serde_json::to_value(Status::Answered { executor: alice, challenge_end: 12 }).unwrap();
-		assert_eq!(
-			json,
-			json!({"state": "Answered", "executor": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "challengeEnd": 12})
-		);
 	}
 }

@@ -36,7 +36,7 @@ pub fn from_file(path: &Path, password: Option<&str>) -> Result<Keypair, Error> 
 
 /// The account of a key pair.
 pub fn account(pair: &Keypair) -> AccountId {
-	pair.public_key().to_account_id()
+	AccountId::new(pair.public_key().0)
 }
 
 #[cfg(test)]

@@ -2,132 +2,54 @@
 
 use std::path::Path;
 
+use opg_api::ModelsApiClient;
+pub use opg_api::{Model, ModelState};
 use opg_primitives::{
 	bundle::{bundle_hash, encode_bundle, BundleView},
 	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema,
 };
-use serde::Serialize;
 use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
-	client::{At, Included, TxStage},
-	recode, runtime, AccountId, Client, Error,
+	client::{Included, TxStage},
+	recode, runtime, Client, Error,
 };
-
-/// A model as the registry records it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-	/// blake2-256 of its bundle: its identity.
-	pub hash: H256,
-	/// Its name.
-	pub name: String,
-	/// Its description.
-	pub description: String,
-	/// `Proposed`, `Listed` or `Delisted`.
-	pub state: String,
-	/// Who proposed it (and holds the deposit).
-	#[serde(serialize_with = "ss58")]
-	pub owner: AccountId,
-	/// Price per inference, in planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub price: u128,
-	/// The deposit held from the owner, in planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub deposit: u128,
-	/// Its architecture, config hash and input/output schema.
-	pub spec: ModelSpec,
-	/// Where executors fetch the bundle.
-	pub uris: Vec<String>,
-	/// The bundle's size in bytes.
-	pub size: u64,
-	/// The block it was proposed in.
-	pub proposed_at: u32,
-}
-
-impl Model {
-	/// The input/output schema.
-	pub fn schema(&self) -> &IoSchema {
-		&self.spec.schema
-	}
-
-	/// Whether requests may be made.
-	pub fn is_listed(&self) -> bool {
-		self.state == "Listed"
-	}
-}
-
-pub(crate) fn ss58<S: serde::Serializer>(account: &AccountId, s: S) -> Result<S::Ok, S::Error> {
-	s.serialize_str(&account.to_string())
-}
-
-type ModelInfo = runtime::runtime_types::pallet_model_registry::types::ModelInfo;
-
-fn model_from(hash: H256, info: ModelInfo) -> Result<Model, Error> {
-	use runtime::runtime_types::pallet_model_registry::types::ModelState;
-	let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
-	let proposal = info.proposal;
-	Ok(Model {
-		hash,
-		name: text(proposal.name.0),
-		description: text(proposal.description.0),
-		state: match info.state {
-			ModelState::Proposed => "Proposed",
-			ModelState::Listed => "Listed",
-			ModelState::Delisted => "Delisted",
-		}
-		.into(),
-		owner: info.owner,
-		price: proposal.price,
-		deposit: info.deposit,
-		spec: recode(&proposal.spec)?,
-		uris: proposal.uris.0.into_iter().map(|uri| text(uri.0)).collect(),
-		size: proposal.size,
-		proposed_at: info.proposed_at,
-	})
-}
 
 /// Parses a model hash in hex (with or without `0x`).
 pub fn parse_hash(text: &str) -> Option<H256> {
-	let hex = text.strip_prefix("0x").unwrap_or(text);
-	if hex.len() != 64 {
-		return None;
-	}
-	let mut bytes = [0u8; 32];
-	for (i, byte) in bytes.iter_mut().enumerate() {
-		let pair = hex.get(i.saturating_mul(2)..i.saturating_mul(2).saturating_add(2))?;
-		*byte = u8::from_str_radix(pair, 16).ok()?;
-	}
-	Some(H256(bytes))
+	let bytes = sp_core::bytes::from_hex(text).ok()?;
+	<[u8; 32]>::try_from(bytes).ok().map(H256)
 }
 
 impl Client {
-	/// Every model in the registry (proposed, listed and delisted), by name.
+	/// Every model in the registry (proposed, listed and delisted) at the best block, by name.
 	pub async fn models(&self) -> Result<Vec<Model>, Error> {
-		self.models_at(&self.best().await?).await
+		self.models_at(None).await
 	}
 
-	/// Every model at a given block.
-	pub async fn models_at(&self, at: &At) -> Result<Vec<Model>, Error> {
-		let mut entries =
-			at.storage().iter(runtime::storage().model_registry().models(), ()).await?;
-		let mut models = Vec::new();
-		while let Some(entry) = entries.next().await {
-			let entry = entry?;
-			let (hash,) = entry.key()?.decode()?;
-			models.push(model_from(hash, entry.value().decode()?)?);
+	/// Every model at block `at` (the best block if `None`), by name.
+	pub async fn models_at(&self, at: Option<H256>) -> Result<Vec<Model>, Error> {
+		let at = match at {
+			Some(at) => at,
+			None => self.best_hash().await?,
+		};
+		let mut models: Vec<Model> = Vec::new();
+		loop {
+			let after = models.last().map(|m| m.model);
+			let page = self.node().all(after, None, Some(at)).await?;
+			if page.is_empty() {
+				break;
+			}
+			models.extend(page);
 		}
-		models.sort_by(|a, b| a.name.cmp(&b.name).then(a.hash.cmp(&b.hash)));
+		models.sort_by(|a, b| a.name.cmp(&b.name).then(a.model.cmp(&b.model)));
 		Ok(models)
 	}
 
 	/// One model by hash, if the registry has it.
 	pub async fn model(&self, hash: H256) -> Result<Option<Model>, Error> {
-		let at = self.best().await?;
-		let info =
-			at.storage().try_fetch(runtime::storage().model_registry().models(), (hash,)).await?;
-		info.map(|value| model_from(hash, value.decode()?)).transpose()
+		Ok(self.node().get(hash, None).await?)
 	}
 
 	/// A model by hash (hex) or by name. A name must be unambiguous; a listed model wins over
@@ -223,7 +145,7 @@ impl Proposal {
 		let config_hash = view
 			.config_hash()
 			.ok_or_else(|| Error::Invalid(format!("{} has no config.json", path.display())))?;
-		schema.validate().map_err(|e| Error::Invalid(format!("bad schema: {e:?}")))?;
+		schema.validate().map_err(|e| Error::Invalid(format!("bad schema: {e}")))?;
 		Ok(Proposal {
 			spec: ModelSpec { kind: view.kind, model: bundle_hash(&bytes), config_hash, schema },
 			name,
@@ -307,7 +229,7 @@ pub fn parse_schema(input: &str, output: &str, max_batch: u32) -> Result<IoSchem
 		None => InputSchema::Tensor(parse_tensor_schema(input)?),
 	};
 	let schema = IoSchema { input, output: parse_tensor_schema(output)?, max_batch };
-	schema.validate().map_err(|e| Error::Invalid(format!("bad schema: {e:?}")))?;
+	schema.validate().map_err(|e| Error::Invalid(format!("bad schema: {e}")))?;
 	Ok(schema)
 }
 

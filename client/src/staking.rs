@@ -2,126 +2,18 @@
 //! its fees, less commission), undelegate and withdraw after the unbonding delay, read an
 //! executor's stake and a delegator's positions; executors set their commission.
 
-use serde::Serialize;
+use opg_api::StakingApiClient;
+pub use opg_api::{CommissionChange, ExecutorStake, ExecutorStatus, Position};
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
+	chain_account,
 	client::{Included, TxStage},
-	models::ss58,
 	runtime, AccountId, Client, Error,
 };
 
 /// Parts per billion in one percent.
 const PERBILL_PER_PERCENT: u32 = 10_000_000;
-
-/// An executor's stake and terms.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StakeView {
-	/// The executor.
-	#[serde(serialize_with = "ss58")]
-	pub executor: AccountId,
-	/// `Active` or `Unbonding`.
-	pub state: String,
-	/// Its own bond, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub bond: u128,
-	/// Its delegators' active stake, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub delegated: u128,
-	/// Undelegated stake waiting to be withdrawn, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub unbonding: u128,
-	/// What elections and the draw weigh: bond + delegated (0 once unbonding), planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub stake: u128,
-	/// How many delegators.
-	pub delegators: u32,
-	/// Commission now, parts per billion.
-	pub commission_perbill: u32,
-	/// An announced increase: parts per billion, from block.
-	pub next_commission: Option<(u32, u32)>,
-	/// Earned by the executor (own share plus commission), ever, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub earned: u128,
-	/// Earned by its delegators, ever, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub delegator_rewards: u128,
-	/// Whether it validates this session.
-	pub validator: bool,
-}
-
-/// A delegator's position with an executor, valued now.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PositionView {
-	/// The executor.
-	#[serde(serialize_with = "ss58")]
-	pub executor: AccountId,
-	/// The delegator.
-	#[serde(serialize_with = "ss58")]
-	pub delegator: AccountId,
-	/// Active stake's value, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub active: u128,
-	/// Share of the executor's pool, parts per billion.
-	pub share_perbill: u32,
-	/// Undelegated and not withdrawn yet, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub unbonding: u128,
-	/// The first block `unbonding` can be withdrawn in.
-	pub unlocks_at: Option<u32>,
-	/// Delegated to this executor, ever, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub delegated: u128,
-	/// Withdrawn from this executor, ever, planck.
-	#[serde(serialize_with = "crate::units::planck")]
-	pub withdrawn: u128,
-}
-
-type RawStake = runtime::runtime_types::pallet_executors::api::ExecutorStake<AccountId, u128, u32>;
-type RawPosition =
-	runtime::runtime_types::pallet_executors::api::DelegatorPosition<AccountId, u128, u32>;
-
-impl From<RawStake> for StakeView {
-	fn from(s: RawStake) -> Self {
-		use runtime::runtime_types::pallet_executors::ExecutorStatus;
-		StakeView {
-			executor: s.executor,
-			state: match s.status {
-				ExecutorStatus::Active => "Active".into(),
-				ExecutorStatus::Unbonding { unlocks_at } => {
-					format!("Unbonding (until #{unlocks_at})")
-				}
-			},
-			bond: s.bond,
-			delegated: s.delegated,
-			unbonding: s.unbonding,
-			stake: s.stake,
-			delegators: s.delegators,
-			commission_perbill: s.commission.0,
-			next_commission: s.next_commission.map(|(c, from)| (c.0, from)),
-			earned: s.earned,
-			delegator_rewards: s.delegator_rewards,
-			validator: s.validator,
-		}
-	}
-}
-
-impl From<RawPosition> for PositionView {
-	fn from(p: RawPosition) -> Self {
-		PositionView {
-			executor: p.executor,
-			delegator: p.delegator,
-			active: p.active,
-			share_perbill: p.share.0,
-			unbonding: p.unbonding,
-			unlocks_at: p.unlocks_at,
-			delegated: p.delegated,
-			withdrawn: p.withdrawn,
-		}
-	}
-}
 
 /// Parses a commission in percent (`5`, `2.5`, `0.0000001`) into parts per billion: at most 7
 /// decimals, at most 100.
@@ -158,24 +50,18 @@ pub fn format_percent(perbill: u32) -> String {
 
 impl Client {
 	/// `executor`'s stake and terms; `None` if it is not an executor.
-	pub async fn stake(&self, executor: &AccountId) -> Result<Option<StakeView>, Error> {
-		let at = self.best().await?;
-		let call = runtime::runtime_apis().staking_api().executor(executor.clone());
-		Ok(at.runtime_apis().call(call).await?.map(Into::into))
+	pub async fn stake(&self, executor: &AccountId) -> Result<Option<ExecutorStake>, Error> {
+		Ok(self.node().executor(executor.clone(), None).await?)
 	}
 
 	/// Every executor's stake, the highest first.
-	pub async fn stakes(&self) -> Result<Vec<StakeView>, Error> {
-		let at = self.best().await?;
-		let all = at.runtime_apis().call(runtime::runtime_apis().staking_api().executors()).await?;
-		Ok(all.into_iter().map(Into::into).collect())
+	pub async fn stakes(&self) -> Result<Vec<ExecutorStake>, Error> {
+		Ok(self.node().executors(None).await?)
 	}
 
 	/// `delegator`'s positions, one per executor.
-	pub async fn positions(&self, delegator: &AccountId) -> Result<Vec<PositionView>, Error> {
-		let at = self.best().await?;
-		let call = runtime::runtime_apis().staking_api().positions(delegator.clone(), 1024);
-		Ok(at.runtime_apis().call(call).await?.into_iter().map(Into::into).collect())
+	pub async fn positions(&self, delegator: &AccountId) -> Result<Vec<Position>, Error> {
+		Ok(StakingApiClient::positions(self.node(), delegator.clone(), None).await?)
 	}
 
 	/// Delegates `amount` planck to `executor`.
@@ -186,7 +72,7 @@ impl Client {
 		amount: u128,
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<Included, Error> {
-		let call = runtime::transactions().executors().delegate(executor.clone(), amount);
+		let call = runtime::transactions().executors().delegate(chain_account(executor), amount);
 		self.submit(&call, signer, on_stage).await
 	}
 
@@ -201,7 +87,7 @@ impl Client {
 	) -> Result<Included, Error> {
 		let call = runtime::transactions()
 			.executors()
-			.undelegate(executor.clone(), amount.unwrap_or(u128::MAX));
+			.undelegate(chain_account(executor), amount.unwrap_or(u128::MAX));
 		self.submit(&call, signer, on_stage).await
 	}
 
@@ -212,7 +98,7 @@ impl Client {
 		executor: &AccountId,
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<Included, Error> {
-		let call = runtime::transactions().executors().withdraw_delegation(executor.clone());
+		let call = runtime::transactions().executors().withdraw_delegation(chain_account(executor));
 		self.submit(&call, signer, on_stage).await
 	}
 

@@ -54,20 +54,6 @@ pub fn format_opg(planck: u128) -> String {
 	}
 }
 
-/// Serializes planck as a decimal string (JSON numbers cannot hold every `u128`), as the node's
-/// RPC does: `#[serde(serialize_with = "units::planck")]`.
-pub fn planck<S: serde::Serializer>(amount: &u128, s: S) -> Result<S::Ok, S::Error> {
-	s.serialize_str(&amount.to_string())
-}
-
-/// [`planck`] for an optional amount.
-pub fn planck_opt<S: serde::Serializer>(amount: &Option<u128>, s: S) -> Result<S::Ok, S::Error> {
-	match amount {
-		Some(amount) => s.serialize_str(&amount.to_string()),
-		None => s.serialize_none(),
-	}
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -124,6 +124,27 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	]);
 	let hash = packed["hash"].as_str().unwrap().to_string();
 	let uri = format!("file://{}", bundle.display());
+	// A schema beyond the chain's bounds is refused before anything is sent, naming the bound.
+	let too_long = cli.run(&[
+		"models",
+		"propose",
+		bundle.to_str().unwrap(),
+		"--name",
+		"digits-bob",
+		"--price",
+		"0.5",
+		"--input-schema",
+		"text:4096",
+		"--output-schema",
+		"f32[B,10]",
+		"--uri",
+		&uri,
+		"--suri",
+		"//Bob",
+	]);
+	assert_eq!(too_long.status.code(), Some(2));
+	let stderr = String::from_utf8_lossy(&too_long.stderr);
+	assert!(stderr.contains("a text bound of 4096 bytes, it must be 1 to 2048"), "{stderr}");
 	let proposed = cli.json(&[
 		"models",
 		"propose",
@@ -210,7 +231,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert_eq!(bad.status.code(), Some(2));
 	let stderr = String::from_utf8_lossy(&bad.stderr);
 	assert!(
-		stderr.contains("input does not fit the model") && stderr.contains("WrongDim"),
+		stderr.contains("input does not fit the model: axis 1 has length 3, the model takes 64"),
 		"{stderr}"
 	);
 	assert_eq!(cli.free("//Dave"), dave_before);
@@ -242,10 +263,20 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert!(stderr.contains("Inference::ResultFinal"), "{stderr}");
 
 	// 8. Alice is the dev chain's executor.
+	// `--json` prints the node's `staking_executor` answer, field for field, with its pending
+	// requests.
 	let alice = cli.json(&["executor", "status", "--suri", "//Alice"]);
 	assert_eq!(alice["state"], "Active");
 	assert_eq!(alice["bond"], "10000000000000000000000");
-	let alice_address = alice["account"].as_str().unwrap().to_owned();
+	assert!(alice["pending"].is_array(), "{alice}");
+	let alice_address = alice["executor"].as_str().unwrap().to_owned();
+	let served = node.rpc("staking_executor", json!([alice_address, null])).unwrap();
+	let mut printed: Vec<&String> = alice.as_object().unwrap().keys().collect();
+	printed.retain(|k| *k != "pending");
+	assert_eq!(printed, served.as_object().unwrap().keys().collect::<Vec<_>>());
+	for same in ["executor", "key", "state", "bond", "commissionPerbill", "validator"] {
+		assert_eq!(alice[same], served[same], "{same}");
+	}
 
 	// 9. Ferdie delegates 100 OPG to Alice and sees his position; Alice announces a commission
 	// increase (it waits a day); Ferdie takes 40 OPG back, which waits its unbonding delay.
@@ -260,7 +291,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert_eq!(stakes[0]["validator"], true);
 	let commission = cli.json(&["stake", "commission", "5", "--suri", "//Alice"]);
 	assert_eq!(commission["executor"]["commissionPerbill"], 0, "an increase is not immediate");
-	assert_eq!(commission["executor"]["nextCommission"][0], 50_000_000);
+	assert_eq!(commission["executor"]["nextCommission"]["perbill"], 50_000_000);
 	let undelegated =
 		cli.json(&["stake", "undelegate", &alice_address, "40", "--suri", "//Ferdie"]);
 	let position = &undelegated["positions"][0];

@@ -19,7 +19,8 @@ pub struct FullDeps<C, P> {
 
 /// All RPC methods of the node: `system_*` account nonces, `payment_*` fee queries, and
 /// `models_*` (the model registry), `inference_*` (requests and results) and `staking_*`
-/// (executors' stake, delegators and their positions).
+/// (executors' stake, delegators and their positions), whose JSON types and traits are
+/// `opg-api`'s.
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -34,13 +35,13 @@ where
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
 	C::Api:
-		pallet_model_registry_rpc::ModelRegistryRuntimeApi<Block, AccountId, Balance, BlockNumber>,
-	C::Api: pallet_inference_rpc::InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
-	C::Api: pallet_executors_rpc::StakingRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+		pallet_model_registry_runtime_api::ModelRegistryApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber>,
+	C::Api: pallet_executors_runtime_api::StakingApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 {
-	use pallet_executors_rpc::{Staking, StakingRpcServer};
-	use pallet_inference_rpc::{Inference, InferenceRpcServer};
+	use pallet_executors_rpc::{Staking, StakingApiServer};
+	use pallet_inference_rpc::{Inference, InferenceApiServer};
 	use pallet_model_registry_rpc::{Models, ModelsApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -50,13 +51,9 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(
-		Models::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc(),
-	)?;
-	module.merge(
-		Inference::<_, Block, AccountId, Balance, BlockNumber>::new(client.clone()).into_rpc(),
-	)?;
-	module.merge(Staking::<_, Block, AccountId, Balance, BlockNumber>::new(client).into_rpc())?;
+	module.merge(Models::new(client.clone()).into_rpc())?;
+	module.merge(Inference::new(client.clone()).into_rpc())?;
+	module.merge(Staking::new(client).into_rpc())?;
 
 	Ok(module)
 }

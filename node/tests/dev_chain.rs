@@ -60,7 +60,7 @@ fn dev_chain_finalizes_blocks_and_applies_a_signed_transfer() {
 	});
 	let xt = signed(call, Sr25519Keyring::Alice, nonce, genesis);
 	let tx_hash = node
-		.rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&xt.encode()))]))
+		.rpc("author_submitExtrinsic", json!([hex(&xt.encode())]))
 		.expect("the pool accepts the transfer");
 	eprintln!("[e2e] submitted transfer {tx_hash}");
 

@@ -149,7 +149,7 @@ fn a_lying_executor_is_challenged_by_a_watcher_outvoted_slashed_and_corrected() 
 	assert_eq!(result["isFinal"], true);
 	assert_eq!(
 		result["output"]["values"].as_array().unwrap(),
-		&pallet_inference_rpc::tensor_values(expected.output.tensor())
+		&opg_primitives::json::tensor_values(expected.output.tensor())
 	);
 	assert_eq!(
 		result["outputHash"].as_str().unwrap(),

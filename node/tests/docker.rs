@@ -1,5 +1,6 @@
 //! Docker cannot run on our machines, so `docker/` is kept correct statically:
-//! - the Dockerfile's build steps are the README's release-build commands, in the same order;
+//! - the Dockerfile's build steps are the release-build commands of `docs/operating.md`, in the
+//!   same order;
 //! - hadolint (installed by `scripts/setup.sh` from PyPI) finds nothing in the Dockerfile;
 //! - the compose file runs the three `local` validators, each with its own dev key, network key,
 //!   volume and host port, and Bob and Charlie boot from Alice's real peer id (computed here with
@@ -56,10 +57,12 @@ fn build_steps(dockerfile: &str) -> Vec<String> {
 	steps
 }
 
-/// The commands in the README's "Release build" code block.
-fn readme_release_commands(readme: &str) -> Vec<String> {
-	let section =
-		readme.split("### Release build").nth(1).expect("README has a `### Release build` section");
+/// The commands in the "Release build" code block of `docs/operating.md`.
+fn documented_release_commands(doc: &str) -> Vec<String> {
+	let section = doc
+		.split("## Release build")
+		.nth(1)
+		.expect("docs/operating.md has a `## Release build` section");
 	let block =
 		section.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a sh code block");
 	block
@@ -71,10 +74,10 @@ fn readme_release_commands(readme: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_dockerfile_builds_with_the_readmes_commands() {
+fn the_dockerfile_builds_with_the_documented_commands() {
 	let steps = build_steps(&read("docker/Dockerfile"));
 	assert_eq!(steps.len(), 2, "setup, then build: {steps:?}");
-	assert_eq!(steps, readme_release_commands(&read("README.md")));
+	assert_eq!(steps, documented_release_commands(&read("docs/operating.md")));
 	// A release image: no test-only features.
 	assert!(!read("docker/Dockerfile").contains("dev-fault"));
 }

@@ -51,7 +51,7 @@ fn minilm_dir() -> PathBuf {
 /// What the engine computes here, for comparison: the output values as JSON numbers.
 fn local_output(engine: &Engine, model: &ModelHash, input: &InferenceInput) -> Vec<Value> {
 	let run = engine.run(model, input).expect("local inference");
-	pallet_inference_rpc::tensor_values(run.output.tensor())
+	opg_primitives::json::tensor_values(run.output.tensor())
 }
 
 fn request_call(model: ModelHash, input: InferenceInput) -> RuntimeCall {

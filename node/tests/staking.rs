@@ -56,7 +56,7 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	let alice = &net.alice;
 	let dave = Sr25519Keyring::Dave;
 	let dave_id = dave.to_account_id();
-	let owner = format!("0x{}", common::chain::hex(dave_id.as_ref()));
+	let owner = common::chain::hex(dave_id.as_ref());
 	let generated = dave_node
 		.rpc("author_rotateKeysWithOwner", json!([owner]))
 		.expect("the node generates session keys with a proof for Dave's account");

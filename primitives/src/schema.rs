@@ -94,8 +94,74 @@ pub enum SchemaError {
 	ExpectedText,
 	/// The model takes a tensor, text was given.
 	ExpectedTensor,
-	/// The schema itself is malformed (see [`IoSchema::validate`]).
-	InvalidSchema,
+	/// A schema's largest batch is 0: it must be at least 1.
+	ZeroMaxBatch,
+	/// A text schema's bound is 0 or above [`MAX_TEXT_BYTES`].
+	TextBoundOutOfRange {
+		/// The largest bound allowed, in bytes.
+		max: u32,
+		/// The bound given.
+		found: u32,
+	},
+	/// A text schema's largest batch is above [`MAX_TEXT_BATCH`].
+	TextBatchTooLarge {
+		/// The largest batch allowed.
+		max: u32,
+		/// The batch given.
+		found: u32,
+	},
+	/// A tensor schema's axis is neither a positive length nor, first, the batch axis.
+	BadAxis {
+		/// The axis (0 = outermost).
+		axis: u32,
+	},
+}
+
+impl core::fmt::Display for SchemaError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			SchemaError::ShapeOverflow => write!(f, "the shape's element count overflows"),
+			SchemaError::LengthMismatch { expected, found } => {
+				write!(f, "the shape and dtype call for {expected} bytes, {found} were given")
+			}
+			SchemaError::RankTooLarge { max, found } => {
+				write!(f, "{found} axes, at most {max} are allowed")
+			}
+			SchemaError::TooLarge { max, found } => {
+				write!(f, "{found} bytes of tensor data, at most {max} are allowed")
+			}
+			SchemaError::WrongDType { expected, found } => {
+				write!(f, "the model takes {expected:?}, {found:?} was given")
+			}
+			SchemaError::WrongRank { expected, found } => {
+				write!(f, "the model takes {expected} axes, {found} were given")
+			}
+			SchemaError::WrongDim { axis, expected, found } => {
+				write!(f, "axis {axis} has length {found}, the model takes {expected}")
+			}
+			SchemaError::EmptyBatch => write!(f, "the batch is empty"),
+			SchemaError::BatchTooLarge { max, found } => {
+				write!(f, "a batch of {found}, the model takes at most {max}")
+			}
+			SchemaError::TextTooLong { max, found } => {
+				write!(f, "a text of {found} bytes, the model takes at most {max}")
+			}
+			SchemaError::InvalidUtf8 => write!(f, "a text is not valid UTF-8"),
+			SchemaError::ExpectedText => write!(f, "the model takes text, a tensor was given"),
+			SchemaError::ExpectedTensor => write!(f, "the model takes a tensor, text was given"),
+			SchemaError::ZeroMaxBatch => write!(f, "the largest batch is 0, it must be at least 1"),
+			SchemaError::TextBoundOutOfRange { max, found } => {
+				write!(f, "a text bound of {found} bytes, it must be 1 to {max}")
+			}
+			SchemaError::TextBatchTooLarge { max, found } => {
+				write!(f, "a largest text batch of {found}, at most {max} is allowed")
+			}
+			SchemaError::BadAxis { axis } => write!(
+				f,
+				"axis {axis} is neither a positive length nor, as the first axis, the batch axis"
+			),
+		}
+	}
 }
 
 /// The length of one axis in a [`TensorSchema`].
@@ -193,9 +259,16 @@ impl TensorSchema {
 		Ok(())
 	}
 
-	fn is_well_formed(&self) -> bool {
-		self.dims.iter().skip(1).all(|d| matches!(d, Dim::Fixed(n) if *n > 0))
-			&& self.dims.first().is_none_or(|d| *d != Dim::Fixed(0))
+	/// Every axis is a positive length, but the first, which may be the batch axis.
+	fn validate(&self) -> Result<(), SchemaError> {
+		let bad = self.dims.iter().enumerate().position(|(axis, d)| match d {
+			Dim::Batch => axis > 0,
+			Dim::Fixed(n) => *n == 0,
+		});
+		match bad {
+			Some(axis) => Err(SchemaError::BadAxis { axis: rank(axis) }),
+			None => Ok(()),
+		}
 	}
 }
 
@@ -252,16 +325,23 @@ impl IoSchema {
 	/// Checks that the schema itself makes sense: `max_batch ≥ 1`, a batch axis only as the
 	/// first axis, fixed axes non-zero, text bounds within the wire format's.
 	pub fn validate(&self) -> Result<(), SchemaError> {
-		let input_ok = match &self.input {
-			InputSchema::Tensor(schema) => schema.is_well_formed(),
-			InputSchema::Text { max_bytes } => {
-				*max_bytes > 0 && *max_bytes <= MAX_TEXT_BYTES && self.max_batch <= MAX_TEXT_BATCH
-			}
-		};
-		if self.max_batch == 0 || !input_ok || !self.output.is_well_formed() {
-			return Err(SchemaError::InvalidSchema);
+		if self.max_batch == 0 {
+			return Err(SchemaError::ZeroMaxBatch);
 		}
-		Ok(())
+		match &self.input {
+			InputSchema::Tensor(schema) => schema.validate()?,
+			InputSchema::Text { max_bytes } => {
+				if *max_bytes == 0 || *max_bytes > MAX_TEXT_BYTES {
+					let (max, found) = (MAX_TEXT_BYTES, *max_bytes);
+					return Err(SchemaError::TextBoundOutOfRange { max, found });
+				}
+				if self.max_batch > MAX_TEXT_BATCH {
+					let (max, found) = (MAX_TEXT_BATCH, self.max_batch);
+					return Err(SchemaError::TextBatchTooLarge { max, found });
+				}
+			}
+		}
+		self.output.validate()
 	}
 
 	/// Checks an input against the schema and returns its batch size.
@@ -397,12 +477,19 @@ mod tests {
 	fn malformed_schemas_are_rejected() {
 		let mut s = digits_schema();
 		s.max_batch = 0;
-		assert_eq!(s.validate(), Err(SchemaError::InvalidSchema));
+		assert_eq!(s.validate(), Err(SchemaError::ZeroMaxBatch));
 		let mut s = digits_schema();
 		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Fixed(10), Dim::Batch]).unwrap();
-		assert_eq!(s.validate(), Err(SchemaError::InvalidSchema));
+		assert_eq!(s.validate(), Err(SchemaError::BadAxis { axis: 1 }));
 		let mut s = text_schema();
 		s.max_batch = MAX_TEXT_BATCH + 1;
-		assert_eq!(s.validate(), Err(SchemaError::InvalidSchema));
+		let error =
+			SchemaError::TextBatchTooLarge { max: MAX_TEXT_BATCH, found: MAX_TEXT_BATCH + 1 };
+		assert_eq!(s.validate(), Err(error));
+		let s = IoSchema { input: InputSchema::Text { max_bytes: 4096 }, ..text_schema() };
+		let error = SchemaError::TextBoundOutOfRange { max: MAX_TEXT_BYTES, found: 4096 };
+		assert_eq!(s.validate(), Err(error));
+		// The message names the bound and the value found.
+		assert_eq!(error.to_string(), "a text bound of 4096 bytes, it must be 1 to 2048");
 	}
 }

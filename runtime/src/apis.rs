@@ -145,6 +145,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_model_registry_runtime_api::ModelRegistryApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn model(
 			model: opg_primitives::ModelHash,
@@ -156,11 +157,24 @@ impl_runtime_apis! {
 			start_after: Option<opg_primitives::ModelHash>,
 			limit: u32,
 		) -> Vec<pallet_model_registry::ModelDetails<AccountId, Balance, BlockNumber>> {
-			// At most 100 per call, however many are asked for.
-			ModelRegistry::listed_page(start_after, limit.min(100))
+			let limit = limit.min(pallet_model_registry_runtime_api::MAX_PAGE);
+			ModelRegistry::listed_page(start_after, limit)
 				.into_iter()
 				.map(|(_, info)| info.details())
 				.collect()
+		}
+
+		fn models(
+			start_after: Option<opg_primitives::ModelHash>,
+			limit: u32,
+		) -> Vec<pallet_model_registry::ModelDetails<AccountId, Balance, BlockNumber>> {
+			use pallet_model_registry::Models;
+			let limit = limit.min(pallet_model_registry_runtime_api::MAX_PAGE) as usize;
+			let page = match start_after {
+				Some(hash) => Models::<Runtime>::iter_from(Models::<Runtime>::hashed_key_for(hash)),
+				None => Models::<Runtime>::iter(),
+			};
+			page.take(limit).map(|(_, info)| info.details()).collect()
 		}
 	}
 
@@ -178,8 +192,7 @@ impl_runtime_apis! {
 		}
 
 		fn pending(executor: AccountId, limit: u32) -> Vec<opg_primitives::RequestId> {
-			// At most 256 per call, however many are asked for.
-			Inference::pending(&executor, limit.min(256))
+			Inference::pending(&executor, limit.min(pallet_inference_runtime_api::MAX_PENDING))
 		}
 
 		fn dispute(
@@ -211,15 +224,15 @@ impl_runtime_apis! {
 			after: Option<AccountId>,
 			limit: u32,
 		) -> Vec<pallet_executors::DelegatorPosition<AccountId, Balance, BlockNumber>> {
-			// At most 1024 per call, however many are asked for.
-			Executors::delegators_of(&executor, after, limit.min(1024))
+			let limit = limit.min(pallet_executors_runtime_api::MAX_PAGE);
+			Executors::delegators_of(&executor, after, limit)
 		}
 
 		fn positions(
 			delegator: AccountId,
 			limit: u32,
 		) -> Vec<pallet_executors::DelegatorPosition<AccountId, Balance, BlockNumber>> {
-			Executors::positions_of(&delegator, limit.min(1024))
+			Executors::positions_of(&delegator, limit.min(pallet_executors_runtime_api::MAX_PAGE))
 		}
 	}
 

@@ -54,13 +54,14 @@ pub fn signed(
 	UncheckedExtrinsic::new_signed(call, signer.to_account_id().into(), signature.into(), tx_ext)
 }
 
+/// `0x`-prefixed hex.
 pub fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
+	sp_core::bytes::to_hex(bytes, false)
 }
 
+/// Bytes from hex (with or without `0x`).
 pub fn unhex(s: &str) -> Vec<u8> {
-	let s = s.trim_start_matches("0x");
-	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+	sp_core::bytes::from_hex(s).expect("hex")
 }
 
 /// The genesis hash of the node's chain.

@@ -8,6 +8,9 @@ use alloc::vec::Vec;
 use codec::Codec;
 pub use pallet_executors::{DelegatorPosition, ExecutorStake, ExecutorStatus};
 
+/// The most delegators or positions one call returns (the runtime caps `limit` to it).
+pub const MAX_PAGE: u32 = 1024;
+
 sp_api::decl_runtime_apis! {
 	/// Queries of the executors pallet about stake.
 	pub trait StakingApi<AccountId, Balance, BlockNumber>

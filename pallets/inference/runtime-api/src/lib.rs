@@ -12,6 +12,9 @@ pub use pallet_inference::{
 	ResultDetails, Verdict, Vote,
 };
 
+/// The most ids one `pending` call returns (the runtime caps `limit` to it).
+pub const MAX_PENDING: u32 = 256;
+
 sp_api::decl_runtime_apis! {
 	/// Queries of the inference pallet.
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>

@@ -1,0 +1,396 @@
+//! Requests, results and disputes: `inference_request`, `inference_result`, `inference_pending`,
+//! `inference_dispute`.
+
+use std::fmt;
+
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use opg_primitives::{InferenceInput, InferenceOutput, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+	AccountId, Balance, BlockHash, BlockNumber, IoSchema, ModelHash, RequestId, TensorJson, H256,
+};
+
+/// A request's input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Input {
+	/// A tensor.
+	Tensor(TensorJson),
+	/// A batch of texts (UTF-8, lossy).
+	Text {
+		/// The texts.
+		texts: Vec<String>,
+	},
+}
+
+impl From<&InferenceInput> for Input {
+	fn from(input: &InferenceInput) -> Self {
+		match input {
+			InferenceInput::Tensor(t) => Input::Tensor(t.into()),
+			InferenceInput::Text(texts) => Input::Text {
+				texts: texts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect(),
+			},
+		}
+	}
+}
+
+/// Where a request stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all_fields = "camelCase")]
+pub enum RequestStatus {
+	/// Waiting for `executor`'s result until block `deadline`.
+	Assigned {
+		/// The executor drawn.
+		executor: AccountId,
+		/// The last block it may answer in.
+		deadline: BlockNumber,
+		/// Reassignments so far.
+		attempt: u32,
+	},
+	/// Answered; final at block `challenge_end` unless challenged.
+	Answered {
+		/// The executor that answered.
+		executor: AccountId,
+		/// The block the result becomes final in.
+		challenge_end: BlockNumber,
+	},
+	/// Final and paid at block `at`.
+	Final {
+		/// The executor paid.
+		executor: AccountId,
+		/// The block.
+		at: BlockNumber,
+	},
+	/// Refunded at block `at`: nobody answered, or a dispute found no quorum.
+	Refunded {
+		/// The block.
+		at: BlockNumber,
+	},
+	/// Challenged: the dispute game is deciding it.
+	Disputed {
+		/// The accused executor.
+		executor: AccountId,
+		/// The suspended challenge window's end.
+		challenge_end: BlockNumber,
+	},
+	/// `executor`'s result was wrong; the corrected output is final at block `at`.
+	Corrected {
+		/// The executor found wrong.
+		executor: AccountId,
+		/// The block.
+		at: BlockNumber,
+	},
+}
+
+impl RequestStatus {
+	/// Final (paid or corrected) or refunded: nothing will change any more.
+	pub fn is_settled(&self) -> bool {
+		self.settled_at().is_some()
+	}
+
+	/// The block a settled request settled in.
+	pub fn settled_at(&self) -> Option<BlockNumber> {
+		match self {
+			RequestStatus::Final { at, .. }
+			| RequestStatus::Corrected { at, .. }
+			| RequestStatus::Refunded { at } => Some(*at),
+			_ => None,
+		}
+	}
+}
+
+impl fmt::Display for RequestStatus {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			RequestStatus::Assigned { executor, deadline, attempt } => write!(
+				f,
+				"assigned to {executor} until block #{deadline} (attempt {})",
+				attempt.saturating_add(1)
+			),
+			RequestStatus::Answered { executor, challenge_end } => write!(
+				f,
+				"answered by {executor}, final at block #{challenge_end} unless challenged"
+			),
+			RequestStatus::Final { executor, at } => {
+				write!(f, "final at block #{at}, paid to {executor}")
+			}
+			RequestStatus::Refunded { at } => write!(f, "refunded at block #{at}"),
+			RequestStatus::Disputed { executor, .. } => {
+				write!(f, "disputed: {executor}'s result is being re-run")
+			}
+			RequestStatus::Corrected { executor, at } => {
+				write!(f, "corrected at block #{at}: {executor}'s result was wrong")
+			}
+		}
+	}
+}
+
+/// A request for an inference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+	/// Its id.
+	pub id: RequestId,
+	/// Who asked and paid.
+	pub requester: AccountId,
+	/// The model.
+	pub model: ModelHash,
+	/// The model's schema when the request was made.
+	pub schema: IoSchema,
+	/// The input.
+	pub input: Input,
+	/// The fee held (or paid, or refunded).
+	#[serde(with = "crate::amount")]
+	pub fee: Balance,
+	/// The block it was made in.
+	pub created: BlockNumber,
+	/// Where it stands.
+	pub status: RequestStatus,
+}
+
+/// A submitted (or corrected) result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InferenceResult {
+	/// The request answered.
+	pub id: RequestId,
+	/// Who answered.
+	pub executor: AccountId,
+	/// The output tensor.
+	pub output: TensorJson,
+	/// blake2-256 of the output's SCALE encoding.
+	pub output_hash: H256,
+	/// The Merkle root over the per-layer activation hashes.
+	pub trace_root: H256,
+	/// The block it was submitted in.
+	pub submitted_at: BlockNumber,
+	/// Whether it is final.
+	pub is_final: bool,
+	/// The block it becomes (or became) final in.
+	pub final_at: BlockNumber,
+}
+
+impl InferenceResult {
+	/// The output as a tensor.
+	pub fn tensor(&self) -> Result<Tensor, opg_primitives::json::JsonTensorError> {
+		Tensor::try_from(&self.output)
+	}
+
+	/// The output as the chain stores it.
+	pub fn output(&self) -> Result<InferenceOutput, opg_primitives::json::JsonTensorError> {
+		self.tensor().map(InferenceOutput::Tensor)
+	}
+}
+
+/// A committee member's vote so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "vote", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Vote {
+	/// Nothing yet.
+	Pending,
+	/// Sealed: the hash of its commitment and a salt.
+	Committed {
+		/// The seal.
+		seal: H256,
+	},
+	/// Opened.
+	Revealed {
+		/// The output hash it computed.
+		output_hash: H256,
+		/// The trace root it computed.
+		trace_root: H256,
+	},
+}
+
+/// A member of a dispute's committee.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+	/// The executor.
+	pub executor: AccountId,
+	/// Its vote so far.
+	#[serde(flatten)]
+	pub vote: Vote,
+}
+
+/// The phase of an open dispute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DisputePhase {
+	/// Members submit sealed votes.
+	Commit,
+	/// Members open them.
+	Reveal,
+}
+
+/// An open dispute.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dispute {
+	/// The disputed request.
+	pub request: RequestId,
+	/// Who challenged.
+	pub challenger: AccountId,
+	/// The challenger's bond, held until the verdict.
+	#[serde(with = "crate::amount")]
+	pub bond: Balance,
+	/// The accused executor.
+	pub executor: AccountId,
+	/// The disputed output hash.
+	pub accused_output_hash: H256,
+	/// The block of the challenge.
+	pub opened: BlockNumber,
+	/// Whether the vote was extended once for lack of quorum.
+	pub extended: bool,
+	/// The phase.
+	pub phase: DisputePhase,
+	/// The phase's last block.
+	pub phase_ends: BlockNumber,
+	/// The committee.
+	pub committee: Vec<Member>,
+}
+
+/// How a dispute was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+	/// The executor's result was wrong: it is slashed, the challenger rewarded.
+	ExecutorWrong,
+	/// The executor's result was right: the challenger is slashed.
+	ExecutorRight,
+	/// No decision: the request was refunded.
+	NoQuorum,
+}
+
+/// How a dispute ended, and the money it moved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisputeOutcome {
+	/// Who challenged.
+	pub challenger: AccountId,
+	/// The accused executor.
+	pub executor: AccountId,
+	/// The verdict.
+	pub verdict: Verdict,
+	/// Taken from the loser.
+	#[serde(with = "crate::amount")]
+	pub slashed: Balance,
+	/// Of which to the winner.
+	#[serde(with = "crate::amount")]
+	pub to_winner: Balance,
+	/// Of which to the committee's majority.
+	#[serde(with = "crate::amount")]
+	pub to_committee: Balance,
+	/// Of which to the treasury.
+	#[serde(with = "crate::amount")]
+	pub to_treasury: Balance,
+	/// The block of the verdict.
+	pub at: BlockNumber,
+}
+
+/// A dispute, open or decided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state")]
+pub enum DisputeState {
+	/// Being decided.
+	Open(Dispute),
+	/// Decided.
+	Resolved(DisputeOutcome),
+}
+
+/// The `inference_*` methods.
+#[rpc(client, server, namespace = "inference")]
+pub trait InferenceApi {
+	/// The request with this id, in any state, or null. (`get_request` in Rust: jsonrpsee's
+	/// clients have a `request` method of their own.)
+	#[method(name = "request")]
+	fn get_request(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<Request>>;
+
+	/// The result of this request (pending or final), or null if none was submitted.
+	#[method(name = "result")]
+	fn result(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<InferenceResult>>;
+
+	/// The ids of the requests `executor` has to answer now (at most the runtime API's cap).
+	#[method(name = "pending")]
+	fn pending(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<RequestId>>;
+
+	/// The dispute over this request's result: while open, its committee, votes and phase; once
+	/// decided, the verdict and the money moved; null if it was never challenged.
+	#[method(name = "dispute")]
+	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeState>>;
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+	use super::*;
+	use serde_json::json;
+
+	fn alice() -> AccountId {
+		AccountId::new([1; 32])
+	}
+
+	#[test]
+	fn inputs_carry_a_type_tag() {
+		let text = Input::from(&InferenceInput::texts(&["hi", "there"]).unwrap());
+		assert_eq!(
+			serde_json::to_value(text).unwrap(),
+			json!({"type": "Text", "texts": ["hi", "there"]})
+		);
+		let tensor =
+			Input::from(&InferenceInput::Tensor(Tensor::from_f32(&[1, 1], &[0.5]).unwrap()));
+		assert_eq!(
+			serde_json::to_value(tensor).unwrap(),
+			json!({"type": "Tensor", "dtype": "F32", "shape": [1, 1], "values": [0.5]})
+		);
+	}
+
+	#[test]
+	fn statuses_carry_a_state_tag_and_read_back() {
+		let s = RequestStatus::Answered { executor: alice(), challenge_end: 12 };
+		let json = serde_json::to_value(&s).unwrap();
+		assert_eq!(
+			json,
+			json!({"state": "Answered", "executor": alice().to_string(), "challengeEnd": 12})
+		);
+		assert_eq!(serde_json::from_value::<RequestStatus>(json).unwrap(), s);
+		assert!(!s.is_settled());
+		assert_eq!(RequestStatus::Refunded { at: 9 }.settled_at(), Some(9));
+	}
+
+	#[test]
+	fn disputes_show_their_votes_and_read_back() {
+		let open = DisputeState::Open(Dispute {
+			request: 4,
+			challenger: alice(),
+			bond: 100,
+			executor: alice(),
+			accused_output_hash: H256::repeat_byte(1),
+			opened: 20,
+			extended: false,
+			phase: DisputePhase::Reveal,
+			phase_ends: 27,
+			committee: vec![
+				Member {
+					executor: alice(),
+					vote: Vote::Revealed {
+						output_hash: H256::repeat_byte(1),
+						trace_root: H256::repeat_byte(2),
+					},
+				},
+				Member { executor: alice(), vote: Vote::Pending },
+			],
+		});
+		let json = serde_json::to_value(&open).unwrap();
+		assert_eq!(json["state"], "Open");
+		assert_eq!(json["phase"], "reveal");
+		assert_eq!(json["phaseEnds"], 27);
+		assert_eq!(json["bond"], "100");
+		assert_eq!(json["committee"][0]["vote"], "revealed");
+		assert_eq!(json["committee"][0]["traceRoot"], format!("{:?}", H256::repeat_byte(2)));
+		assert_eq!(
+			json["committee"][1],
+			json!({"executor": alice().to_string(), "vote": "pending"})
+		);
+		assert_eq!(serde_json::from_value::<DisputeState>(json).unwrap(), open);
+	}
+}

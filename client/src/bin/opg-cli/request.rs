@@ -1,0 +1,112 @@
+//! `opg-cli request <model> --input … [--wait]`: pay for an inference; with `--wait`, follow it
+//! to its final result.
+
+use std::time::Duration;
+
+use opg_client::{
+	inference::show_output,
+	units::{format_opg, parse_opg},
+	Done, Error, Input, RequestStage, Submitted,
+};
+use serde::Serialize;
+
+use crate::context::{read_json, Context, Output};
+
+#[derive(clap::Args)]
+pub struct Args {
+	/// The model: its name or hash.
+	model: String,
+	/// The input as JSON, or @file: nested arrays (`[[0.1, …]]`), one sample (`[0.1, …]`),
+	/// a tensor object `{"dtype","shape","values"}`, or strings for a text model.
+	#[arg(long, conflicts_with = "text", required_unless_present = "text")]
+	input: Option<String>,
+	/// A text for a text model (repeat for a batch).
+	#[arg(long)]
+	text: Vec<String>,
+	/// The most to pay (OPG); the model's price by default.
+	#[arg(long)]
+	max_fee: Option<String>,
+	/// Wait for the result and its finality.
+	#[arg(long)]
+	wait: bool,
+	/// Give up waiting after this many seconds.
+	#[arg(long, default_value_t = 600)]
+	timeout: u64,
+	/// Send even if the input does not fit the model's schema (the chain refuses it).
+	#[arg(long, hide = true)]
+	no_check: bool,
+}
+
+/// A request made and, with `--wait`, how it ended.
+#[derive(Serialize)]
+struct Requested {
+	#[serde(flatten)]
+	submitted: Submitted,
+	#[serde(rename = "final", skip_serializing_if = "Option::is_none")]
+	done: Option<Done>,
+}
+
+pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
+	let signer = ctx.signer()?;
+	let max_fee = args.max_fee.as_deref().map(parse_opg).transpose()?;
+	let client = ctx.client().await?;
+	let model = client.resolve_model(&args.model).await?;
+	let input = match &args.input {
+		Some(text) if args.no_check => Input::unchecked(&model.schema, &read_json(text)?)?,
+		Some(text) => Input::from_json(&model.schema, &read_json(text)?)?,
+		None => Input::from_texts(&model.schema, &args.text)?,
+	};
+	if !model.is_listed() && !args.no_check {
+		return Err(Error::UnknownModel(format!(
+			"{} is {:?}, not listed: requests are refused",
+			model.name, model.state
+		)));
+	}
+	let progress = ctx.progress();
+	let submitted = client.request(&signer, &model, input, max_fee, progress.tx()).await?;
+	let made = format!(
+		"request {} in block #{}: {} held, executor {} (answers by block #{})",
+		submitted.id,
+		submitted.included.block_number,
+		format_opg(submitted.fee),
+		submitted.executor,
+		submitted.deadline
+	);
+	let done = if args.wait {
+		progress.stage(made.clone());
+		let id = submitted.id;
+		let stage = |stage: &RequestStage| {
+			progress.stage(match stage {
+				RequestStage::Assigned { executor, deadline } => {
+					format!("request {id}: waiting for {executor}'s result (deadline #{deadline})")
+				}
+				RequestStage::Answered { at, challenge_end, .. } => format!(
+					"request {id}: result in block #{at}, challenge window until #{challenge_end}"
+				),
+				RequestStage::Disputed => format!("request {id}: challenged, being decided"),
+				RequestStage::Settled { at } => {
+					format!("request {id}: final in block #{at}, waiting for finality")
+				}
+			})
+		};
+		Some(client.wait_final(id, Duration::from_secs(args.timeout), stage).await?)
+	} else {
+		None
+	};
+	Output::of(&Requested { submitted, done }, |r| {
+		let Some(done) = &r.done else { return made };
+		let mut text = format!(
+			"{made}\nrequest {}: {} (finalized #{})\n",
+			done.request.id, done.request.status, done.finalized_at
+		);
+		match &done.result {
+			Some(result) => {
+				text.push_str(&format!("output   {}\n", show_output(&result.output)));
+				text.push_str(&format!("hash     {:?}\n", result.output_hash));
+				text.push_str(&format!("trace    {:?}\n", result.trace_root));
+			}
+			None => text.push_str("no result: the fee was refunded\n"),
+		}
+		text
+	})
+}
