@@ -23,7 +23,7 @@ use opg_client::{
 	units::{format_opg, parse_opg},
 	Client, Error, Input, Model, RequestStage,
 };
-use opg_primitives::{json::TensorJson, InferenceOutput};
+use opg_primitives::{json::TensorJson, InferenceOutput, ModelKind};
 use serde_json::{json, Value};
 use subxt_signer::sr25519::Keypair;
 
@@ -177,9 +177,9 @@ enum ModelsCommand {
 	},
 	/// Pack model files into a bundle (offline) and print its hash.
 	Pack {
-		/// `mlp` (config.json + model.safetensors) or `bert-embedding` (+ tokenizer.json).
-		#[arg(long)]
-		kind: String,
+		/// The architecture (`--help` lists the files of each one's bundle).
+		#[arg(long, ignore_case = true, value_parser = kind_parser())]
+		kind: ModelKind,
 		/// Where to write the bundle.
 		#[arg(long, short)]
 		out: PathBuf,
@@ -187,6 +187,17 @@ enum ModelsCommand {
 		#[arg(required = true)]
 		files: Vec<PathBuf>,
 	},
+}
+
+/// `models pack --kind`'s values: the kinds whose bundle files the kind table lists.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = ModelKind> {
+	use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+	let kinds = ModelKind::all().filter_map(|kind| {
+		let info = kind.info();
+		let files = info.files?.join(", ");
+		Some(PossibleValue::new(info.name).aliases(info.aliases).help(files))
+	});
+	PossibleValuesParser::new(kinds).try_map(|name| name.parse::<ModelKind>())
 }
 
 #[derive(Subcommand)]
@@ -477,7 +488,7 @@ async fn run(cli: &Cli) -> Result<Value, Error> {
 	// Offline commands first.
 	if let Command::Models(ModelsCommand::Pack { kind, out, files }) = &cli.command {
 		let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
-		let (bytes, hash) = models::pack(models::parse_kind(kind)?, &paths)?;
+		let (bytes, hash) = models::pack(*kind, &paths)?;
 		std::fs::write(out, &bytes)
 			.map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
 		if !cli.json {
