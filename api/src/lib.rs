@@ -13,7 +13,7 @@
 //! use opg_api::ModelsApiClient;
 //! let node = WsClientBuilder::default().build("ws://127.0.0.1:9944").await?;
 //! for model in node.list(None, None, None).await? {
-//! 	println!("{} {} costs {} planck", model.model, model.name, model.price);
+//!     println!("{} {} costs {} planck", model.model, model.name, model.price);
 //! }
 //! # Ok(()) }
 //! ```

@@ -243,7 +243,7 @@ impl Client {
 		let mut requests_per_block = 0usize;
 		let mut results_per_block = 0usize;
 		let mut paid_blocks: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-		let deadline = Instant::now() + config.timeout;
+		let deadline = Instant::now().checked_add(config.timeout).unwrap_or_else(Instant::now);
 		let mut last_report = Instant::now();
 		loop {
 			let settled = tracks.iter().filter(|t| t.final_at.is_some() || t.refunded).count();

@@ -24,7 +24,7 @@
 //! let submitted = client.request(&bob, &model, input, None, |_| {}).await?;
 //! let done = client.wait_final(submitted.id, std::time::Duration::from_secs(600), |_| {}).await?;
 //! if let Some(result) = done.result {
-//! 	println!("{}", opg_client::inference::show_output(&result.output));
+//!     println!("{}", opg_client::inference::show_output(&result.output));
 //! }
 //! # Ok(()) }
 //! ```

@@ -5,7 +5,7 @@ use std::path::Path;
 use opg_api::ModelsApiClient;
 pub use opg_api::{Model, ModelState};
 use opg_primitives::{
-	bundle::{bundle_hash, encode_bundle, BundleView},
+	bundle::{self, bundle_hash, BundleView},
 	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema,
 };
 use subxt::utils::H256;
@@ -157,36 +157,20 @@ impl Proposal {
 	}
 }
 
-/// Packs files into a canonical model bundle; the files keep their base names. Returns the bytes
-/// and the model hash.
+/// Packs files into a canonical model bundle ([`bundle::pack`]); each file keeps its base name.
+/// Returns the bytes and the model hash.
 pub fn pack(kind: ModelKind, files: &[&Path]) -> Result<(Vec<u8>, H256), Error> {
-	let mut contents = Vec::with_capacity(files.len());
-	for path in files {
-		let name = path
-			.file_name()
-			.and_then(|n| n.to_str())
-			.ok_or_else(|| Error::Invalid(format!("{} has no file name", path.display())))?
-			.to_string();
-		let data = std::fs::read(path)
-			.map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
-		contents.push((name, data));
-	}
-	contents.sort_by(|a, b| a.0.cmp(&b.0));
-	let refs: Vec<(&str, &[u8])> =
-		contents.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+	let named = files
+		.iter()
+		.map(|path| match path.file_name().and_then(|n| n.to_str()) {
+			Some(name) => Ok((name, *path)),
+			None => Err(Error::Invalid(format!("{} has no file name", path.display()))),
+		})
+		.collect::<Result<Vec<_>, Error>>()?;
 	let bytes =
-		encode_bundle(kind, &refs).map_err(|e| Error::Invalid(format!("cannot bundle: {e:?}")))?;
+		bundle::pack(kind, &named).map_err(|e| Error::Invalid(format!("cannot pack: {e}")))?;
 	let hash = bundle_hash(&bytes);
 	Ok((bytes, hash))
-}
-
-/// Parses a model kind: `mlp`, `bert-embedding`.
-pub fn parse_kind(text: &str) -> Result<ModelKind, Error> {
-	match text.to_ascii_lowercase().as_str() {
-		"mlp" => Ok(ModelKind::Mlp),
-		"bert" | "bert-embedding" | "bertembedding" => Ok(ModelKind::BertEmbedding),
-		other => Err(Error::Invalid(format!("unknown model kind `{other}` (mlp, bert-embedding)"))),
-	}
 }
 
 /// Parses a tensor schema written as `f32[B,64]`: a dtype (`f32`, `f16`, `bf16`, `i64`, `u32`,

@@ -3,7 +3,9 @@
 //!
 //! `cargo bench -p opg-inference` (needs scripts/fetch-models.sh for MiniLM). One engine thread
 //! and `RAYON_NUM_THREADS=1` give single-core figures comparable with `scripts/measure.sh engine`.
+// A benchmark: a panic is a failed run, and its sizes are small constants.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
 
 use std::{path::PathBuf, time::Duration};
 

@@ -6,7 +6,7 @@
 //! row-major; output: `f32 [batch, 10]` logits, whose argmax is the digit.
 
 use opg_primitives::{
-	bundle::{bundle_hash, encode_bundle, BundleError, BundleView},
+	bundle::{bundle_hash, encode_bundle, BundleError, BundleView, CONFIG_FILE, WEIGHTS_FILE},
 	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
 };
 
@@ -25,7 +25,7 @@ pub const MAX_BATCH: u32 = 32;
 
 /// The canonical bundle bytes of the default model.
 pub fn bundle() -> Result<Vec<u8>, BundleError> {
-	encode_bundle(ModelKind::Mlp, &[("config.json", CONFIG_JSON), ("model.safetensors", WEIGHTS)])
+	encode_bundle(ModelKind::Mlp, &[(CONFIG_FILE, CONFIG_JSON), (WEIGHTS_FILE, WEIGHTS)])
 }
 
 /// The default model's hash (blake2-256 of [`bundle`]).

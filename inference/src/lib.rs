@@ -11,7 +11,8 @@
 //! * [`ModelStore`] keeps model bundles (see [`opg_primitives::bundle`]: the one file a model hash
 //!   names) in files named by hash; [`Fetcher`] downloads them (`http`, `https`, `file`) with a
 //!   size limit, progress reporting and a hash check, atomically.
-//! * [`models`]: the architectures, one file each ([`models::mlp`], [`models::bert`]).
+//! * [`models`]: the architectures, one file each ([`models::mlp`], [`models::bert`]) and one row
+//!   each in [`models::ARCHITECTURES`].
 //! * [`default_model`]: the embedded `digits-mlp` the dev chain serves.
 //!
 //! ## Determinism
@@ -88,5 +89,7 @@ pub mod store;
 pub use engine::{Engine, EngineConfig, Limits};
 pub use error::{FetchError, StoreError};
 pub use fetch::{FetchProgress, Fetcher};
-pub use models::{bundle_from_dir, Model};
+pub use models::Model;
+/// Packs a model's files from a directory into a bundle: [`opg_primitives::bundle::from_dir`].
+pub use opg_primitives::bundle::from_dir as bundle_from_dir;
 pub use store::ModelStore;

@@ -17,10 +17,13 @@
 //!
 //! Files are sorted by name (byte order), names are unique and are relative paths of
 //! `[A-Za-z0-9._-]` segments joined by `/` (no empty, `.` or `..` segment), at most
-//! [`MAX_NAME_LEN`] bytes. Nothing may follow the last file. Which files a kind needs is up to the
-//! engine's architecture for that kind (an MLP: `config.json` + `model.safetensors`; a BERT
-//! embedder: those and `tokenizer.json`); the chain records `config.json`'s own blake2-256 as
+//! [`MAX_NAME_LEN`] bytes. Nothing may follow the last file. Which files a kind's bundle carries is
+//! in the kind table ([`ModelKind::bundle_files`]; an MLP: `config.json` + `model.safetensors`; a
+//! BERT embedder: those and `tokenizer.json`); the chain records `config.json`'s own blake2-256 as
 //! [`crate::model::ModelSpec::config_hash`].
+//!
+//! With `std`, [`pack`] and [`from_dir`] pack files read from disk: the one packer of the engine
+//! and the CLI.
 
 use alloc::vec::Vec;
 use sp_core::H256;
@@ -38,6 +41,10 @@ pub const MAX_BUNDLE_FILES: usize = 64;
 pub const MAX_NAME_LEN: usize = 128;
 /// The name of the configuration file every bundle carries.
 pub const CONFIG_FILE: &str = "config.json";
+/// The name of the weights file (safetensors) of the kinds that have one.
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+/// The name of the tokenizer file (Hugging Face `tokenizers` JSON) of text models.
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
 
 /// Why bytes are not a well-formed bundle.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -177,6 +184,40 @@ pub fn encode_bundle(kind: ModelKind, files: &[(&str, &[u8])]) -> Result<Vec<u8>
 	Ok(out)
 }
 
+/// Packs files read from disk into canonical bundle bytes: each `(name, path)` becomes the
+/// bundle file `name` holding the bytes at `path`. An error names the file it is about.
+#[cfg(feature = "std")]
+pub fn pack<P: AsRef<std::path::Path>>(
+	kind: ModelKind,
+	files: &[(&str, P)],
+) -> std::io::Result<Vec<u8>> {
+	use std::io::{Error, ErrorKind};
+	let mut contents = Vec::with_capacity(files.len());
+	for (name, path) in files {
+		let path: &std::path::Path = path.as_ref();
+		let data = std::fs::read(path)
+			.map_err(|e| Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+		contents.push((*name, data));
+	}
+	let files: Vec<(&str, &[u8])> = contents.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+	encode_bundle(kind, &files).map_err(|e| Error::new(ErrorKind::InvalidData, e))
+}
+
+/// Packs the files a bundle of this kind carries ([`ModelKind::bundle_files`]) from a directory
+/// (for instance an unpacked sentence-transformers model) into canonical bundle bytes.
+#[cfg(feature = "std")]
+pub fn from_dir(kind: ModelKind, dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
+	let names = kind.bundle_files().ok_or_else(|| {
+		std::io::Error::new(
+			std::io::ErrorKind::Unsupported,
+			format!("model kind {kind} has no bundle file list"),
+		)
+	})?;
+	let files: Vec<(&str, std::path::PathBuf)> =
+		names.iter().map(|name| (*name, dir.join(name))).collect();
+	pack(kind, &files)
+}
+
 /// The model hash of bundle bytes: blake2-256 over all of them.
 pub fn bundle_hash(bytes: &[u8]) -> ModelHash {
 	H256(blake2_256(bytes))
@@ -285,6 +326,26 @@ mod tests {
 		assert_eq!(BundleView::parse(&unsorted), Err(BundleError::Unsorted));
 		let dup = encode_bundle(ModelKind::Mlp, &[("a", b"".as_slice()), ("a", b"".as_slice())]);
 		assert_eq!(dup, Err(BundleError::Unsorted));
+	}
+
+	#[test]
+	fn the_default_model_packs_from_its_directory_to_the_genesis_hash() {
+		let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits-mlp");
+		let bytes = from_dir(ModelKind::Mlp, &dir).unwrap();
+		// The hash the runtime's genesis lists `digits-mlp` under.
+		assert_eq!(
+			format!("{:x}", bundle_hash(&bytes)),
+			"5785e6a4f84b638bd4082278a2396a32e78fbfa3fe2be3710fc5c1e1702b4cda"
+		);
+		let files =
+			[("model.safetensors", dir.join(WEIGHTS_FILE)), ("config.json", dir.join(CONFIG_FILE))];
+		assert_eq!(pack(ModelKind::Mlp, &files).unwrap(), bytes);
+		let missing = from_dir(ModelKind::BertEmbedding, &dir).unwrap_err();
+		assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+		assert!(missing.to_string().contains("tokenizer.json"), "{missing}");
+		let reserved = from_dir(ModelKind::Onnx, &dir).unwrap_err();
+		assert_eq!(reserved.kind(), std::io::ErrorKind::Unsupported);
+		assert_eq!(reserved.to_string(), "model kind onnx has no bundle file list");
 	}
 
 	#[test]

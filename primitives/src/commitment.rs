@@ -178,7 +178,7 @@ mod tests {
 	use crate::tensor::Tensor;
 
 	fn hashes(n: u8) -> Vec<H256> {
-		(0..n).map(|i| H256::repeat_byte(i)).collect()
+		(0..n).map(H256::repeat_byte).collect()
 	}
 
 	#[test]

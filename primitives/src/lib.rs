@@ -4,7 +4,8 @@
 //! share about models and inferences (`no_std`; `std` adds serde and error traits):
 //!
 //! * [`model`]: a model's identity ([`ModelHash`], blake2-256 of its canonical bundle), its
-//!   architecture ([`ModelKind`]) and what the chain records about it ([`ModelSpec`]);
+//!   architecture ([`ModelKind`], with its row in the kind table: name and bundle files,
+//!   [`KindInfo`]) and what the chain records about it ([`ModelSpec`]);
 //! * [`bundle`]: the canonical single-file packing of a model's files, the artifact the hash names;
 //! * [`tensor`]: the wire format of tensors ([`Tensor`]: dtype, shape, little-endian data, all
 //!   bounded) and of inputs ([`InferenceInput`]: a tensor or a batch of texts) and outputs;
@@ -40,7 +41,7 @@ pub use executor::{
 pub use host::{inference, InferenceError, InferenceRun};
 #[cfg(not(substrate_runtime))]
 pub use host::{InferenceBackend, InferenceExt};
-pub use model::{FileHash, ModelHash, ModelKind, ModelSpec};
+pub use model::{FileHash, KindInfo, ModelHash, ModelKind, ModelSpec, ParseKindError};
 pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
 /// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
 pub use sp_core::H256;

@@ -4,7 +4,12 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
-use crate::schema::IoSchema;
+use core::str::FromStr;
+
+use crate::{
+	bundle::{CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
+	schema::IoSchema,
+};
 
 /// The identity of a model: blake2-256 of its canonical artifact, the model bundle (see
 /// [`crate::bundle`]), which holds the configuration, the weights and (for text models) the tokenizer.
@@ -54,31 +59,111 @@ pub enum ModelKind {
 	TextGeneration,
 }
 
+/// What the chain, the engine and the tools know about one [`ModelKind`]: its row in the kind
+/// table, [`ModelKind::info`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct KindInfo {
+	/// Its name in text: what [`Display`](core::fmt::Display) prints, [`FromStr`] reads
+	/// (ignoring case) and `opg-cli models pack --kind` takes.
+	pub name: &'static str,
+	/// Other names [`FromStr`] accepts.
+	pub aliases: &'static [&'static str],
+	/// The files its bundle carries ([`crate::bundle::from_dir`] packs them); `None` for a
+	/// reserved kind, which no engine runs yet.
+	pub files: Option<&'static [&'static str]>,
+}
+
 impl ModelKind {
+	/// The kind table: one row per kind, the one place its name and bundle files are defined.
+	pub const fn info(self) -> KindInfo {
+		match self {
+			ModelKind::Mlp => {
+				KindInfo { name: "mlp", aliases: &[], files: Some(&[CONFIG_FILE, WEIGHTS_FILE]) }
+			}
+			ModelKind::BertEmbedding => KindInfo {
+				name: "bert-embedding",
+				aliases: &["bert", "bertembedding"],
+				files: Some(&[CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE]),
+			},
+			ModelKind::Onnx => KindInfo { name: "onnx", aliases: &[], files: None },
+			ModelKind::TextGeneration => {
+				KindInfo { name: "text-generation", aliases: &[], files: None }
+			}
+		}
+	}
+
+	/// Every kind, in SCALE index order.
+	pub fn all() -> impl Iterator<Item = ModelKind> {
+		(0..=u8::MAX).map_while(ModelKind::from_byte)
+	}
+
+	/// Its name in text (see [`KindInfo::name`]).
+	pub const fn name(self) -> &'static str {
+		self.info().name
+	}
+
+	/// The files its bundle carries; `None` for a reserved kind.
+	pub const fn bundle_files(self) -> Option<&'static [&'static str]> {
+		self.info().files
+	}
+
 	/// The byte that stands for this kind in a bundle header (equal to its SCALE index).
 	pub const fn to_byte(self) -> u8 {
-		match self {
-			ModelKind::Mlp => 0,
-			ModelKind::BertEmbedding => 1,
-			ModelKind::Onnx => 2,
-			ModelKind::TextGeneration => 3,
-		}
+		// Kinds are only ever appended, so a variant's position is its SCALE index (tested).
+		self as u8
 	}
 
 	/// The kind a bundle header byte stands for, if any.
-	pub const fn from_byte(byte: u8) -> Option<Self> {
-		match byte {
-			0 => Some(ModelKind::Mlp),
-			1 => Some(ModelKind::BertEmbedding),
-			2 => Some(ModelKind::Onnx),
-			3 => Some(ModelKind::TextGeneration),
-			_ => None,
-		}
+	pub fn from_byte(byte: u8) -> Option<Self> {
+		Self::decode(&mut [byte].as_slice()).ok()
 	}
 
-	/// Whether the engine of this release can run models of this kind.
+	/// Whether the engine of this release can run models of this kind: whether its bundle has
+	/// a file list (`opg-inference` checks that it has an architecture for each such kind).
 	pub const fn is_runnable(self) -> bool {
-		matches!(self, ModelKind::Mlp | ModelKind::BertEmbedding)
+		self.bundle_files().is_some()
+	}
+}
+
+impl core::fmt::Display for ModelKind {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(self.name())
+	}
+}
+
+/// Why a text names no [`ModelKind`] (its [`Display`](core::fmt::Display) lists the names).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ParseKindError;
+
+impl core::fmt::Display for ParseKindError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str("unknown model kind (")?;
+		for (i, kind) in ModelKind::all().enumerate() {
+			if i > 0 {
+				f.write_str(", ")?;
+			}
+			f.write_str(kind.name())?;
+		}
+		f.write_str(")")
+	}
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ParseKindError {}
+
+impl FromStr for ModelKind {
+	type Err = ParseKindError;
+
+	/// A kind by its name or an alias, ignoring case.
+	fn from_str(text: &str) -> Result<Self, ParseKindError> {
+		ModelKind::all()
+			.find(|kind| {
+				let info = kind.info();
+				core::iter::once(info.name)
+					.chain(info.aliases.iter().copied())
+					.any(|name| name.eq_ignore_ascii_case(text))
+			})
+			.ok_or(ParseKindError)
 	}
 }
 
@@ -110,17 +195,70 @@ pub struct ModelSpec {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
 	use super::*;
 
 	#[test]
 	fn kind_bytes_match_scale_indices() {
-		for kind in
-			[ModelKind::Mlp, ModelKind::BertEmbedding, ModelKind::Onnx, ModelKind::TextGeneration]
-		{
-			assert_eq!(kind.encode(), vec![kind.to_byte()]);
-			assert_eq!(ModelKind::from_byte(kind.to_byte()), Some(kind));
+		let kinds: Vec<ModelKind> = ModelKind::all().collect();
+		// Kinds in chain state keep their index; new ones come after.
+		assert!(kinds.starts_with(&[
+			ModelKind::Mlp,
+			ModelKind::BertEmbedding,
+			ModelKind::Onnx,
+			ModelKind::TextGeneration
+		]));
+		for byte in 0..=u8::MAX {
+			// `from_byte` knows every kind SCALE decodes (the derive covers every variant).
+			assert_eq!(ModelKind::from_byte(byte), ModelKind::decode(&mut [byte].as_slice()).ok());
 		}
-		assert_eq!(ModelKind::from_byte(4), None);
+		for kind in &kinds {
+			assert_eq!(kind.encode(), vec![kind.to_byte()]);
+			assert_eq!(ModelKind::from_byte(kind.to_byte()), Some(*kind));
+		}
+		assert_eq!(ModelKind::from_byte(u8::try_from(kinds.len()).unwrap()), None);
+	}
+
+	#[test]
+	fn kinds_parse_and_display() {
+		for kind in ModelKind::all() {
+			assert_eq!(kind.to_string().parse::<ModelKind>(), Ok(kind));
+			assert_eq!(kind.name().to_uppercase().parse::<ModelKind>(), Ok(kind));
+			for alias in kind.info().aliases {
+				assert_eq!(alias.parse::<ModelKind>(), Ok(kind));
+			}
+		}
+		// The names `opg-cli models pack --kind` has always taken.
+		assert_eq!("mlp".parse::<ModelKind>(), Ok(ModelKind::Mlp));
+		for name in ["bert", "bert-embedding", "bertembedding", "BertEmbedding"] {
+			assert_eq!(name.parse::<ModelKind>(), Ok(ModelKind::BertEmbedding), "{name}");
+		}
+		assert_eq!("cnn".parse::<ModelKind>(), Err(ParseKindError));
+		assert!(ParseKindError
+			.to_string()
+			.starts_with("unknown model kind (mlp, bert-embedding, onnx, text-generation"));
+		// Names are distinct, aliases included.
+		let mut names: Vec<&str> = ModelKind::all()
+			.flat_map(|k| [k.name()].into_iter().chain(k.info().aliases.iter().copied()))
+			.collect();
+		let count = names.len();
+		names.sort_unstable();
+		names.dedup();
+		assert_eq!(names.len(), count);
+	}
+
+	#[test]
+	fn runnable_kinds_have_bundle_files() {
+		assert_eq!(
+			ModelKind::Mlp.bundle_files(),
+			Some(["config.json", "model.safetensors"].as_slice())
+		);
+		assert_eq!(
+			ModelKind::BertEmbedding.bundle_files(),
+			Some(["config.json", "model.safetensors", "tokenizer.json"].as_slice())
+		);
+		assert!(ModelKind::Mlp.is_runnable() && ModelKind::BertEmbedding.is_runnable());
+		assert!(!ModelKind::Onnx.is_runnable() && !ModelKind::TextGeneration.is_runnable());
 	}
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
 use opg_primitives::{
-	bundle::{BundleView, CONFIG_FILE},
+	bundle::{BundleView, CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
 	tensor::{MAX_TEXT_BATCH, MAX_TEXT_BYTES},
 	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, SchemaError,
 	TensorDType, TensorSchema,
@@ -34,10 +34,6 @@ use tokenizers::Tokenizer;
 use super::{LoadOptions, Model, Trace};
 use crate::error::{corrupt, internal};
 
-/// The files of a BERT embedding bundle.
-pub const FILES: &[&str] = &[CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE];
-const WEIGHTS_FILE: &str = "model.safetensors";
-const TOKENIZER_FILE: &str = "tokenizer.json";
 /// The sequence length used when the tokenizer names none.
 pub const DEFAULT_SEQ_LEN: usize = 128;
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 use opg_primitives::{
-	bundle::{BundleView, CONFIG_FILE},
+	bundle::{BundleView, CONFIG_FILE, WEIGHTS_FILE},
 	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, TensorDType,
 	TensorSchema,
 };
@@ -21,9 +21,6 @@ use serde::Deserialize;
 use super::{LoadOptions, Model, Trace};
 use crate::error::{corrupt, internal};
 
-/// The files of an MLP bundle.
-pub const FILES: &[&str] = &[CONFIG_FILE, WEIGHTS_FILE];
-const WEIGHTS_FILE: &str = "model.safetensors";
 /// The most layers an MLP may have.
 pub const MAX_LAYERS: usize = 64;
 /// The widest layer (inputs or outputs) an MLP may have.

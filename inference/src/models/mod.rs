@@ -1,23 +1,55 @@
-//! Architectures: one file each, behind the [`Model`] trait.
+//! Architectures: one file each, behind the [`Model`] trait, and one row each in
+//! [`ARCHITECTURES`].
 //!
-//! To add an architecture: write `models/<name>.rs` with a `FILES` list and a
-//! `load(&BundleView, &LoadOptions) -> Result<Arc<dyn Model>, InferenceError>`, and add its
-//! [`ModelKind`] to [`load`] and [`bundle_files`] below.
+//! To add an architecture: its [`ModelKind`] (a variant and its row in [`ModelKind::info`], with
+//! its name and bundle files, in `opg-primitives`), a file `models/<module>.rs` with a
+//! `load(&BundleView, &LoadOptions) -> Result<Arc<dyn Model>, InferenceError>`, and a row
+//! `<module>: <Kind>` in the `architectures!` list below (which declares the module too).
 
-pub mod bert;
-pub mod mlp;
-
-use std::{fs, io, path::Path, sync::Arc};
+use std::sync::Arc;
 
 use candle_core::{DType, Tensor};
 use opg_primitives::H256;
 use opg_primitives::{
-	bundle::{encode_bundle, BundleView},
+	bundle::BundleView,
 	commitment::{tensor_hash, MAX_TRACE_LEAVES},
 	InferenceError, InferenceInput, IoSchema, ModelKind, TensorDType,
 };
 
 use crate::error::internal;
+
+/// Declares each architecture's module and its row in [`ARCHITECTURES`].
+macro_rules! architectures {
+	($($module:ident: $kind:ident),* $(,)?) => {
+		$(pub mod $module;)*
+
+		/// The architectures the engine runs: one row each, its kind and its loader.
+		pub const ARCHITECTURES: &[Architecture] =
+			&[$(Architecture { kind: ModelKind::$kind, load: $module::load }),*];
+	};
+}
+
+architectures! {
+	mlp: Mlp,
+	bert: BertEmbedding,
+}
+
+/// How an architecture builds a runnable model from a bundle.
+pub type Loader = fn(&BundleView, &LoadOptions) -> Result<Arc<dyn Model>, InferenceError>;
+
+/// One architecture: the kind of bundle it runs and how it loads one.
+#[derive(Clone, Copy, Debug)]
+pub struct Architecture {
+	/// The kind of its bundles.
+	pub kind: ModelKind,
+	/// Builds a runnable model from a bundle of [`Architecture::kind`].
+	pub load: Loader,
+}
+
+/// The architecture that runs bundles of this kind, if the engine has one.
+pub fn architecture(kind: ModelKind) -> Option<&'static Architecture> {
+	ARCHITECTURES.iter().find(|architecture| architecture.kind == kind)
+}
 
 /// What a loader needs besides the bundle.
 #[derive(Clone, Debug)]
@@ -44,35 +76,8 @@ pub trait Model: Send + Sync {
 
 /// Loads a model of the bundle's kind.
 pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, InferenceError> {
-	match view.kind {
-		ModelKind::Mlp => mlp::load(view, options),
-		ModelKind::BertEmbedding => bert::load(view, options),
-		ModelKind::Onnx | ModelKind::TextGeneration => Err(InferenceError::UnsupportedKind),
-	}
-}
-
-/// The files a bundle of this kind carries (`None` for kinds the engine cannot run).
-pub fn bundle_files(kind: ModelKind) -> Option<&'static [&'static str]> {
-	match kind {
-		ModelKind::Mlp => Some(mlp::FILES),
-		ModelKind::BertEmbedding => Some(bert::FILES),
-		ModelKind::Onnx | ModelKind::TextGeneration => None,
-	}
-}
-
-/// Packs the files a model of this kind needs from a directory (for instance an unpacked
-/// sentence-transformers model) into canonical bundle bytes.
-pub fn bundle_from_dir(kind: ModelKind, dir: &Path) -> io::Result<Vec<u8>> {
-	let names = bundle_files(kind)
-		.ok_or_else(|| io::Error::new(io::ErrorKind::Unsupported, "model kind not supported"))?;
-	let mut contents = Vec::with_capacity(names.len());
-	for name in names {
-		let data = fs::read(dir.join(name))
-			.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display())))?;
-		contents.push((*name, data));
-	}
-	let files: Vec<(&str, &[u8])> = contents.iter().map(|(n, d)| (*n, d.as_slice())).collect();
-	encode_bundle(kind, &files).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+	let architecture = architecture(view.kind).ok_or(InferenceError::UnsupportedKind)?;
+	(architecture.load)(view, options)
 }
 
 /// The layer hashes of one forward pass (the leaves of the trace Merkle tree).
@@ -113,5 +118,18 @@ impl Trace {
 	/// Takes the recorded hashes.
 	pub fn into_hashes(self) -> Vec<H256> {
 		self.hashes
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_runnable_kind_has_one_architecture() {
+		for kind in ModelKind::all() {
+			let rows = ARCHITECTURES.iter().filter(|a| a.kind == kind).count();
+			assert_eq!(rows, usize::from(kind.is_runnable()), "{kind}");
+		}
 	}
 }

@@ -255,6 +255,8 @@ pub trait StakeLedger<AccountId, Balance> {
 	fn reward(executor: &AccountId, amount: Balance) -> Balance;
 }
 
+// FRAME's pallet macro expands to `expect` in the storage and metadata code it generates.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

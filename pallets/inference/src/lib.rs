@@ -123,6 +123,8 @@ pub trait BenchmarkHelper<AccountId> {
 	fn retire_executors_without_local_keys() {}
 }
 
+// FRAME's pallet macro expands to `expect` in the storage and metadata code it generates.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

@@ -61,6 +61,8 @@ pub type BalanceOf<T> =
 
 const LOG_TARGET: &str = "runtime::model-registry";
 
+// FRAME's pallet macro expands to `expect` in the storage and metadata code it generates.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

@@ -7,6 +7,7 @@ use opg_client::{
 	units::{format_opg, parse_opg},
 	Error, Model,
 };
+use opg_primitives::ModelKind;
 use serde::Serialize;
 use subxt::utils::H256;
 
@@ -52,9 +53,9 @@ pub enum Command {
 	},
 	/// Pack model files into a bundle (offline) and print its hash.
 	Pack {
-		/// `mlp` (config.json + model.safetensors) or `bert-embedding` (+ tokenizer.json).
-		#[arg(long)]
-		kind: String,
+		/// The architecture (`--help` lists the files of each one's bundle).
+		#[arg(long, ignore_case = true, value_parser = kind_parser())]
+		kind: ModelKind,
 		/// Where to write the bundle.
 		#[arg(long, short)]
 		out: PathBuf,
@@ -62,6 +63,17 @@ pub enum Command {
 		#[arg(required = true)]
 		files: Vec<PathBuf>,
 	},
+}
+
+/// `models pack --kind`'s values: the kinds whose bundle files the kind table lists.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = ModelKind> {
+	use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+	let kinds = ModelKind::all().filter_map(|kind| {
+		let info = kind.info();
+		let files = info.files?.join(", ");
+		Some(PossibleValue::new(info.name).aliases(info.aliases).help(files))
+	});
+	PossibleValuesParser::new(kinds).try_map(|name| name.parse::<ModelKind>())
 }
 
 /// A bundle written by `models pack`.
@@ -137,7 +149,7 @@ pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 		}
 		Command::Pack { kind, out, files } => {
 			let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
-			let (bytes, hash) = models::pack(models::parse_kind(&kind)?, &paths)?;
+			let (bytes, hash) = models::pack(kind, &paths)?;
 			std::fs::write(&out, &bytes)
 				.map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
 			Output::of(&Packed { hash, file: out, size: bytes.len() }, |p| {
