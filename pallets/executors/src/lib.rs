@@ -35,7 +35,7 @@
 //! - **who executes**: new requests (and dispute committees) are drawn among the current
 //!   validators ([`Config::OnlyValidatorsServe`]) with probability proportional to stake.
 //!
-//! **Payouts.** When an executor is paid `amount` ([`StakeLedger::reward`]), with bond `B` and
+//! **Payouts.** When an executor is paid `amount` ([`StakeLedger::reward`](opg_primitives::StakeLedger::reward)), with bond `B` and
 //! pool value `A`:
 //! ```text
 //!   delegators_gross = floor(amount · A / (B + A))
@@ -45,7 +45,7 @@
 //! ```
 //! Every planck of `amount` goes somewhere: rounding favours the executor.
 //!
-//! **Slashes.** A slash of `amount` ([`StakeLedger::slash`]) is taken pro rata from the bond
+//! **Slashes.** A slash of `amount` ([`StakeLedger::slash`](opg_primitives::StakeLedger::slash)) is taken pro rata from the bond
 //! `B`, the pool's active value `A` and its unbonding value `U` (`T = B + A + U`):
 //! ```text
 //!   from active    = floor(amount · A / T)
@@ -68,7 +68,7 @@
 //! delegators see it coming and can undelegate (unbonding points earn nothing, so an increase
 //! never reaches them).
 //!
-//! A lost dispute [slashes](StakeLedger::slash) the stake; an executor whose bond falls below
+//! A lost dispute [slashes](opg_primitives::StakeLedger::slash) the stake; an executor whose bond falls below
 //! [`Config::MinBond`] stops taking work and starts unbonding.
 //!
 //! See [`Config`] for the parameters and [`Call`] for the dispatchables.
@@ -225,36 +225,6 @@ pub struct Delegation<Balance, BlockNumber> {
 pub type DelegationOf<T> =
 	Delegation<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
 
-/// What other pallets (inference, disputes) ask of the executor set.
-pub trait ExecutorSet<AccountId> {
-	/// An executor that serves (active, and a validator where [`Config::OnlyValidatorsServe`])
-	/// not in `exclude`, drawn with probability proportional to its stake from the 32 random
-	/// bytes `seed`; `None` if none is left.
-	fn select(seed: &[u8; 32], exclude: &[AccountId]) -> Option<AccountId>;
-	/// The executor that registered `key`, active or unbonding.
-	fn owner_of(key: &ExecutorKey) -> Option<AccountId>;
-	/// The key registered by `executor`.
-	fn key_of(executor: &AccountId) -> Option<ExecutorKey>;
-	/// How many executors serve.
-	fn active_count() -> u32;
-}
-
-/// Paying and slashing an executor's stake, for the inference market and the dispute game.
-pub trait StakeLedger<AccountId, Balance> {
-	/// The executor's own bond (zero if it is not an executor).
-	fn bond_of(executor: &AccountId) -> Balance;
-	/// Everything a slash of `executor` can reach: its bond plus its pool (active and unbonding).
-	fn stake_of(executor: &AccountId) -> Balance;
-	/// Moves up to `amount` of `executor`'s stake to `to`'s free balance, pro rata from its bond
-	/// and its delegators' pool; returns how much moved. An executor whose bond falls below the
-	/// minimum stops taking work: it is unbonding from then on, with its full unbonding period
-	/// ahead.
-	fn slash(executor: &AccountId, amount: Balance, to: &AccountId) -> Balance;
-	/// `executor` was just paid `amount` (already in its free balance): moves its delegators'
-	/// share, less commission, into its pool. Returns the pool's part.
-	fn reward(executor: &AccountId, amount: Balance) -> Balance;
-}
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -348,7 +318,7 @@ pub mod pallet {
 	pub type KeyOwner<T: Config> = StorageMap<_, Blake2_128Concat, ExecutorKey, T::AccountId>;
 
 	/// The active executors with their stake (bond plus active delegations), in registration
-	/// order: the candidates of [`Pallet::elect`] and of [`ExecutorSet::select`].
+	/// order: the candidates of [`Pallet::elect`] and of [`ExecutorSet::select`](opg_primitives::ExecutorSet::select).
 	#[pallet::storage]
 	pub type Active<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxExecutors>, ValueQuery>;

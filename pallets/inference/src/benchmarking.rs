@@ -15,12 +15,12 @@ use frame_support::{
 	traits::{fungible::Mutate, Authorize, Get, Hooks},
 };
 use frame_system::RawOrigin;
+use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
 	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema,
 	H256,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{
 	traits::{Bounded, Saturating},
 	RuntimeAppPublic,

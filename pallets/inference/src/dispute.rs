@@ -57,7 +57,7 @@ use opg_primitives::{
 	commitment::output_hash, vote_seal, DisputeStatement, ExecutorKey, ExecutorSignature,
 	InferenceInput, InferenceOutput, ResultCommitment, H256,
 };
-use pallet_executors::{ExecutorSet, StakeLedger};
+use opg_primitives::{ExecutorSet, StakeLedger};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	RuntimeAppPublic, SaturatedConversion,

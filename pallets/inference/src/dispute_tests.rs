@@ -22,7 +22,7 @@ use frame_system::RawOrigin;
 use opg_primitives::{
 	vote_seal, DisputeStatement, InferenceInput, InferenceOutput, ResultCommitment, H256,
 };
-use pallet_executors::{ExecutorSet, StakeLedger};
+use opg_primitives::{ExecutorSet, StakeLedger};
 use sp_runtime::{DispatchResult, Perbill, RuntimeAppPublic};
 
 const EVERYONE: [AccountId; 5] = [ALICE, BOB, CHARLIE, DAVE, EVE];

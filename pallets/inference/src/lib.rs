@@ -17,7 +17,7 @@
 //!    [`Config::MaxInputBytes`]. The fee is the model's current price; it must not exceed the
 //!    caller's `max_fee` and is **held** from the caller ([`HoldReason::RequestFee`]).
 //! 2. The request is assigned to an active executor drawn with probability proportional to its
-//!    bond (see [`pallet_executors::ExecutorSet::select`]). The random seed is
+//!    bond (see [`opg_primitives::ExecutorSet::select`]). The random seed is
 //!    [`Config::Randomness`] for the subject `("opg/assign", request id, attempt)`; in the OPG
 //!    runtime that is `pallet-insecure-randomness-collective-flip` (a mix of the last 81 block
 //!    hashes). **Limits:** a block author can predict the draw for requests it includes and can
@@ -140,7 +140,7 @@ pub mod pallet {
 		commitment::output_hash, ExecutorKey, ExecutorSignature, InferenceInput, InferenceOutput,
 		ModelCatalog, ModelHash, ResultCommitment, ResultStatement, H256,
 	};
-	use pallet_executors::{ExecutorSet, StakeLedger};
+	use opg_primitives::{ExecutorSet, StakeLedger};
 	use sp_runtime::{
 		traits::{CheckedAdd, Saturating, Zero},
 		Perbill, RuntimeAppPublic,

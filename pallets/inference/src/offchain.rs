@@ -18,11 +18,11 @@ use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
+use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	inference, ExecutorKey, InferenceError, InferenceInput, InferenceRun, ModelCatalog,
 	ResultStatement,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
 	traits::Saturating,

@@ -17,10 +17,10 @@ use frame_support::{
 	traits::{fungible::InspectHold, Authorize},
 };
 use frame_system::RawOrigin;
+use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	InferenceInput, InferenceOutput, ResultCommitment, ResultStatement, Tensor, H256,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{DispatchError, RuntimeAppPublic};
 
 pub(crate) fn held(who: AccountId) -> Balance {

@@ -15,11 +15,11 @@
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	commitment::output_hash, vote_seal, DisputeStatement, ExecutorKey, InferenceInput,
 	InferenceOutput, InferenceRun, ResultCommitment,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{offchain::storage::StorageValueRef, Perbill, RuntimeAppPublic};
 
 use crate::{
