@@ -8,12 +8,13 @@
 //! An account becomes an executor by [registering](Pallet::register) an *executor key* (key type
 //! `infr`, sr25519, see [`opg_primitives::executor`]) and **bonding** at least
 //! [`Config::MinBond`] OPG, held under [`HoldReason::ExecutorBond`]. The key lives in the
-//! keystore of the executor's node; its off-chain worker signs results with it, so the bonded
-//! account's own key stays off the node (as a validator's stash stays off its node).
+//! keystore of the executor's node; its off-chain worker signs results, dispute votes and
+//! challenges with it, so the bonded account's own key stays off the node (as a validator's stash
+//! stays off its node).
 //!
 //! ```text
-//!   register ──► Active ──unbond──► Unbonding { unlocks_at } ──withdraw (after UnbondingPeriod)──► gone
-//!                 ▲  │                                                       (bond released)
+//!   register ──► Active ──unbond, or a slash below MinBond──► Unbonding { unlocks_at } ──withdraw (after UnbondingPeriod)──► gone
+//!                 ▲  │                                                                              (bond released)
 //!     bond_extra ─┘  └─ set_key, set_commission
 //! ```
 //!
@@ -32,8 +33,10 @@
 //!   stake and with session keys set become the next validator set ([`Pallet::elect`], driven by
 //!   the runtime's session manager). A set chosen at session `s` starts at `s + 2`, so joining or
 //!   leaving takes one to two sessions;
-//! - **who executes**: new requests (and dispute committees) are drawn among the current
-//!   validators ([`Config::OnlyValidatorsServe`]) with probability proportional to stake.
+//! - **who executes**: new requests (and dispute committees) are drawn among the executors that
+//!   serve, the active ones that are current validators ([`Config::OnlyValidatorsServe`]), with
+//!   probability proportional to stake
+//!   ([`ExecutorSet::select`](opg_primitives::ExecutorSet::select)).
 //!
 //! **Payouts.** When an executor is paid `amount` ([`StakeLedger::reward`](opg_primitives::StakeLedger::reward)), with bond `B` and
 //! pool value `A`:
@@ -68,8 +71,35 @@
 //! delegators see it coming and can undelegate (unbonding points earn nothing, so an increase
 //! never reaches them).
 //!
-//! A lost dispute [slashes](opg_primitives::StakeLedger::slash) the stake; an executor whose bond falls below
-//! [`Config::MinBond`] stops taking work and starts unbonding.
+//! A lost dispute [slashes](opg_primitives::StakeLedger::slash) the stake; an executor whose bond
+//! falls below [`Config::MinBond`] stops taking work and starts unbonding.
+//!
+//! ## Interface
+//!
+//! ### Dispatchable functions
+//!
+//! - [`register`](Pallet::register), [`bond_extra`](Pallet::bond_extra),
+//!   [`set_key`](Pallet::set_key), [`unbond`](Pallet::unbond), [`withdraw`](Pallet::withdraw):
+//!   an executor's life, from its bond to its leaving;
+//! - [`set_commission`](Pallet::set_commission): an executor's cut of its delegators' share;
+//! - [`delegate`](Pallet::delegate), [`undelegate`](Pallet::undelegate),
+//!   [`withdraw_delegation`](Pallet::withdraw_delegation): a delegator's life;
+//! - [`set_validator_count`](Pallet::set_validator_count): governance sizes the validator set.
+//!
+//! ### For other pallets
+//!
+//! Other pallets reach the executors through two traits of `opg-primitives`, which this pallet
+//! implements, so that they depend on the primitives and not on this pallet:
+//! - [`opg_primitives::ExecutorSet`]: the draw of an executor by stake, who owns which executor
+//!   key, how many serve;
+//! - [`opg_primitives::StakeLedger`]: an executor's bond and stake, its slashes and the sharing
+//!   of its payouts with its delegators.
+//!
+//! For the runtime's sessions it offers [`Pallet::elect`] (the next validator set, for a session
+//! manager) and a `OneSessionHandler` that records each session's validators ([`Validators`]).
+//! For the runtime API (`pallet-executors-runtime-api`, the `staking_*` JSON-RPC):
+//! [`Pallet::executor_stake`], [`Pallet::executor_stakes`], [`Pallet::delegators_of`],
+//! [`Pallet::positions_of`].
 //!
 //! See [`Config`] for the parameters and [`Call`] for the dispatchables.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -118,7 +148,8 @@ const LOG_TARGET: &str = "runtime::executors";
 	TypeInfo,
 )]
 pub enum ExecutorStatus<BlockNumber> {
-	/// Selectable for new requests.
+	/// Drawn for new work (where only validators serve, while it is one) and counted for the
+	/// election.
 	#[codec(index = 0)]
 	Active,
 	/// Leaving: not selected any more; the bond can be withdrawn from `unlocks_at` on.
@@ -511,6 +542,7 @@ pub mod pallet {
 		/// Add to the signer's bond.
 		///
 		/// - Origin: signed by an active executor.
+		/// - `amount`: held from the signer and added to its bond (and stake).
 		///
 		/// Emits [`Event::Bonded`].
 		///
@@ -537,6 +569,7 @@ pub mod pallet {
 		/// Replace the signer's executor key (after rotating the node's keys).
 		///
 		/// - Origin: signed by an executor.
+		/// - `key`: the new executor key, registered by no executor.
 		///
 		/// Requests already assigned must then be answered with the new key. Emits
 		/// [`Event::KeyChanged`].
@@ -616,13 +649,14 @@ pub mod pallet {
 		/// held there, and adds to the executor's stake.
 		///
 		/// - Origin: signed by any account but the executor.
+		/// - `executor`: an active executor.
 		/// - `amount`: at least [`Config::MinDelegation`].
 		///
 		/// Emits [`Event::Delegated`].
 		///
 		/// Errors: [`Error::NotExecutor`], [`Error::NotActive`], [`Error::SelfDelegation`],
 		/// [`Error::DelegationTooLow`], [`Error::PoolWiped`], [`Error::AmountTooSmall`],
-		/// [`Error::InsufficientBalance`].
+		/// [`Error::InsufficientBalance`], [`Error::Overflow`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::delegate())]
 		pub fn delegate(
@@ -673,10 +707,13 @@ pub mod pallet {
 		/// [`Config::DelegationUnbondingPeriod`] (a later undelegation restarts the wait).
 		///
 		/// - Origin: signed by the delegator. Works whatever the executor's state.
+		/// - `executor`: the executor delegated to.
+		/// - `amount`: the value to undelegate.
 		///
 		/// Emits [`Event::Undelegated`] with the value undelegated.
 		///
-		/// Errors: [`Error::NotDelegating`], [`Error::AmountTooSmall`], [`Error::PoolWiped`].
+		/// Errors: [`Error::NotDelegating`], [`Error::AmountTooSmall`], [`Error::PoolWiped`],
+		/// [`Error::Overflow`].
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::undelegate())]
 		pub fn undelegate(
@@ -729,6 +766,7 @@ pub mod pallet {
 		/// unbonding points' value now (less than undelegated if a slash hit meanwhile).
 		///
 		/// - Origin: signed by the delegator.
+		/// - `executor`: the executor it undelegated from.
 		///
 		/// Emits [`Event::DelegationWithdrawn`].
 		///
