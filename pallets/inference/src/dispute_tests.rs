@@ -8,9 +8,10 @@
 
 use crate::{
 	mock::*,
+	offchain,
 	tests::{assigned_to, held, request, result_call, status, submit},
-	watch, Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error, Event,
-	HoldReason, RequestStatus, Results, Verdict, Vote, WatchFraction,
+	Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error, Event, HoldReason,
+	RequestStatus, Results, Verdict, Vote, WatchFraction,
 };
 use codec::{Decode, Encode};
 use frame_support::{
@@ -520,7 +521,7 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		WatchFraction::<Test>::put(Perbill::zero());
 		let (id, liar) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
-		watch::run::<Test>(1);
+		dispute_worker(1);
 		let commits = apply_pool(&pool, 0);
 		assert_eq!(commits.len(), COMMITTEE as usize);
 		assert!(commits
@@ -529,7 +530,7 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		// All committed: the reveal phase opened; the next workers reveal.
 		assert!(matches!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
 		run_to(2);
-		watch::run::<Test>(2);
+		dispute_worker(2);
 		let reveals = apply_pool(&pool, COMMITTEE as usize);
 		assert_eq!(reveals.len(), COMMITTEE as usize);
 		for call in &reveals {
@@ -570,7 +571,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_ok!(submit(result_call(bad, liar, wrong())));
 		// Only the results of executors whose keys are not on this node are watched: every
 		// executor's key is here, so nothing is watched.
-		watch::run::<Test>(1);
+		dispute_worker(1);
 		assert!(pool.read().transactions.is_empty());
 	});
 	let mut env = liar_env(&[]);
@@ -584,7 +585,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			wrong_output(&expected_output(&input(&[[1.0; 4]])))
 		)));
 		WatchFraction::<Test>::put(Perbill::one());
-		watch::run::<Test>(1);
+		dispute_worker(1);
 	});
 	assert!(env.pool.read().transactions.is_empty());
 
@@ -614,7 +615,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			}
 		}
 		assert!(!wrong_ids.is_empty() && !right_ids.is_empty());
-		watch::run::<Test>(1);
+		dispute_worker(1);
 		let runs = *engine.runs.lock().unwrap();
 		assert_eq!(
 			runs as usize,
@@ -636,7 +637,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_eq!(bond_held(ALICE), CHALLENGE_BOND * wrong_ids.len() as u64);
 		// Each result is considered once: later runs only serve the committees Alice sits on.
 		let before = pool.read().transactions.len();
-		watch::run::<Test>(2);
+		dispute_worker(2);
 		for tx in &pool.read().transactions[before..] {
 			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
 			assert!(matches!(xt.function, RuntimeCall::Inference(Call::commit_vote { .. })));
@@ -649,7 +650,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 fn sampling_follows_the_fraction() {
 	let secret = [7u8; 32];
 	let share = |fraction: Perbill| {
-		(0..20_000u64).filter(|id| watch::sampled(&secret, *id, fraction)).count()
+		(0..20_000u64).filter(|id| offchain::watch::sampled(&secret, *id, fraction)).count()
 	};
 	assert_eq!(share(Perbill::zero()), 0);
 	assert_eq!(share(Perbill::one()), 20_000);
@@ -658,8 +659,8 @@ fn sampling_follows_the_fraction() {
 	// Another secret samples other requests.
 	let other = (0..20_000u64)
 		.filter(|id| {
-			watch::sampled(&secret, *id, Perbill::from_percent(10))
-				&& watch::sampled(&[8u8; 32], *id, Perbill::from_percent(10))
+			offchain::watch::sampled(&secret, *id, Perbill::from_percent(10))
+				&& offchain::watch::sampled(&[8u8; 32], *id, Perbill::from_percent(10))
 		})
 		.count();
 	assert!(other < 400, "independent samples overlap by about 1%: {other}");

@@ -45,8 +45,8 @@
 //! fees of its open (assigned or answered) requests.
 //!
 //! Results are open to challenge during their window: see the [`dispute`] module for the game
-//! (committee, commit-reveal votes, verdicts, slashing) and [`watch`] for the executors'
-//! watchers.
+//! (committee, commit-reveal votes, verdicts, slashing) and [`offchain`] for the executors'
+//! off-chain workers (answers, committee duty, watching).
 //!
 //! Runtime API: `pallet-inference-runtime-api`; JSON-RPC `inference_request`,
 //! `inference_result`, `inference_pending`, `inference_dispute`: `pallet-inference-rpc`.
@@ -68,7 +68,6 @@ mod queue;
 #[cfg(test)]
 mod tests;
 pub mod types;
-pub mod watch;
 pub mod weights;
 
 pub use pallet::*;
@@ -499,7 +498,6 @@ pub mod pallet {
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			offchain::run::<T>(now);
-			watch::run::<T>(now);
 		}
 
 		fn integrity_test() {

@@ -410,3 +410,13 @@ pub fn run_to(n: u64) {
 		Inference::on_initialize(next);
 	}
 }
+
+/// The off-chain worker's answering step, with this node's executor keys.
+pub fn answer_worker(now: u64) {
+	crate::offchain::answer::run::<Test>(now, &crate::offchain::local_executors::<Test>());
+}
+
+/// The off-chain worker's dispute duties (committees, then watching), with this node's keys.
+pub fn dispute_worker(now: u64) {
+	crate::offchain::serve_disputes::<Test>(now, &crate::offchain::local_executors::<Test>());
+}

@@ -173,7 +173,7 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		let id = request(&[[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 5.0, 2.0]]);
 		let executor = assigned_to(id);
 
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		let txs = pool.read().transactions.clone();
 		assert_eq!(txs.len(), 1, "one result submitted");
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
@@ -189,9 +189,9 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 
 		// The workers of the next blocks do not run it again while the result is on its way.
 		for block in 2..1 + offchain::RESUBMIT_AFTER as u64 {
-			offchain::run::<Test>(block);
+			answer_worker(block);
 		}
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		assert_eq!(pool.read().transactions.len(), 1);
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
 
@@ -204,7 +204,7 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		assert!(!Assigned::<Test>::contains_key(executor, id));
 
 		// Nothing is assigned any more: a later worker submits nothing.
-		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 1);
 		Inference::do_try_state().unwrap();
 	});
@@ -217,11 +217,11 @@ fn offchain_worker_resubmits_after_the_lock_expires() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		request(&[[1.0; 4]]);
-		offchain::run::<Test>(1);
-		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64 - 1);
+		answer_worker(1);
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64 - 1);
 		assert_eq!(pool.read().transactions.len(), 1);
 		// The transaction was dropped; the request is still assigned: try again.
-		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 2);
 	});
 }
@@ -239,7 +239,7 @@ fn offchain_worker_fetches_a_missing_model_from_its_uris() {
 			input(&[[1.0; 4]]),
 			PRICE
 		));
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		assert_eq!(*engine.fetched.lock().unwrap(), vec![model(2)]);
 		assert_eq!(pool.read().transactions.len(), 1);
 	});
@@ -252,7 +252,7 @@ fn offchain_worker_submits_nothing_when_the_engine_fails() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		request(&[[1.0; 4]]);
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		assert!(pool.read().transactions.is_empty());
 	});
 }
@@ -272,7 +272,7 @@ fn offchain_worker_ignores_requests_of_other_executors() {
 			}
 		}
 		assert!(mine > 0 && mine < 12, "the draw spreads 12 requests");
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		let txs = pool.read().transactions.clone();
 		assert_eq!(txs.len(), mine);
 		for tx in txs {
