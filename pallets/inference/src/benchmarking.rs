@@ -98,20 +98,7 @@ fn answered<T: Config>(n: u32) -> RequestId {
 		BalanceOf::<T>::max_value(),
 	)
 	.unwrap();
-	let Call::submit_result { request, output, commitment, key, signature } =
-		result_call::<T>(id, InferenceOutput::Tensor(row(n)))
-	else {
-		unreachable!()
-	};
-	Pallet::<T>::submit_result(
-		RawOrigin::Authorized.into(),
-		request,
-		output,
-		commitment,
-		key,
-		signature,
-	)
-	.unwrap();
+	dispatch::<T>(result_call::<T>(id, InferenceOutput::Tensor(row(n))));
 	id
 }
 
@@ -272,20 +259,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(target - window);
 		for _ in 0..w {
 			let id = make_request();
-			let Call::submit_result { request: req, output, commitment, key, signature } =
-				result_call::<T>(id, InferenceOutput::Tensor(row(1)))
-			else {
-				unreachable!()
-			};
-			Pallet::<T>::submit_result(
-				RawOrigin::Authorized.into(),
-				req,
-				output,
-				commitment,
-				key,
-				signature,
-			)
-			.unwrap();
+			dispatch::<T>(result_call::<T>(id, InferenceOutput::Tensor(row(1))));
 		}
 		frame_system::Pallet::<T>::set_block_number(target - timeout);
 		for _ in 0..d {

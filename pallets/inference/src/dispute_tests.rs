@@ -7,11 +7,8 @@
 )]
 
 use crate::{
-	mock::*,
-	offchain,
-	tests::{assigned_to, held, request, result_call, status, submit},
-	Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error, Event, HoldReason,
-	RequestStatus, Results, Verdict, Vote, WatchFraction,
+	mock::*, offchain, Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error,
+	Event, HoldReason, RequestStatus, Results, Verdict, Vote, WatchFraction,
 };
 use codec::{Decode, Encode};
 use frame_support::{
@@ -21,21 +18,16 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use opg_primitives::{
-	vote_seal, DisputeStatement, InferenceInput, InferenceOutput, ResultCommitment, H256,
+	vote_seal, DisputeStatement, ExecutorSet, InferenceInput, InferenceOutput, StakeLedger, H256,
 };
-use opg_primitives::{ExecutorSet, StakeLedger};
+use sp_core::offchain::testing::PoolState;
 use sp_runtime::{DispatchResult, Perbill, RuntimeAppPublic};
 
 const EVERYONE: [AccountId; 5] = [ALICE, BOB, CHARLIE, DAVE, EVE];
 
 /// Five executors, all of their keys on this node; runs `f`, then both pallets' invariants.
 fn network(f: impl FnOnce()) {
-	let mut env = new_network(FakeEngine::default(), &EVERYONE, &EVERYONE);
-	env.ext.execute_with(|| {
-		f();
-		Inference::do_try_state().expect("inference invariants hold");
-		Executors::do_try_state().expect("executor invariants hold");
-	});
+	run_checked(new_network(FakeEngine::default(), &EVERYONE, &EVERYONE), f)
 }
 
 fn bond_held(who: AccountId) -> Balance {
@@ -65,10 +57,6 @@ fn answered(output: InferenceOutput) -> (u64, AccountId) {
 
 fn committee(id: u64) -> Vec<AccountId> {
 	Disputes::<Test>::get(id).unwrap().committee.iter().map(|m| m.executor).collect()
-}
-
-fn commitment_of(output: &InferenceOutput) -> ResultCommitment {
-	ResultCommitment::new(output, &[H256::repeat_byte(7)])
 }
 
 fn salt(member: AccountId) -> [u8; 32] {
@@ -495,22 +483,14 @@ fn challenge_errors() {
 
 /// Dispatches every transaction the off-chain workers put in the pool since `from`, checking its
 /// authorization first; returns the calls.
-fn apply_pool(
-	pool: &std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
-	from: usize,
-) -> Vec<Call<Test>> {
-	let txs = pool.read().transactions.clone();
-	txs[from..]
-		.iter()
-		.map(|tx| {
-			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
-			let RuntimeCall::Inference(call) = xt.function else { panic!("not an inference call") };
-			call.authorize(TransactionSource::Local).expect("authorized").expect("valid");
-			use frame_support::traits::UnfilteredDispatchable;
-			call.clone().dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
-			call
-		})
-		.collect()
+fn apply_pool(pool: &parking_lot::RwLock<PoolState>, from: usize) -> Vec<Call<Test>> {
+	let calls = pool_calls(pool, from);
+	for call in &calls {
+		call.authorize(TransactionSource::Local).expect("authorized").expect("valid");
+		use frame_support::traits::UnfilteredDispatchable;
+		call.clone().dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+	}
+	calls
 }
 
 #[test]
@@ -543,8 +523,7 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
 		));
 		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 3 });
-		Inference::do_try_state().unwrap();
-		Executors::do_try_state().unwrap();
+		check_invariants();
 	});
 }
 
@@ -638,11 +617,10 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		// Each result is considered once: later runs only serve the committees Alice sits on.
 		let before = pool.read().transactions.len();
 		dispute_worker(2);
-		for tx in &pool.read().transactions[before..] {
-			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
-			assert!(matches!(xt.function, RuntimeCall::Inference(Call::commit_vote { .. })));
+		for call in pool_calls(&pool, before) {
+			assert!(matches!(call, Call::commit_vote { .. }));
 		}
-		Inference::do_try_state().unwrap();
+		check_invariants();
 	});
 }
 
