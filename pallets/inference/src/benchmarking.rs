@@ -7,6 +7,7 @@
 )]
 
 use super::*;
+use crate::dispute::{DisputeGame, Game};
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::UnfilteredDispatchable;
@@ -393,7 +394,7 @@ mod benchmarks {
 		let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
 		#[block]
 		{
-			Pallet::<T>::process_disputes(next);
+			Game::<T>::process(next);
 		}
 		for id in ids {
 			assert!(matches!(
