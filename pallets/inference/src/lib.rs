@@ -1,57 +1,125 @@
 //! # Inference
 //!
-//! Paid inference requests, answered by bonded executors' off-chain workers, final after a
-//! challenge window.
+//! Paid inference requests, answered by staked executors' off-chain workers, final after a
+//! challenge window; a challenged result goes to a dispute game.
+//!
+//! - [`Config`]
+//! - [`Call`]
+//! - [`Pallet`]
 //!
 //! ## Overview
 //!
+//! The pallet holds two domains that meet at a small internal interface ([`dispute`]):
+//!
+//! - **the market**: requests, their assignment to executors, results, deadlines, challenge
+//!   windows, and the fee's payout;
+//! - **the dispute game**: what becomes of a result somebody challenged. Today a committee of
+//!   other executors re-runs the request and votes, commit then reveal
+//!   ([`dispute::committee`]).
+//!
+//! Executors, their keys and their stake belong to the executors pallet, the models and their
+//! prices to the model registry; this pallet knows them through
+//! [`opg_primitives::ExecutorSet`], [`opg_primitives::StakeLedger`] and
+//! [`opg_primitives::ModelCatalog`] ([`Config::Executors`], [`Config::Models`]).
+//!
+//! ## The life of a request
+//!
 //! ```text
 //!  request ──► Assigned{executor, deadline} ──submit_result──► Answered{challenge_end} ──window over──► Final
-//!   (fee held)      │  ▲                                                                          (fee paid)
-//!                   │  └── deadline missed: reassigned to another executor (≤ MaxReassignments)
-//!                   └───── deadline missed, no reassignment left or no executor: Refunded (fee released)
+//!  (fee held)    │  ▲                                              │                               (fee paid)
+//!                │  └─ deadline missed: reassigned                  └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
+//!                │     (at most MaxReassignments times)                                            ├─► Corrected  (executor wrong)
+//!                └──── deadline missed, nobody left: Refunded (fee released)                       └─► Refunded   (no verdict)
 //! ```
 //!
-//! 1. A dapp calls [`request`](Pallet::request) for a **listed** model (see
-//!    [`opg_primitives::ModelCatalog`]). The input is checked against the model's schema and
-//!    [`Config::MaxInputBytes`]. The fee is the model's current price; it must not exceed the
-//!    caller's `max_fee` and is **held** from the caller ([`HoldReason::RequestFee`]).
-//! 2. The request is assigned to an active executor drawn with probability proportional to its
-//!    bond (see [`opg_primitives::ExecutorSet::select`]). The random seed is
-//!    [`Config::Randomness`] for the subject `("opg/assign", request id, attempt)`; in the OPG
-//!    runtime that is `pallet-insecure-randomness-collective-flip` (a mix of the last 81 block
-//!    hashes). **Limits:** a block author can predict the draw for requests it includes and can
-//!    bias it by withholding its block; that costs it its block reward and only moves work to
-//!    another bonded executor, whose answer is still subject to challenge. A VRF-based source
-//!    (BABE) would remove that bias.
-//! 3. The executor's node runs the model in its **off-chain worker** through the
+//! 1. **Request** ([`Pallet::request`]). A dapp asks for a **listed** model. The input is checked
+//!    against the model's schema and [`Config::MaxInputBytes`]. The fee is the model's current
+//!    price; it must not exceed the caller's `max_fee` and is **held** from the caller
+//!    ([`HoldReason::RequestFee`]) until the request closes.
+//! 2. **Assignment.** The request goes to an executor drawn among those that serve (active and,
+//!    where the runtime lets only validators serve, in the current validator set) with
+//!    probability proportional to its **stake**: its bond plus its delegators' active pool
+//!    ([`opg_primitives::ExecutorSet::select`]). The seed is `blake2_256(random, id, attempt)`
+//!    with `random` from [`Config::Randomness`] for the subject `("opg/assign", id, attempt)`.
+//!    In the OPG runtime that is blake2-256 of the subject and the parent block's hash.
+//!    **Limits:** everybody knows the draw once the parent block exists, and the parent's author
+//!    can bias it by withholding its block; that costs it its block and only moves work to
+//!    another staked executor, whose answer is still open to challenge. A VRF-based source would
+//!    remove the bias.
+//! 3. **Answer.** The executor's node runs the model in its **off-chain worker** through the
 //!    [`opg_primitives::inference`] host function (the node's candle engine), signs a
 //!    [`opg_primitives::ResultStatement`] with its executor key and submits
 //!    [`submit_result`](Pallet::submit_result) as an *authorized* transaction
-//!    (`#[pallet::authorize]`): no fee, no nonce, valid only from the assigned executor's key,
-//!    before the deadline, with an output that fits the schema and hashes to the commitment.
-//! 4. The result is pending for [`Config::ChallengeWindow`] blocks (the disputes pallet adds
-//!    challenges). Then `on_initialize` pays the fee: [`Config::ProtocolShare`] to the
-//!    [`Config::Treasury`], the rest to the executor. The result stays in storage for dapps.
-//! 5. A missed deadline reassigns the request (at most [`Config::MaxReassignments`] times) and
-//!    finally refunds the requester in full.
+//!    (`#[pallet::authorize]`): no signer, no fee, no nonce; valid only from the assigned
+//!    executor's key, before the deadline, with an output that fits the schema and hashes to the
+//!    commitment.
+//! 4. **Deadline.** A missed deadline reassigns the request to another executor (at most
+//!    [`Config::MaxReassignments`] times, never to the one that missed it); then, or when no
+//!    other executor serves, the requester is refunded in full.
+//! 5. **Challenge window.** The result is open to challenge for [`Config::ChallengeWindow`]
+//!    blocks: by anyone ([`challenge`](Pallet::challenge), bonding [`Config::ChallengeBond`]),
+//!    and by the executors' watchers, which re-run a secret sample ([`WatchFraction`]) of the
+//!    other executors' results and challenge a differing one
+//!    ([`watcher_challenge`](Pallet::watcher_challenge)). A challenge hands the result to the
+//!    dispute game and suspends the window.
+//! 6. **Payout.** When the window ends unchallenged, `on_initialize` pays the fee:
+//!    [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest to the executor, whose
+//!    delegators get their share less its commission
+//!    ([`opg_primitives::StakeLedger::reward`]). The result stays in storage for dapps.
+//! 7. **Verdict.** The game closes a disputed request: the executor was right (final, fee paid
+//!    as in 6, the challenger's bond slashed), wrong (its stake slashed, its result replaced by
+//!    the majority's, the fee to the majority: `Corrected`), or no verdict (`Refunded`).
 //!
 //! Deadlines and challenge windows live in two FIFO queues (every entry is due a fixed number
 //! of blocks after it is pushed, so the queues are ordered by due block). `on_initialize` pops at
 //! most [`Config::MaxQueueWork`] due entries from each per block: the work per block is bounded;
-//! under a backlog, entries are processed a few blocks late, never dropped.
+//! under a backlog, entries are processed a few blocks late, never dropped. The ends of the
+//! disputes' phases are kept in [`DisputeDeadlines`], at most [`Config::MaxOpenDisputes`].
 //!
 //! No path loses held funds: `try_state` checks that every account's held request fees equal the
-//! fees of its open (assigned or answered) requests.
+//! fees of its open (assigned, answered or disputed) requests, and its held challenge bonds the
+//! bonds of its open disputes.
 //!
-//! Results are open to challenge during their window: see the [`dispute`] module for the game
-//! (committee, commit-reveal votes, verdicts, slashing) and [`offchain`] for the executors'
-//! off-chain workers (answers, committee duty, watching).
+//! ## Interface
+//!
+//! ### Dispatchable functions
+//!
+//! - [`request`](Pallet::request): a dapp asks for an inference; the fee is held.
+//! - [`submit_result`](Pallet::submit_result): the assigned executor's worker answers
+//!   (authorized).
+//! - [`challenge`](Pallet::challenge): anyone challenges a result in its window, with a bond.
+//! - [`watcher_challenge`](Pallet::watcher_challenge): an executor's watcher challenges
+//!   (authorized).
+//! - [`commit_vote`](Pallet::commit_vote), [`reveal_vote`](Pallet::reveal_vote): a committee
+//!   member's sealed vote and its opening (authorized).
+//! - [`set_watch_fraction`](Pallet::set_watch_fraction): governance sets the watchers' sample.
+//!
+//! ### Public functions
+//!
+//! - [`Pallet::request_details`], [`Pallet::result_details`], [`Pallet::pending`],
+//!   [`Pallet::dispute_details`], [`Pallet::dispute_outcome`]: what the runtime API returns.
+//! - [`Pallet::do_request`]: a request without the call (for benchmarks and other pallets).
+//! - [`Pallet::genesis_hash`]: the genesis hash, as executors sign it.
+//! - [`Pallet::do_try_state`]: the invariants.
+//!
+//! ## Code map
+//!
+//! The code follows the life of a request; `lib.rs` declares the configuration, storage, events,
+//! errors, hooks and calls, whose bodies call into:
+//! - `requests.rs`: the request, the draw, deadlines, reassignment and refunds;
+//! - `results.rs`: the checks of a result, the challenge window, challenges, and how the game's
+//!   verdict closes a request (the market's side of the seam);
+//! - `payout.rs`: the fee's split between the treasury and the earners, and its release;
+//! - [`dispute`]: the seam between the market and the game, and [`dispute::committee`], the game;
+//! - `authorization.rs`: the validity of the authorized calls (one builder, one error code);
+//! - `views.rs`: what the runtime API returns ([`RequestDetails`], [`ResultDetails`],
+//!   [`DisputeDetails`], [`DisputeOutcome`]; the types are in [`types`]);
+//! - `invariants.rs`: `try_state`;
+//! - [`offchain`]: the executors' off-chain worker (answer, committee duty, watching);
+//! - `queue.rs`: the FIFO storage queue of deadlines and windows.
 //!
 //! Runtime API: `pallet-inference-runtime-api`; JSON-RPC `inference_request`,
 //! `inference_result`, `inference_pending`, `inference_dispute`: `pallet-inference-rpc`.
-//!
-//! See [`Config`] for the parameters and [`Call`] for the dispatchables.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
