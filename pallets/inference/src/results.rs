@@ -23,6 +23,14 @@ use crate::{
 	RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds, LOG_TARGET,
 };
 
+/// What the checks of a challenge found: the accused executor, the end of its result's window,
+/// and what the game needs to open the dispute.
+type CheckedChallenge<T> = (
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+	<Game<T> as DisputeGame<T>>::Opening,
+);
+
 /// A result that passed every check, ready to be recorded.
 pub(crate) struct CheckedResult<T: Config> {
 	executor: T::AccountId,
@@ -164,8 +172,7 @@ impl<T: Config> Pallet<T> {
 	fn check_challenge(
 		request: RequestId,
 		challenger: &T::AccountId,
-	) -> Result<(T::AccountId, BlockNumberFor<T>, <Game<T> as DisputeGame<T>>::Opening), Error<T>>
-	{
+	) -> Result<CheckedChallenge<T>, Error<T>> {
 		let (executor, challenge_end) = Self::challengeable(request, challenger)?;
 		let opening = Game::<T>::check_open(request, &executor)?;
 		Ok((executor, challenge_end, opening))
