@@ -26,19 +26,12 @@ const PARTIAL_PREFIX: &str = ".partial-";
 
 /// The lowercase hex of a hash, as store file names use it.
 pub fn hash_hex(hash: &ModelHash) -> String {
-	hash.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+	format!("{hash:x}")
 }
 
 /// A hash from 64 hex characters (as in store file names, with or without `0x`).
 pub fn parse_hash_hex(text: &str) -> Option<ModelHash> {
-	let text = text.strip_prefix("0x").unwrap_or(text);
-	if text.len() != 64 || !text.is_ascii() {
-		return None;
-	}
-	let mut bytes = [0u8; 32];
-	for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-		*byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-	}
+	let bytes: [u8; 32] = sp_core::bytes::from_hex(text).ok()?.try_into().ok()?;
 	Some(ModelHash::from(bytes))
 }
 

@@ -46,4 +46,4 @@ pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
 /// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
 pub use sp_core::H256;
 pub use tensor::{InferenceInput, InferenceOutput, Tensor, TensorDType};
-pub use traits::{ListedModel, ModelCatalog};
+pub use traits::{ExecutorSet, ListedModel, ModelCatalog, StakeLedger};

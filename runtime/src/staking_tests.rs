@@ -102,7 +102,7 @@ fn delegated_stake_brings_a_new_validator_in_at_a_session_boundary() {
 			.iter()
 			.any(|(a, _)| a.as_slice() == Ed25519Keyring::Dave.public().as_slice()));
 		// Work follows the set: Dave is drawn, Alice (still an executor) is not.
-		use pallet_executors::ExecutorSet;
+		use opg_primitives::ExecutorSet;
 		assert_eq!(Executors::active_count(), 3);
 		let drawn: Vec<AccountId> = (0u32..64)
 			.filter_map(|n| Executors::select(&sp_io::hashing::blake2_256(&n.to_le_bytes()), &[]))

@@ -8,12 +8,13 @@
 //! An account becomes an executor by [registering](Pallet::register) an *executor key* (key type
 //! `infr`, sr25519, see [`opg_primitives::executor`]) and **bonding** at least
 //! [`Config::MinBond`] OPG, held under [`HoldReason::ExecutorBond`]. The key lives in the
-//! keystore of the executor's node; its off-chain worker signs results with it, so the bonded
-//! account's own key stays off the node (as a validator's stash stays off its node).
+//! keystore of the executor's node; its off-chain worker signs results, dispute votes and
+//! challenges with it, so the bonded account's own key stays off the node (as a validator's stash
+//! stays off its node).
 //!
 //! ```text
-//!   register ──► Active ──unbond──► Unbonding { unlocks_at } ──withdraw (after UnbondingPeriod)──► gone
-//!                 ▲  │                                                       (bond released)
+//!   register ──► Active ──unbond, or a slash below MinBond──► Unbonding { unlocks_at } ──withdraw (after UnbondingPeriod)──► gone
+//!                 ▲  │                                                                              (bond released)
 //!     bond_extra ─┘  └─ set_key, set_commission
 //! ```
 //!
@@ -32,10 +33,12 @@
 //!   stake and with session keys set become the next validator set ([`Pallet::elect`], driven by
 //!   the runtime's session manager). A set chosen at session `s` starts at `s + 2`, so joining or
 //!   leaving takes one to two sessions;
-//! - **who executes**: new requests (and dispute committees) are drawn among the current
-//!   validators ([`Config::OnlyValidatorsServe`]) with probability proportional to stake.
+//! - **who executes**: new requests (and dispute committees) are drawn among the executors that
+//!   serve, the active ones that are current validators ([`Config::OnlyValidatorsServe`]), with
+//!   probability proportional to stake
+//!   ([`ExecutorSet::select`](opg_primitives::ExecutorSet::select)).
 //!
-//! **Payouts.** When an executor is paid `amount` ([`StakeLedger::reward`]), with bond `B` and
+//! **Payouts.** When an executor is paid `amount` ([`StakeLedger::reward`](opg_primitives::StakeLedger::reward)), with bond `B` and
 //! pool value `A`:
 //! ```text
 //!   delegators_gross = floor(amount · A / (B + A))
@@ -45,7 +48,7 @@
 //! ```
 //! Every planck of `amount` goes somewhere: rounding favours the executor.
 //!
-//! **Slashes.** A slash of `amount` ([`StakeLedger::slash`]) is taken pro rata from the bond
+//! **Slashes.** A slash of `amount` ([`StakeLedger::slash`](opg_primitives::StakeLedger::slash)) is taken pro rata from the bond
 //! `B`, the pool's active value `A` and its unbonding value `U` (`T = B + A + U`):
 //! ```text
 //!   from active    = floor(amount · A / T)
@@ -68,8 +71,35 @@
 //! delegators see it coming and can undelegate (unbonding points earn nothing, so an increase
 //! never reaches them).
 //!
-//! A lost dispute [slashes](StakeLedger::slash) the stake; an executor whose bond falls below
-//! [`Config::MinBond`] stops taking work and starts unbonding.
+//! A lost dispute [slashes](opg_primitives::StakeLedger::slash) the stake; an executor whose bond
+//! falls below [`Config::MinBond`] stops taking work and starts unbonding.
+//!
+//! ## Interface
+//!
+//! ### Dispatchable functions
+//!
+//! - [`register`](Pallet::register), [`bond_extra`](Pallet::bond_extra),
+//!   [`set_key`](Pallet::set_key), [`unbond`](Pallet::unbond), [`withdraw`](Pallet::withdraw):
+//!   an executor's life, from its bond to its leaving;
+//! - [`set_commission`](Pallet::set_commission): an executor's cut of its delegators' share;
+//! - [`delegate`](Pallet::delegate), [`undelegate`](Pallet::undelegate),
+//!   [`withdraw_delegation`](Pallet::withdraw_delegation): a delegator's life;
+//! - [`set_validator_count`](Pallet::set_validator_count): governance sizes the validator set.
+//!
+//! ### For other pallets
+//!
+//! Other pallets reach the executors through two traits of `opg-primitives`, which this pallet
+//! implements, so that they depend on the primitives and not on this pallet:
+//! - [`opg_primitives::ExecutorSet`]: the draw of an executor by stake, who owns which executor
+//!   key, how many serve;
+//! - [`opg_primitives::StakeLedger`]: an executor's bond and stake, its slashes and the sharing
+//!   of its payouts with its delegators.
+//!
+//! For the runtime's sessions it offers [`Pallet::elect`] (the next validator set, for a session
+//! manager) and a `OneSessionHandler` that records each session's validators ([`Validators`]).
+//! For the runtime API (`pallet-executors-runtime-api`, the `staking_*` JSON-RPC):
+//! [`Pallet::executor_stake`], [`Pallet::executor_stakes`], [`Pallet::delegators_of`],
+//! [`Pallet::positions_of`].
 //!
 //! See [`Config`] for the parameters and [`Call`] for the dispatchables.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -118,7 +148,8 @@ const LOG_TARGET: &str = "runtime::executors";
 	TypeInfo,
 )]
 pub enum ExecutorStatus<BlockNumber> {
-	/// Selectable for new requests.
+	/// Drawn for new work (where only validators serve, while it is one) and counted for the
+	/// election.
 	#[codec(index = 0)]
 	Active,
 	/// Leaving: not selected any more; the bond can be withdrawn from `unlocks_at` on.
@@ -225,36 +256,6 @@ pub struct Delegation<Balance, BlockNumber> {
 pub type DelegationOf<T> =
 	Delegation<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
 
-/// What other pallets (inference, disputes) ask of the executor set.
-pub trait ExecutorSet<AccountId> {
-	/// An executor that serves (active, and a validator where [`Config::OnlyValidatorsServe`])
-	/// not in `exclude`, drawn with probability proportional to its stake from the 32 random
-	/// bytes `seed`; `None` if none is left.
-	fn select(seed: &[u8; 32], exclude: &[AccountId]) -> Option<AccountId>;
-	/// The executor that registered `key`, active or unbonding.
-	fn owner_of(key: &ExecutorKey) -> Option<AccountId>;
-	/// The key registered by `executor`.
-	fn key_of(executor: &AccountId) -> Option<ExecutorKey>;
-	/// How many executors serve.
-	fn active_count() -> u32;
-}
-
-/// Paying and slashing an executor's stake, for the inference market and the dispute game.
-pub trait StakeLedger<AccountId, Balance> {
-	/// The executor's own bond (zero if it is not an executor).
-	fn bond_of(executor: &AccountId) -> Balance;
-	/// Everything a slash of `executor` can reach: its bond plus its pool (active and unbonding).
-	fn stake_of(executor: &AccountId) -> Balance;
-	/// Moves up to `amount` of `executor`'s stake to `to`'s free balance, pro rata from its bond
-	/// and its delegators' pool; returns how much moved. An executor whose bond falls below the
-	/// minimum stops taking work: it is unbonding from then on, with its full unbonding period
-	/// ahead.
-	fn slash(executor: &AccountId, amount: Balance, to: &AccountId) -> Balance;
-	/// `executor` was just paid `amount` (already in its free balance): moves its delegators'
-	/// share, less commission, into its pool. Returns the pool's part.
-	fn reward(executor: &AccountId, amount: Balance) -> Balance;
-}
-
 // FRAME's pallet macro expands to `expect` in the storage and metadata code it generates.
 #[allow(clippy::expect_used)]
 #[frame_support::pallet]
@@ -350,7 +351,7 @@ pub mod pallet {
 	pub type KeyOwner<T: Config> = StorageMap<_, Blake2_128Concat, ExecutorKey, T::AccountId>;
 
 	/// The active executors with their stake (bond plus active delegations), in registration
-	/// order: the candidates of [`Pallet::elect`] and of [`ExecutorSet::select`].
+	/// order: the candidates of [`Pallet::elect`] and of [`ExecutorSet::select`](opg_primitives::ExecutorSet::select).
 	#[pallet::storage]
 	pub type Active<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxExecutors>, ValueQuery>;
@@ -543,6 +544,7 @@ pub mod pallet {
 		/// Add to the signer's bond.
 		///
 		/// - Origin: signed by an active executor.
+		/// - `amount`: held from the signer and added to its bond (and stake).
 		///
 		/// Emits [`Event::Bonded`].
 		///
@@ -569,6 +571,7 @@ pub mod pallet {
 		/// Replace the signer's executor key (after rotating the node's keys).
 		///
 		/// - Origin: signed by an executor.
+		/// - `key`: the new executor key, registered by no executor.
 		///
 		/// Requests already assigned must then be answered with the new key. Emits
 		/// [`Event::KeyChanged`].
@@ -648,13 +651,14 @@ pub mod pallet {
 		/// held there, and adds to the executor's stake.
 		///
 		/// - Origin: signed by any account but the executor.
+		/// - `executor`: an active executor.
 		/// - `amount`: at least [`Config::MinDelegation`].
 		///
 		/// Emits [`Event::Delegated`].
 		///
 		/// Errors: [`Error::NotExecutor`], [`Error::NotActive`], [`Error::SelfDelegation`],
 		/// [`Error::DelegationTooLow`], [`Error::PoolWiped`], [`Error::AmountTooSmall`],
-		/// [`Error::InsufficientBalance`].
+		/// [`Error::InsufficientBalance`], [`Error::Overflow`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::delegate())]
 		pub fn delegate(
@@ -705,10 +709,13 @@ pub mod pallet {
 		/// [`Config::DelegationUnbondingPeriod`] (a later undelegation restarts the wait).
 		///
 		/// - Origin: signed by the delegator. Works whatever the executor's state.
+		/// - `executor`: the executor delegated to.
+		/// - `amount`: the value to undelegate.
 		///
 		/// Emits [`Event::Undelegated`] with the value undelegated.
 		///
-		/// Errors: [`Error::NotDelegating`], [`Error::AmountTooSmall`], [`Error::PoolWiped`].
+		/// Errors: [`Error::NotDelegating`], [`Error::AmountTooSmall`], [`Error::PoolWiped`],
+		/// [`Error::Overflow`].
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::undelegate())]
 		pub fn undelegate(
@@ -761,6 +768,7 @@ pub mod pallet {
 		/// unbonding points' value now (less than undelegated if a slash hit meanwhile).
 		///
 		/// - Origin: signed by the delegator.
+		/// - `executor`: the executor it undelegated from.
 		///
 		/// Emits [`Event::DelegationWithdrawn`].
 		///

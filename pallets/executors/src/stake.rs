@@ -1,7 +1,7 @@
 //! Stake: the point arithmetic of pools, payouts, pro-rata slashes, the election of validators,
 //! and the draw of executors for work. The formulas are in the crate docs.
 
-use crate::{pallet::*, BalanceOf, ExecutorSet, ExecutorStatus, StakeLedger, LOG_TARGET};
+use crate::{pallet::*, BalanceOf, ExecutorStatus, LOG_TARGET};
 use alloc::vec::Vec;
 use frame_support::{
 	traits::{
@@ -11,7 +11,7 @@ use frame_support::{
 	},
 	BoundedVec,
 };
-use opg_primitives::ExecutorKey;
+use opg_primitives::{ExecutorKey, ExecutorSet, StakeLedger};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
 	traits::{CheckedAdd, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},

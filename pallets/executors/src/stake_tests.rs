@@ -8,8 +8,7 @@
 )]
 
 use crate::{
-	mock::*, Active, Delegations, Error, Event, ExecutorSet, HoldReason, Pool, Pools, Positions,
-	StakeLedger, ValidatorCount,
+	mock::*, Active, Delegations, Error, Event, HoldReason, Pool, Pools, Positions, ValidatorCount,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -18,6 +17,7 @@ use frame_support::{
 		OneSessionHandler,
 	},
 };
+use opg_primitives::{ExecutorSet, StakeLedger};
 use sp_runtime::{DispatchError, Perbill};
 
 fn pooled(executor: AccountId) -> Balance {

@@ -6,8 +6,9 @@
 	clippy::indexing_slicing
 )]
 
-use crate::{mock::*, Error, Event, ExecutorSet, ExecutorStatus, HoldReason, StakeLedger};
+use crate::{mock::*, Error, Event, ExecutorStatus, HoldReason};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use opg_primitives::{ExecutorSet, StakeLedger};
 
 fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::ExecutorBond.into(), &who)

@@ -7,6 +7,7 @@
 )]
 
 use super::*;
+use crate::dispute::{DisputeGame, Game};
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::UnfilteredDispatchable;
@@ -15,12 +16,12 @@ use frame_support::{
 	traits::{fungible::Mutate, Authorize, Get, Hooks},
 };
 use frame_system::RawOrigin;
+use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
 	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema,
 	H256,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{
 	traits::{Bounded, Saturating},
 	RuntimeAppPublic,
@@ -98,20 +99,7 @@ fn answered<T: Config>(n: u32) -> RequestId {
 		BalanceOf::<T>::max_value(),
 	)
 	.unwrap();
-	let Call::submit_result { request, output, commitment, key, signature } =
-		result_call::<T>(id, InferenceOutput::Tensor(row(n)))
-	else {
-		unreachable!()
-	};
-	Pallet::<T>::submit_result(
-		RawOrigin::Authorized.into(),
-		request,
-		output,
-		commitment,
-		key,
-		signature,
-	)
-	.unwrap();
+	dispatch::<T>(result_call::<T>(id, InferenceOutput::Tensor(row(n))));
 	id
 }
 
@@ -272,20 +260,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(target - window);
 		for _ in 0..w {
 			let id = make_request();
-			let Call::submit_result { request: req, output, commitment, key, signature } =
-				result_call::<T>(id, InferenceOutput::Tensor(row(1)))
-			else {
-				unreachable!()
-			};
-			Pallet::<T>::submit_result(
-				RawOrigin::Authorized.into(),
-				req,
-				output,
-				commitment,
-				key,
-				signature,
-			)
-			.unwrap();
+			dispatch::<T>(result_call::<T>(id, InferenceOutput::Tensor(row(1))));
 		}
 		frame_system::Pallet::<T>::set_block_number(target - timeout);
 		for _ in 0..d {
@@ -419,7 +394,7 @@ mod benchmarks {
 		let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
 		#[block]
 		{
-			Pallet::<T>::process_disputes(next);
+			Game::<T>::process(next);
 		}
 		for id in ids {
 			assert!(matches!(

@@ -7,10 +7,8 @@
 )]
 
 use crate::{
-	mock::*,
-	tests::{assigned_to, held, request, result_call, status, submit},
-	watch, Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error, Event,
-	HoldReason, RequestStatus, Results, Verdict, Vote, WatchFraction,
+	mock::*, offchain, Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error,
+	Event, HoldReason, RequestStatus, Results, Verdict, Vote, WatchFraction,
 };
 use codec::{Decode, Encode};
 use frame_support::{
@@ -20,21 +18,16 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use opg_primitives::{
-	vote_seal, DisputeStatement, InferenceInput, InferenceOutput, ResultCommitment, H256,
+	vote_seal, DisputeStatement, ExecutorSet, InferenceInput, InferenceOutput, StakeLedger, H256,
 };
-use pallet_executors::{ExecutorSet, StakeLedger};
+use sp_core::offchain::testing::PoolState;
 use sp_runtime::{DispatchResult, Perbill, RuntimeAppPublic};
 
 const EVERYONE: [AccountId; 5] = [ALICE, BOB, CHARLIE, DAVE, EVE];
 
 /// Five executors, all of their keys on this node; runs `f`, then both pallets' invariants.
 fn network(f: impl FnOnce()) {
-	let mut env = new_network(FakeEngine::default(), &EVERYONE, &EVERYONE);
-	env.ext.execute_with(|| {
-		f();
-		Inference::do_try_state().expect("inference invariants hold");
-		Executors::do_try_state().expect("executor invariants hold");
-	});
+	run_checked(new_network(FakeEngine::default(), &EVERYONE, &EVERYONE), f)
 }
 
 fn bond_held(who: AccountId) -> Balance {
@@ -64,10 +57,6 @@ fn answered(output: InferenceOutput) -> (u64, AccountId) {
 
 fn committee(id: u64) -> Vec<AccountId> {
 	Disputes::<Test>::get(id).unwrap().committee.iter().map(|m| m.executor).collect()
-}
-
-fn commitment_of(output: &InferenceOutput) -> ResultCommitment {
-	ResultCommitment::new(output, &[H256::repeat_byte(7)])
 }
 
 fn salt(member: AccountId) -> [u8; 32] {
@@ -494,22 +483,14 @@ fn challenge_errors() {
 
 /// Dispatches every transaction the off-chain workers put in the pool since `from`, checking its
 /// authorization first; returns the calls.
-fn apply_pool(
-	pool: &std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
-	from: usize,
-) -> Vec<Call<Test>> {
-	let txs = pool.read().transactions.clone();
-	txs[from..]
-		.iter()
-		.map(|tx| {
-			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
-			let RuntimeCall::Inference(call) = xt.function else { panic!("not an inference call") };
-			call.authorize(TransactionSource::Local).expect("authorized").expect("valid");
-			use frame_support::traits::UnfilteredDispatchable;
-			call.clone().dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
-			call
-		})
-		.collect()
+fn apply_pool(pool: &parking_lot::RwLock<PoolState>, from: usize) -> Vec<Call<Test>> {
+	let calls = pool_calls(pool, from);
+	for call in &calls {
+		call.authorize(TransactionSource::Local).expect("authorized").expect("valid");
+		use frame_support::traits::UnfilteredDispatchable;
+		call.clone().dispatch_bypass_filter(RawOrigin::Authorized.into()).unwrap();
+	}
+	calls
 }
 
 #[test]
@@ -520,7 +501,7 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		WatchFraction::<Test>::put(Perbill::zero());
 		let (id, liar) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
-		watch::run::<Test>(1);
+		dispute_worker(1);
 		let commits = apply_pool(&pool, 0);
 		assert_eq!(commits.len(), COMMITTEE as usize);
 		assert!(commits
@@ -529,7 +510,7 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		// All committed: the reveal phase opened; the next workers reveal.
 		assert!(matches!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
 		run_to(2);
-		watch::run::<Test>(2);
+		dispute_worker(2);
 		let reveals = apply_pool(&pool, COMMITTEE as usize);
 		assert_eq!(reveals.len(), COMMITTEE as usize);
 		for call in &reveals {
@@ -542,8 +523,7 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
 		));
 		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 3 });
-		Inference::do_try_state().unwrap();
-		Executors::do_try_state().unwrap();
+		check_invariants();
 	});
 }
 
@@ -570,7 +550,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_ok!(submit(result_call(bad, liar, wrong())));
 		// Only the results of executors whose keys are not on this node are watched: every
 		// executor's key is here, so nothing is watched.
-		watch::run::<Test>(1);
+		dispute_worker(1);
 		assert!(pool.read().transactions.is_empty());
 	});
 	let mut env = liar_env(&[]);
@@ -584,7 +564,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			wrong_output(&expected_output(&input(&[[1.0; 4]])))
 		)));
 		WatchFraction::<Test>::put(Perbill::one());
-		watch::run::<Test>(1);
+		dispute_worker(1);
 	});
 	assert!(env.pool.read().transactions.is_empty());
 
@@ -614,7 +594,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			}
 		}
 		assert!(!wrong_ids.is_empty() && !right_ids.is_empty());
-		watch::run::<Test>(1);
+		dispute_worker(1);
 		let runs = *engine.runs.lock().unwrap();
 		assert_eq!(
 			runs as usize,
@@ -636,12 +616,11 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_eq!(bond_held(ALICE), CHALLENGE_BOND * wrong_ids.len() as u64);
 		// Each result is considered once: later runs only serve the committees Alice sits on.
 		let before = pool.read().transactions.len();
-		watch::run::<Test>(2);
-		for tx in &pool.read().transactions[before..] {
-			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
-			assert!(matches!(xt.function, RuntimeCall::Inference(Call::commit_vote { .. })));
+		dispute_worker(2);
+		for call in pool_calls(&pool, before) {
+			assert!(matches!(call, Call::commit_vote { .. }));
 		}
-		Inference::do_try_state().unwrap();
+		check_invariants();
 	});
 }
 
@@ -649,7 +628,7 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 fn sampling_follows_the_fraction() {
 	let secret = [7u8; 32];
 	let share = |fraction: Perbill| {
-		(0..20_000u64).filter(|id| watch::sampled(&secret, *id, fraction)).count()
+		(0..20_000u64).filter(|id| offchain::watch::sampled(&secret, *id, fraction)).count()
 	};
 	assert_eq!(share(Perbill::zero()), 0);
 	assert_eq!(share(Perbill::one()), 20_000);
@@ -658,8 +637,8 @@ fn sampling_follows_the_fraction() {
 	// Another secret samples other requests.
 	let other = (0..20_000u64)
 		.filter(|id| {
-			watch::sampled(&secret, *id, Perbill::from_percent(10))
-				&& watch::sampled(&[8u8; 32], *id, Perbill::from_percent(10))
+			offchain::watch::sampled(&secret, *id, Perbill::from_percent(10))
+				&& offchain::watch::sampled(&[8u8; 32], *id, Perbill::from_percent(10))
 		})
 		.count();
 	assert!(other < 400, "independent samples overlap by about 1%: {other}");

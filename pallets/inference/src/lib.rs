@@ -1,74 +1,148 @@
 //! # Inference
 //!
-//! Paid inference requests, answered by bonded executors' off-chain workers, final after a
-//! challenge window.
+//! Paid inference requests, answered by staked executors' off-chain workers, final after a
+//! challenge window; a challenged result goes to a dispute game.
+//!
+//! - [`Config`]
+//! - [`Call`]
+//! - [`Pallet`]
 //!
 //! ## Overview
 //!
+//! The pallet holds two domains that meet at a small internal interface ([`dispute`]):
+//!
+//! - **the market**: requests, their assignment to executors, results, deadlines, challenge
+//!   windows, and the fee's payout;
+//! - **the dispute game**: what becomes of a result somebody challenged. Today a committee of
+//!   other executors re-runs the request and votes, commit then reveal
+//!   ([`dispute::committee`]).
+//!
+//! Executors, their keys and their stake belong to the executors pallet, the models and their
+//! prices to the model registry; this pallet knows them through
+//! [`opg_primitives::ExecutorSet`], [`opg_primitives::StakeLedger`] and
+//! [`opg_primitives::ModelCatalog`] ([`Config::Executors`], [`Config::Models`]).
+//!
+//! ## The life of a request
+//!
 //! ```text
 //!  request ──► Assigned{executor, deadline} ──submit_result──► Answered{challenge_end} ──window over──► Final
-//!   (fee held)      │  ▲                                                                          (fee paid)
-//!                   │  └── deadline missed: reassigned to another executor (≤ MaxReassignments)
-//!                   └───── deadline missed, no reassignment left or no executor: Refunded (fee released)
+//!  (fee held)    │  ▲                                              │                               (fee paid)
+//!                │  └─ deadline missed: reassigned                  └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
+//!                │     (at most MaxReassignments times)                                            ├─► Corrected  (executor wrong)
+//!                └──── deadline missed, nobody left: Refunded (fee released)                       └─► Refunded   (no verdict)
 //! ```
 //!
-//! 1. A dapp calls [`request`](Pallet::request) for a **listed** model (see
-//!    [`opg_primitives::ModelCatalog`]). The input is checked against the model's schema and
-//!    [`Config::MaxInputBytes`]. The fee is the model's current price; it must not exceed the
-//!    caller's `max_fee` and is **held** from the caller ([`HoldReason::RequestFee`]).
-//! 2. The request is assigned to an active executor drawn with probability proportional to its
-//!    bond (see [`pallet_executors::ExecutorSet::select`]). The random seed is
-//!    [`Config::Randomness`] for the subject `("opg/assign", request id, attempt)`; in the OPG
-//!    runtime that is `pallet-insecure-randomness-collective-flip` (a mix of the last 81 block
-//!    hashes). **Limits:** a block author can predict the draw for requests it includes and can
-//!    bias it by withholding its block; that costs it its block reward and only moves work to
-//!    another bonded executor, whose answer is still subject to challenge. A VRF-based source
-//!    (BABE) would remove that bias.
-//! 3. The executor's node runs the model in its **off-chain worker** through the
+//! 1. **Request** ([`Pallet::request`]). A dapp asks for a **listed** model. The input is checked
+//!    against the model's schema and [`Config::MaxInputBytes`]. The fee is the model's current
+//!    price; it must not exceed the caller's `max_fee` and is **held** from the caller
+//!    ([`HoldReason::RequestFee`]) until the request closes.
+//! 2. **Assignment.** The request goes to an executor drawn among those that serve (active and,
+//!    where the runtime lets only validators serve, in the current validator set) with
+//!    probability proportional to its **stake**: its bond plus its delegators' active pool
+//!    ([`opg_primitives::ExecutorSet::select`]). The seed is `blake2_256(random, id, attempt)`
+//!    with `random` from [`Config::Randomness`] for the subject `("opg/assign", id, attempt)`.
+//!    In the OPG runtime that is blake2-256 of the subject and the parent block's hash.
+//!    **Limits:** everybody knows the draw once the parent block exists, and the parent's author
+//!    can bias it by withholding its block; that costs it its block and only moves work to
+//!    another staked executor, whose answer is still open to challenge. A VRF-based source would
+//!    remove the bias.
+//! 3. **Answer.** The executor's node runs the model in its **off-chain worker** through the
 //!    [`opg_primitives::inference`] host function (the node's candle engine), signs a
 //!    [`opg_primitives::ResultStatement`] with its executor key and submits
 //!    [`submit_result`](Pallet::submit_result) as an *authorized* transaction
-//!    (`#[pallet::authorize]`): no fee, no nonce, valid only from the assigned executor's key,
-//!    before the deadline, with an output that fits the schema and hashes to the commitment.
-//! 4. The result is pending for [`Config::ChallengeWindow`] blocks (the disputes pallet adds
-//!    challenges). Then `on_initialize` pays the fee: [`Config::ProtocolShare`] to the
-//!    [`Config::Treasury`], the rest to the executor. The result stays in storage for dapps.
-//! 5. A missed deadline reassigns the request (at most [`Config::MaxReassignments`] times) and
-//!    finally refunds the requester in full.
+//!    (`#[pallet::authorize]`): no signer, no fee, no nonce; valid only from the assigned
+//!    executor's key, before the deadline, with an output that fits the schema and hashes to the
+//!    commitment.
+//! 4. **Deadline.** A missed deadline reassigns the request to another executor (at most
+//!    [`Config::MaxReassignments`] times, never to the one that missed it); then, or when no
+//!    other executor serves, the requester is refunded in full.
+//! 5. **Challenge window.** The result is open to challenge for [`Config::ChallengeWindow`]
+//!    blocks: by anyone ([`challenge`](Pallet::challenge), bonding [`Config::ChallengeBond`]),
+//!    and by the executors' watchers, which re-run a secret sample ([`WatchFraction`]) of the
+//!    other executors' results and challenge a differing one
+//!    ([`watcher_challenge`](Pallet::watcher_challenge)). A challenge hands the result to the
+//!    dispute game and suspends the window.
+//! 6. **Payout.** When the window ends unchallenged, `on_initialize` pays the fee:
+//!    [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest to the executor, whose
+//!    delegators get their share less its commission
+//!    ([`opg_primitives::StakeLedger::reward`]). The result stays in storage for dapps.
+//! 7. **Verdict.** The game closes a disputed request: the executor was right (final, fee paid
+//!    as in 6, the challenger's bond slashed), wrong (its stake slashed, its result replaced by
+//!    the majority's, the fee to the majority: `Corrected`), or no verdict (`Refunded`).
 //!
 //! Deadlines and challenge windows live in two FIFO queues (every entry is due a fixed number
 //! of blocks after it is pushed, so the queues are ordered by due block). `on_initialize` pops at
 //! most [`Config::MaxQueueWork`] due entries from each per block: the work per block is bounded;
-//! under a backlog, entries are processed a few blocks late, never dropped.
+//! under a backlog, entries are processed a few blocks late, never dropped. The ends of the
+//! disputes' phases are kept in [`DisputeDeadlines`], at most [`Config::MaxOpenDisputes`].
 //!
 //! No path loses held funds: `try_state` checks that every account's held request fees equal the
-//! fees of its open (assigned or answered) requests.
+//! fees of its open (assigned, answered or disputed) requests, and its held challenge bonds the
+//! bonds of its open disputes.
 //!
-//! Results are open to challenge during their window: see the [`dispute`] module for the game
-//! (committee, commit-reveal votes, verdicts, slashing) and [`watch`] for the executors'
-//! watchers.
+//! ## Interface
+//!
+//! ### Dispatchable functions
+//!
+//! - [`request`](Pallet::request): a dapp asks for an inference; the fee is held.
+//! - [`submit_result`](Pallet::submit_result): the assigned executor's worker answers
+//!   (authorized).
+//! - [`challenge`](Pallet::challenge): anyone challenges a result in its window, with a bond.
+//! - [`watcher_challenge`](Pallet::watcher_challenge): an executor's watcher challenges
+//!   (authorized).
+//! - [`commit_vote`](Pallet::commit_vote), [`reveal_vote`](Pallet::reveal_vote): a committee
+//!   member's sealed vote and its opening (authorized).
+//! - [`set_watch_fraction`](Pallet::set_watch_fraction): governance sets the watchers' sample.
+//!
+//! ### Public functions
+//!
+//! - [`Pallet::request_details`], [`Pallet::result_details`], [`Pallet::pending`],
+//!   [`Pallet::dispute_details`], [`Pallet::dispute_outcome`]: what the runtime API returns.
+//! - [`Pallet::do_request`]: a request without the call (for benchmarks and other pallets).
+//! - [`Pallet::genesis_hash`]: the genesis hash, as executors sign it.
+//! - [`Pallet::do_try_state`]: the invariants.
+//!
+//! ## Code map
+//!
+//! The code follows the life of a request; `lib.rs` declares the configuration, storage, events,
+//! errors, hooks and calls, whose bodies call into:
+//! - `requests.rs`: the request, the draw, deadlines, reassignment and refunds;
+//! - `results.rs`: the checks of a result, the challenge window, challenges, and how the game's
+//!   verdict closes a request (the market's side of the seam);
+//! - `payout.rs`: the fee's split between the treasury and the earners, and its release;
+//! - [`dispute`]: the seam between the market and the game, and [`dispute::committee`], the game;
+//! - `authorization.rs`: the validity of the authorized calls (one builder, one error code);
+//! - `views.rs`: what the runtime API returns ([`RequestDetails`], [`ResultDetails`],
+//!   [`DisputeDetails`], [`DisputeOutcome`]; the types are in [`types`]);
+//! - `invariants.rs`: `try_state`;
+//! - [`offchain`]: the executors' off-chain worker (answer, committee duty, watching);
+//! - `queue.rs`: the FIFO storage queue of deadlines and windows.
 //!
 //! Runtime API: `pallet-inference-runtime-api`; JSON-RPC `inference_request`,
 //! `inference_result`, `inference_pending`, `inference_dispute`: `pallet-inference-rpc`.
-//!
-//! See [`Config`] for the parameters and [`Call`] for the dispatchables.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod authorization;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod dispute;
 #[cfg(test)]
 mod dispute_tests;
+#[cfg(any(test, feature = "std", feature = "try-runtime"))]
+mod invariants;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+mod payout;
 mod queue;
+mod requests;
+mod results;
 #[cfg(test)]
 mod tests;
 pub mod types;
-pub mod watch;
+mod views;
 pub mod weights;
 
 pub use pallet::*;
@@ -128,25 +202,20 @@ pub trait BenchmarkHelper<AccountId> {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use codec::{Decode, Encode};
+	use crate::dispute::{committee::Committee, DisputeGame, Game};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
-			fungible::{InspectHold, Mutate, MutateHold},
-			tokens::Precision,
+			fungible::{Mutate, MutateHold},
 			Randomness,
 		},
 	};
 	use frame_system::pallet_prelude::*;
 	use opg_primitives::{
-		commitment::output_hash, ExecutorKey, ExecutorSignature, InferenceInput, InferenceOutput,
-		ModelCatalog, ModelHash, ResultCommitment, ResultStatement, H256,
+		ExecutorKey, ExecutorSet, ExecutorSignature, InferenceInput, InferenceOutput, ModelCatalog,
+		ModelHash, ResultCommitment, StakeLedger, H256,
 	};
-	use pallet_executors::{ExecutorSet, StakeLedger};
-	use sp_runtime::{
-		traits::{CheckedAdd, Saturating, Zero},
-		Perbill, RuntimeAppPublic,
-	};
+	use sp_runtime::{traits::Zero, Perbill};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -158,8 +227,9 @@ pub mod pallet {
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// The fee of an open request, held from the requester until the result is final (paid
-		/// out) or no executor answered (released).
+		/// The fee of an open request, held from the requester until the request closes: paid
+		/// out when the result is final (or corrected), released when no executor answered or a
+		/// dispute reached no verdict.
 		#[codec(index = 0)]
 		RequestFee,
 		/// The bond of an open challenge, held from the challenger until the verdict.
@@ -172,7 +242,9 @@ pub mod pallet {
 		frame_system::Config<RuntimeEvent: From<Event<Self>>>
 		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
 	{
-		/// The currency fees are held in.
+		// The market: requests, results, fees.
+
+		/// The currency fees (and challenge bonds) are held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ Mutate<Self::AccountId>;
 
@@ -182,10 +254,13 @@ pub mod pallet {
 		/// The listed models, with their specs and prices (the model registry).
 		type Models: ModelCatalog<BalanceOf<Self>>;
 
-		/// The bonded executors (the executors pallet), whose bonds the dispute game slashes.
+		/// The executors (the executors pallet): who serves and owns which key, drawn by stake
+		/// ([`ExecutorSet`]); and their stake ([`StakeLedger`]), which fees reward and the dispute
+		/// game slashes.
 		type Executors: ExecutorSet<Self::AccountId> + StakeLedger<Self::AccountId, BalanceOf<Self>>;
 
-		/// The source of the assignment draw (see the crate docs for its limits).
+		/// The source of the draws of executors, for assignments and committees (see the crate
+		/// docs for its limits).
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// Where the protocol's share of fees goes.
@@ -221,11 +296,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueueWork: Get<u32>;
 
+		// The dispute game (the committee).
+
 		/// The bond a challenger puts up; slashed if the executor was right.
 		#[pallet::constant]
 		type ChallengeBond: Get<BalanceOf<Self>>;
 
-		/// How many executors re-run a disputed request (fewer if fewer are active).
+		/// How many executors re-run a disputed request (fewer if fewer serve).
 		#[pallet::constant]
 		type CommitteeSize: Get<u32>;
 
@@ -241,7 +318,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type RevealPeriod: Get<BlockNumberFor<Self>>;
 
-		/// The part of a wrong executor's bond that is slashed.
+		/// The part of a wrong executor's stake (its bond and its delegators' pool, pro rata)
+		/// that is slashed.
 		#[pallet::constant]
 		type WrongResultSlash: Get<Perbill>;
 
@@ -255,13 +333,16 @@ pub mod pallet {
 		#[pallet::constant]
 		type WinnerShare: Get<Perbill>;
 
-		/// What a committee member loses (to the treasury) for a minority vote or no vote.
+		/// What a committee member loses from its stake (to the treasury) for a minority vote or
+		/// no vote.
 		#[pallet::constant]
 		type MemberPenalty: Get<BalanceOf<Self>>;
 
 		/// The most disputes open at once.
 		#[pallet::constant]
 		type MaxOpenDisputes: Get<u32>;
+
+		// Watching, and the machinery.
 
 		/// The share of other executors' results each executor's off-chain worker re-runs, until
 		/// governance sets [`WatchFraction`].
@@ -275,6 +356,8 @@ pub mod pallet {
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
+
+	// The market.
 
 	/// The id the next request gets.
 	#[pallet::storage]
@@ -310,6 +393,8 @@ pub mod pallet {
 	/// Bounds of [`WindowQueue`].
 	#[pallet::storage]
 	pub type WindowQueueBounds<T: Config> = StorageValue<_, QueueBounds, ValueQuery>;
+
+	// The dispute game (the committee).
 
 	/// Open disputes, by request.
 	#[pallet::storage]
@@ -385,7 +470,8 @@ pub mod pallet {
 			paid: BalanceOf<T>,
 			protocol_fee: BalanceOf<T>,
 		},
-		/// No executor answered: the fee went back to the requester.
+		/// No executor answered in time, or a dispute reached no verdict: the fee went back to the
+		/// requester.
 		Refunded { request: RequestId, requester: T::AccountId, amount: BalanceOf<T> },
 		/// A result was challenged; `committee` re-runs it and commits sealed votes until
 		/// `commit_until`.
@@ -411,7 +497,7 @@ pub mod pallet {
 		},
 		/// A committee member voted with the minority or not at all and lost `amount`.
 		MemberPenalized { request: RequestId, member: T::AccountId, amount: BalanceOf<T> },
-		/// The dispute is over. `slashed` came from the loser (the executor's bond when it was
+		/// The dispute is over. `slashed` came from the loser (the executor's stake when it was
 		/// wrong, the challenger's bond when the executor was right; zero without quorum):
 		/// `to_winner` to the challenger or the executor, `to_committee` to the majority,
 		/// `to_treasury` to the treasury.
@@ -441,7 +527,7 @@ pub mod pallet {
 		FeeAboveMax,
 		/// The caller cannot hold the fee.
 		InsufficientBalance,
-		/// No executor is active.
+		/// No executor serves.
 		NoExecutor,
 		/// No request has this id.
 		UnknownRequest,
@@ -467,7 +553,7 @@ pub mod pallet {
 		AlreadyDisputed,
 		/// An executor cannot challenge its own result.
 		OwnResult,
-		/// Too few executors other than the accused to reach the quorum.
+		/// Too few executors other than the accused serve to reach the quorum.
 		NoCommittee,
 		/// `MaxOpenDisputes` disputes are open.
 		TooManyDisputes,
@@ -494,14 +580,13 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let expired = Self::process_deadlines(now);
 			let finalized = Self::process_windows(now);
-			let disputes = Self::process_disputes(now);
+			let disputes = Game::<T>::process(now);
 			T::WeightInfo::on_initialize(expired, finalized)
 				.saturating_add(T::WeightInfo::process_disputes(disputes))
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			offchain::run::<T>(now);
-			watch::run::<T>(now);
 		}
 
 		fn integrity_test() {
@@ -529,12 +614,12 @@ pub mod pallet {
 		///
 		/// - Origin: signed; the signer pays.
 		/// - `model`: a listed model's content hash.
-		/// - `input`: the input, which must fit the model's schema and `MaxInputBytes`.
+		/// - `input`: the input, which must fit the model's schema and [`Config::MaxInputBytes`].
 		/// - `max_fee`: the most the caller agrees to pay; the fee is the model's current price.
 		///
-		/// Holds the fee and assigns an executor. Emits [`Event::Requested`].
+		/// Holds the fee and assigns an executor, drawn by stake. Emits [`Event::Requested`].
 		///
-		/// Errors: [`Error::ModelNotListed`], [`Error::BadInput`], [`Error::InputTooLarge`],
+		/// Errors: [`Error::ModelNotListed`], [`Error::InputTooLarge`], [`Error::BadInput`],
 		/// [`Error::FeeAboveMax`], [`Error::NoExecutor`], [`Error::InsufficientBalance`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::request(
@@ -553,15 +638,17 @@ pub mod pallet {
 		/// Submit the result of an assigned request (sent by the executor's off-chain worker).
 		///
 		/// - Origin: authorized (a general transaction validated by the call's own
-		///   authorization: the assigned executor's key signed the statement).
-		/// - `request`: the request answered.
-		/// - `output`: the model's output; it must fit the schema, `MaxOutputBytes`, and hash to
-		///   `commitment.output_hash`.
+		///   authorization, which runs every check of the call: the assigned executor's key signed
+		///   the statement).
+		/// - `request`: the request answered, assigned and before its deadline.
+		/// - `output`: the model's output; it must fit the schema, [`Config::MaxOutputBytes`], and
+		///   hash to `commitment.output_hash`.
 		/// - `commitment`: output hash and trace root.
-		/// - `key`, `signature`: the executor key and its signature of the
-		///   [`ResultStatement`] `(genesis hash, request, commitment)`.
+		/// - `key`: the assigned executor's registered key.
+		/// - `signature`: `key`'s signature of the [`opg_primitives::ResultStatement`]
+		///   `(genesis hash, request, commitment)`.
 		///
-		/// Emits [`Event::ResultSubmitted`].
+		/// Opens the result's challenge window. Emits [`Event::ResultSubmitted`].
 		///
 		/// Errors (the transaction is invalid, so never included, for each of them):
 		/// [`Error::UnknownRequest`], [`Error::NotAssigned`], [`Error::WrongExecutor`],
@@ -589,17 +676,19 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Challenge a result during its challenge window.
+		/// Challenge a result during its challenge window: the dispute game judges it again.
 		///
-		/// - Origin: signed; [`Config::ChallengeBond`] is held from the signer until the verdict.
+		/// - Origin: signed by anyone but the result's executor; [`Config::ChallengeBond`] is held
+		///   from the signer until the verdict.
 		/// - `request`: a request whose result is in its challenge window.
 		///
-		/// Draws a committee of up to [`Config::CommitteeSize`] other executors, who re-run the
-		/// request and vote (commit, then reveal). Emits [`Event::Challenged`].
+		/// Draws a committee of up to [`Config::CommitteeSize`] executors other than the accused,
+		/// who re-run the request and vote (commit, then reveal); the request is disputed until
+		/// the verdict. Emits [`Event::Challenged`].
 		///
-		/// Errors: [`Error::UnknownRequest`], [`Error::NotChallengeable`], [`Error::ResultFinal`],
-		/// [`Error::AlreadyDisputed`], [`Error::OwnResult`], [`Error::TooManyDisputes`],
-		/// [`Error::NoCommittee`], [`Error::CannotHoldBond`].
+		/// Errors: [`Error::UnknownRequest`], [`Error::NotChallengeable`],
+		/// [`Error::AlreadyDisputed`], [`Error::ResultFinal`], [`Error::OwnResult`],
+		/// [`Error::TooManyDisputes`], [`Error::NoCommittee`], [`Error::CannotHoldBond`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::challenge())]
 		pub fn challenge(origin: OriginFor<T>, request: RequestId) -> DispatchResult {
@@ -610,12 +699,19 @@ pub mod pallet {
 		/// A watcher's challenge: an executor's off-chain worker re-ran the request and got a
 		/// different output.
 		///
-		/// - Origin: authorized: `key` is a registered executor's key and `signature` its
-		///   signature of [`opg_primitives::DisputeStatement::Challenge`]. The bond is held from the key's
-		///   executor account.
+		/// - Origin: authorized (the authorization runs every check of the call, the bond's
+		///   included).
+		/// - `request`: a request whose result is in its challenge window.
+		/// - `key`: the watcher's registered executor key; [`Config::ChallengeBond`] is held from
+		///   its executor account until the verdict.
+		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Challenge`]
+		///   `(genesis hash, request)`.
 		///
-		/// As [`Pallet::challenge`] otherwise, with [`Error::UnknownExecutor`] and
-		/// [`Error::BadSignature`].
+		/// As [`Pallet::challenge`] otherwise. Emits [`Event::Challenged`].
+		///
+		/// Errors (the transaction is invalid, so never included, for each of them):
+		/// [`Error::UnknownExecutor`], [`Error::BadSignature`], and those of
+		/// [`Pallet::challenge`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::challenge())]
 		#[pallet::authorize(Pallet::<T>::authorize_watcher_challenge)]
@@ -633,15 +729,19 @@ pub mod pallet {
 
 		/// A committee member commits its sealed vote (sent by its off-chain worker).
 		///
-		/// - Origin: authorized: `key` belongs to a committee member that has not committed, the
-		///   dispute is in its commit phase, and `signature` is the key's signature of
-		///   [`opg_primitives::DisputeStatement::Commit`].
-		/// - `seal`: [`opg_primitives::vote_seal`] of the member's answer and a secret salt.
+		/// - Origin: authorized (the authorization runs every check of the call).
+		/// - `request`: a disputed request in its commit phase.
+		/// - `seal`: [`opg_primitives::vote_seal`] of the request, `key`, the commitment of the
+		///   member's own run and a secret salt.
+		/// - `key`: the executor key of a committee member that has not committed yet.
+		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Commit`]
+		///   `(genesis hash, request, seal)`.
 		///
 		/// Emits [`Event::VoteCommitted`], and [`Event::RevealOpened`] once every member has.
 		///
-		/// Errors: [`Error::NoDispute`], [`Error::WrongPhase`], [`Error::UnknownExecutor`],
-		/// [`Error::NotMember`], [`Error::AlreadyCommitted`], [`Error::BadSignature`].
+		/// Errors (the transaction is invalid, so never included, for each of them):
+		/// [`Error::NoDispute`], [`Error::UnknownExecutor`], [`Error::NotMember`],
+		/// [`Error::WrongPhase`], [`Error::AlreadyCommitted`], [`Error::BadSignature`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::commit_vote())]
 		#[pallet::authorize(Pallet::<T>::authorize_commit)]
@@ -654,23 +754,28 @@ pub mod pallet {
 			signature: ExecutorSignature,
 		) -> DispatchResult {
 			frame_system::ensure_authorized(origin)?;
-			let member = Self::check_commit(request, &seal, &key, &signature)?;
-			Self::record_commit(request, member, seal);
+			let seat = Committee::<T>::check_commit(request, &seal, &key, &signature)?;
+			Committee::<T>::record_commit(request, seat, seal);
 			Ok(())
 		}
 
 		/// A committee member opens its vote (sent by its off-chain worker).
 		///
-		/// - Origin: authorized: the dispute is in its reveal phase and
-		///   `vote_seal(request, key, commitment, salt)` is the seal `key`'s member committed.
-		/// - `output`: the member's output; it must fit the schema and hash to
-		///   `commitment.output_hash`.
+		/// - Origin: authorized (the authorization runs every check of the call).
+		/// - `request`: a disputed request in its reveal phase.
+		/// - `output`: the member's output; it must fit the schema and [`Config::MaxOutputBytes`],
+		///   and hash to `commitment.output_hash`.
+		/// - `commitment`: the commitment of the member's run; its output hash is the vote.
+		/// - `salt`: the secret salt of the seal.
+		/// - `key`: the member's executor key. `vote_seal(request, key, commitment, salt)` must be
+		///   the seal it committed; no signature is needed, as only the member knows the salt.
 		///
 		/// Emits [`Event::VoteRevealed`]; the verdict follows in the next block once every member
 		/// has revealed, or when the reveal phase ends.
 		///
-		/// Errors: [`Error::NoDispute`], [`Error::WrongPhase`], [`Error::UnknownExecutor`],
-		/// [`Error::NotMember`], [`Error::NotCommitted`], [`Error::SealMismatch`],
+		/// Errors (the transaction is invalid, so never included, for each of them):
+		/// [`Error::NoDispute`], [`Error::UnknownExecutor`], [`Error::NotMember`],
+		/// [`Error::WrongPhase`], [`Error::NotCommitted`], [`Error::SealMismatch`],
 		/// [`Error::CommitmentMismatch`], [`Error::BadOutput`], [`Error::OutputTooLarge`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::reveal_vote(
@@ -689,16 +794,19 @@ pub mod pallet {
 			key: ExecutorKey,
 		) -> DispatchResult {
 			frame_system::ensure_authorized(origin)?;
-			let checked = Self::check_reveal(request, &output, &commitment, &salt, &key)?;
-			Self::record_reveal(request, checked, commitment);
+			let checked = Committee::<T>::check_reveal(request, &output, &commitment, &salt, &key)?;
+			Committee::<T>::record_reveal(request, checked, commitment);
 			Ok(())
 		}
 
 		/// Set the share of other executors' results each watcher re-runs.
 		///
 		/// - Origin: root (governance).
+		/// - `fraction`: from zero (nobody watches) to one (every result is sampled).
 		///
 		/// Emits [`Event::WatchFractionSet`].
+		///
+		/// Errors: only a bad origin.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::set_watch_fraction())]
 		pub fn set_watch_fraction(origin: OriginFor<T>, fraction: Perbill) -> DispatchResult {
@@ -706,416 +814,6 @@ pub mod pallet {
 			WatchFraction::<T>::put(fraction);
 			Self::deposit_event(Event::WatchFractionSet { fraction });
 			Ok(())
-		}
-	}
-
-	/// A result that passed every check, ready to be recorded.
-	pub(crate) struct CheckedResult<T: Config> {
-		executor: T::AccountId,
-		deadline: BlockNumberFor<T>,
-		output: BoundedVec<u8, T::MaxOutputBytes>,
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// Checks, holds the fee, assigns and records a request; returns its id.
-		pub fn do_request(
-			requester: T::AccountId,
-			model: ModelHash,
-			input: InferenceInput,
-			max_fee: BalanceOf<T>,
-		) -> Result<RequestId, DispatchError> {
-			let listed = T::Models::listed(&model).ok_or(Error::<T>::ModelNotListed)?;
-			let input = BoundedVec::<u8, T::MaxInputBytes>::try_from(input.encode())
-				.map_err(|_| Error::<T>::InputTooLarge)?;
-			let decoded =
-				InferenceInput::decode(&mut &input[..]).map_err(|_| Error::<T>::BadInput)?;
-			listed.spec.schema.check(&decoded).map_err(|_| Error::<T>::BadInput)?;
-			let fee = listed.price;
-			ensure!(fee <= max_fee, Error::<T>::FeeAboveMax);
-
-			let id = NextRequestId::<T>::get();
-			let executor = Self::draw_executor(id, 0, &[]).ok_or(Error::<T>::NoExecutor)?;
-			T::Currency::hold(&HoldReason::RequestFee.into(), &requester, fee)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-
-			let now = frame_system::Pallet::<T>::block_number();
-			let deadline = now.saturating_add(T::ResponseTimeout::get());
-			NextRequestId::<T>::put(id.saturating_add(1));
-			Requests::<T>::insert(
-				id,
-				Request {
-					requester: requester.clone(),
-					model,
-					schema: listed.spec.schema,
-					input,
-					fee,
-					created: now,
-					status: RequestStatus::Assigned {
-						executor: executor.clone(),
-						deadline,
-						attempt: 0,
-					},
-				},
-			);
-			Assigned::<T>::insert(&executor, id, ());
-			queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
-			log::debug!(target: LOG_TARGET, "request {id} for {model:?} assigned to {executor:?}, deadline {deadline:?}");
-			Self::deposit_event(Event::Requested {
-				request: id,
-				requester,
-				model,
-				fee,
-				executor,
-				deadline,
-			});
-			Ok(id)
-		}
-
-		/// Draws an executor for attempt `attempt` of request `id`, excluding `exclude`.
-		fn draw_executor(
-			id: RequestId,
-			attempt: u32,
-			exclude: &[T::AccountId],
-		) -> Option<T::AccountId> {
-			let subject = (b"opg/assign", id, attempt).encode();
-			let (random, _) = T::Randomness::random(&subject);
-			let seed = sp_io::hashing::blake2_256(&(random, id, attempt).encode());
-			T::Executors::select(&seed, exclude)
-		}
-
-		/// The genesis hash, as executors sign it.
-		pub fn genesis_hash() -> H256 {
-			let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-			H256::decode(&mut &hash.encode()[..]).unwrap_or_default()
-		}
-
-		/// Every check of a result; shared by the authorization and the call.
-		pub(crate) fn check_result(
-			request: RequestId,
-			output: &InferenceOutput,
-			commitment: &ResultCommitment,
-			key: &ExecutorKey,
-			signature: &ExecutorSignature,
-		) -> Result<CheckedResult<T>, Error<T>> {
-			let record = Requests::<T>::get(request).ok_or(Error::<T>::UnknownRequest)?;
-			let RequestStatus::Assigned { executor, deadline, .. } = record.status else {
-				return Err(Error::<T>::NotAssigned);
-			};
-			ensure!(
-				T::Executors::owner_of(key).as_ref() == Some(&executor),
-				Error::<T>::WrongExecutor
-			);
-			ensure!(
-				frame_system::Pallet::<T>::block_number() <= deadline,
-				Error::<T>::DeadlinePassed
-			);
-			let statement = ResultStatement {
-				genesis: Self::genesis_hash(),
-				request,
-				commitment: commitment.clone(),
-			};
-			ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
-			ensure!(output_hash(output) == commitment.output_hash, Error::<T>::CommitmentMismatch);
-			let input =
-				InferenceInput::decode(&mut &record.input[..]).map_err(|_| Error::<T>::BadInput)?;
-			record.schema.check_output(&input, output).map_err(|_| Error::<T>::BadOutput)?;
-			let output =
-				BoundedVec::try_from(output.encode()).map_err(|_| Error::<T>::OutputTooLarge)?;
-			Ok(CheckedResult { executor, deadline, output })
-		}
-
-		/// The authorization of [`Pallet::submit_result`]: valid exactly when the call would
-		/// succeed; one transaction per request (tag `("opg/result", request)`).
-		pub(crate) fn authorize_result(
-			_source: TransactionSource,
-			request: &RequestId,
-			output: &InferenceOutput,
-			commitment: &ResultCommitment,
-			key: &ExecutorKey,
-			signature: &ExecutorSignature,
-		) -> TransactionValidityWithRefund {
-			let checked = Self::check_result(*request, output, commitment, key, signature)
-				.map_err(|e| {
-					log::debug!(target: LOG_TARGET, "result for request {request} refused: {e:?}");
-					InvalidTransaction::Custom(Self::error_code(&e))
-				})?;
-			let longevity = checked
-				.deadline
-				.saturating_sub(frame_system::Pallet::<T>::block_number())
-				.saturating_add(1u32.into());
-			let longevity: u64 = sp_runtime::SaturatedConversion::saturated_into(longevity);
-			let validity = ValidTransaction::with_tag_prefix("opg/result")
-				.and_provides(request)
-				.longevity(longevity)
-				.propagate(true)
-				.build()?;
-			Ok((validity, Weight::zero()))
-		}
-
-		/// The index of an error, as the `Custom` code of an invalid transaction.
-		fn error_code(error: &Error<T>) -> u8 {
-			let encoded = error.encode();
-			encoded.first().copied().unwrap_or(u8::MAX)
-		}
-
-		/// Records a checked result and opens its challenge window.
-		fn record_result(
-			request: RequestId,
-			checked: CheckedResult<T>,
-			commitment: ResultCommitment,
-		) {
-			let now = frame_system::Pallet::<T>::block_number();
-			let challenge_end = now.saturating_add(T::ChallengeWindow::get());
-			let CheckedResult { executor, output, .. } = checked;
-			Requests::<T>::mutate(request, |record| {
-				if let Some(record) = record {
-					record.status =
-						RequestStatus::Answered { executor: executor.clone(), challenge_end };
-				}
-			});
-			Assigned::<T>::remove(&executor, request);
-			let (output_hash, trace_root) = (commitment.output_hash, commitment.trace_root);
-			Results::<T>::insert(
-				request,
-				InferenceResult { output, commitment, submitted_at: now },
-			);
-			queue::push::<WindowQueue<T>, WindowQueueBounds<T>, _>(challenge_end, request);
-			log::debug!(target: LOG_TARGET, "request {request} answered by {executor:?}, final at {challenge_end:?}");
-			Self::deposit_event(Event::ResultSubmitted {
-				request,
-				executor,
-				output_hash,
-				trace_root,
-				challenge_end,
-			});
-		}
-
-		/// Handles the deadlines due at `now` (at most `MaxQueueWork`); returns how many.
-		pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> u32 {
-			let mut done = 0;
-			while done < T::MaxQueueWork::get() {
-				let Some((due, id)) =
-					queue::pop_due::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(now)
-				else {
-					break;
-				};
-				Self::expire(id, due, now);
-				done = done.saturating_add(1);
-			}
-			done
-		}
-
-		/// A deadline `due` of request `id` passed: reassign or refund, unless it was answered
-		/// (or reassigned, with a later deadline) meanwhile.
-		fn expire(id: RequestId, due: BlockNumberFor<T>, now: BlockNumberFor<T>) {
-			let Some(mut record) = Requests::<T>::get(id) else { return };
-			let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone()
-			else {
-				return;
-			};
-			if deadline != due {
-				return;
-			}
-			Assigned::<T>::remove(&executor, id);
-			let next = attempt.saturating_add(1);
-			let reassigned = if attempt < T::MaxReassignments::get() {
-				Self::draw_executor(id, next, core::slice::from_ref(&executor))
-			} else {
-				None
-			};
-			match reassigned {
-				Some(to) => {
-					let deadline = now.saturating_add(T::ResponseTimeout::get());
-					record.status =
-						RequestStatus::Assigned { executor: to.clone(), deadline, attempt: next };
-					Requests::<T>::insert(id, record);
-					Assigned::<T>::insert(&to, id, ());
-					queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
-					log::debug!(target: LOG_TARGET, "request {id}: {executor:?} missed its deadline, reassigned to {to:?}");
-					Self::deposit_event(Event::Reassigned {
-						request: id,
-						from: executor,
-						to,
-						deadline,
-					});
-				}
-				None => {
-					let released = T::Currency::release(
-						&HoldReason::RequestFee.into(),
-						&record.requester,
-						record.fee,
-						Precision::BestEffort,
-					)
-					.unwrap_or_else(|e| {
-						log::error!(target: LOG_TARGET, "request {id}: releasing the fee failed: {e:?}");
-						Zero::zero()
-					});
-					let requester = record.requester.clone();
-					record.status = RequestStatus::Refunded { at: now };
-					Requests::<T>::insert(id, record);
-					log::debug!(target: LOG_TARGET, "request {id}: no answer, refunded {released:?}");
-					Self::deposit_event(Event::Refunded {
-						request: id,
-						requester,
-						amount: released,
-					});
-				}
-			}
-		}
-
-		/// Finalizes the results whose window ended by `now` (at most `MaxQueueWork`); returns
-		/// how many.
-		pub(crate) fn process_windows(now: BlockNumberFor<T>) -> u32 {
-			let mut done = 0;
-			while done < T::MaxQueueWork::get() {
-				let Some((due, id)) =
-					queue::pop_due::<WindowQueue<T>, WindowQueueBounds<T>, _>(now)
-				else {
-					break;
-				};
-				Self::finalize(id, due, now);
-				done = done.saturating_add(1);
-			}
-			done
-		}
-
-		/// The window of request `id` ended: pay the executor and the treasury, mark it final.
-		fn finalize(id: RequestId, due: BlockNumberFor<T>, now: BlockNumberFor<T>) {
-			let Some(mut record) = Requests::<T>::get(id) else { return };
-			let RequestStatus::Answered { executor, challenge_end } = record.status.clone() else {
-				return;
-			};
-			if challenge_end != due {
-				return;
-			}
-			Self::pay_fee(id, &record, core::slice::from_ref(&executor));
-			record.status = RequestStatus::Final { executor, at: now };
-			Requests::<T>::insert(id, record);
-		}
-
-		/// The request `id` as the runtime API returns it.
-		pub fn request_details(
-			id: RequestId,
-		) -> Option<RequestDetails<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
-			let record = Requests::<T>::get(id)?;
-			let input = InferenceInput::decode(&mut &record.input[..]).ok()?;
-			Some(RequestDetails {
-				id,
-				requester: record.requester,
-				model: record.model,
-				schema: record.schema,
-				input,
-				fee: record.fee,
-				created: record.created,
-				status: record.status,
-			})
-		}
-
-		/// The result of request `id` as the runtime API returns it.
-		pub fn result_details(
-			id: RequestId,
-		) -> Option<ResultDetails<T::AccountId, BlockNumberFor<T>>> {
-			let result = Results::<T>::get(id)?;
-			let record = Requests::<T>::get(id)?;
-			let output = InferenceOutput::decode(&mut &result.output[..]).ok()?;
-			let (executor, is_final, final_at) = match record.status {
-				RequestStatus::Answered { executor, challenge_end }
-				| RequestStatus::Disputed { executor, challenge_end } => (executor, false, challenge_end),
-				RequestStatus::Final { executor, at } => (executor, true, at),
-				// The committee's output replaced the executor's; `executor` is who was wrong.
-				RequestStatus::Corrected { executor, at } => (executor, true, at),
-				_ => return None,
-			};
-			Some(ResultDetails {
-				id,
-				executor,
-				output,
-				commitment: result.commitment,
-				submitted_at: result.submitted_at,
-				is_final,
-				final_at,
-			})
-		}
-
-		/// The open requests assigned to `executor`, at most `limit`.
-		pub fn pending(executor: &T::AccountId, limit: u32) -> alloc::vec::Vec<RequestId> {
-			Assigned::<T>::iter_key_prefix(executor).take(limit as usize).collect()
-		}
-
-		/// Invariants: every account's held request fees equal the fees of its open requests;
-		/// every assignment is an assigned request and vice versa; every answered or final request
-		/// has a result; the queues hold every open deadline and window. Run by `try-runtime`
-		/// and by the tests.
-		#[cfg(any(test, feature = "std", feature = "try-runtime"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
-			let mut open_fees = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
-			let mut requesters = BTreeSet::<T::AccountId>::new();
-			let deadlines: BTreeSet<(BlockNumberFor<T>, RequestId)> =
-				queue::items::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>().into_iter().collect();
-			let windows: BTreeSet<(BlockNumberFor<T>, RequestId)> =
-				queue::items::<WindowQueue<T>, WindowQueueBounds<T>, _>().into_iter().collect();
-			let mut assigned = 0usize;
-			for (id, record) in Requests::<T>::iter() {
-				ensure!(id < NextRequestId::<T>::get(), "request id beyond NextRequestId");
-				requesters.insert(record.requester.clone());
-				let open = match &record.status {
-					RequestStatus::Assigned { executor, deadline, .. } => {
-						assigned = assigned.saturating_add(1);
-						ensure!(
-							Assigned::<T>::contains_key(executor, id),
-							"assigned request not in Assigned"
-						);
-						ensure!(
-							deadlines.contains(&(*deadline, id)),
-							"assigned request not in the deadline queue"
-						);
-						ensure!(!Results::<T>::contains_key(id), "assigned request has a result");
-						true
-					}
-					RequestStatus::Answered { challenge_end, .. } => {
-						ensure!(
-							Results::<T>::contains_key(id),
-							"answered request without a result"
-						);
-						ensure!(
-							windows.contains(&(*challenge_end, id)),
-							"answered request not in the window queue"
-						);
-						true
-					}
-					RequestStatus::Disputed { .. } => {
-						ensure!(
-							Results::<T>::contains_key(id),
-							"disputed request without a result"
-						);
-						ensure!(
-							Disputes::<T>::contains_key(id),
-							"disputed request without a dispute"
-						);
-						true
-					}
-					RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
-						ensure!(Results::<T>::contains_key(id), "final request without a result");
-						false
-					}
-					RequestStatus::Refunded { .. } => {
-						ensure!(!Results::<T>::contains_key(id), "refunded request with a result");
-						false
-					}
-				};
-				if open {
-					let sum = open_fees.entry(record.requester.clone()).or_insert_with(Zero::zero);
-					*sum = sum.checked_add(&record.fee).ok_or("fee sum overflows")?;
-				}
-			}
-			ensure!(Assigned::<T>::iter().count() == assigned, "Assigned has stale entries");
-			for who in requesters {
-				let held = T::Currency::balance_on_hold(&HoldReason::RequestFee.into(), &who);
-				let open = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
-				ensure!(held == open, "held fees do not match the open requests");
-			}
-			Self::do_try_state_disputes()
 		}
 	}
 }

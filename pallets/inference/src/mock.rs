@@ -1,5 +1,6 @@
 //! A test runtime with balances, executors and inference; a catalog of models and an inference
-//! engine that are fakes.
+//! engine that are fakes; and the helpers the tests share: environments, requests, results and
+//! the off-chain workers' transactions.
 #![allow(
 	clippy::unwrap_used,
 	clippy::expect_used,
@@ -8,16 +9,21 @@
 )]
 
 use crate as pallet_inference;
-use codec::Encode;
+use crate::{offchain, Call, HoldReason, RequestStatus, Requests, StatusOf};
+use codec::{Decode, Encode};
 use core::cell::RefCell;
 use frame_support::{
-	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64},
+	assert_ok, derive_impl,
+	dispatch::DispatchResult,
+	parameter_types,
+	traits::{fungible::InspectHold, ConstU32, ConstU64},
 };
+use frame_system::RawOrigin;
 use opg_primitives::{
 	executor::KEY_TYPE, Dim, ExecutorKey, InferenceBackend, InferenceError, InferenceExt,
 	InferenceInput, InferenceOutput, InferenceRun, InputSchema, IoSchema, ListedModel,
-	ModelCatalog, ModelHash, ModelKind, ModelSpec, Tensor, TensorDType, TensorSchema, H256,
+	ModelCatalog, ModelHash, ModelKind, ModelSpec, ResultCommitment, ResultStatement, Tensor,
+	TensorDType, TensorSchema, H256,
 };
 use sp_core::offchain::{
 	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
@@ -391,14 +397,23 @@ pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[Account
 	TestEnv { ext, pool: pool_state, engine }
 }
 
-/// Runs a test in a fresh environment and then checks both pallets' invariants.
-pub fn test(f: impl FnOnce()) {
-	let mut env = new_env(FakeEngine::default());
+/// Both pallets' invariants hold.
+pub fn check_invariants() {
+	Inference::do_try_state().expect("inference invariants hold");
+	Executors::do_try_state().expect("executor invariants hold");
+}
+
+/// Runs `f` in `env`, then checks both pallets' invariants.
+pub fn run_checked(mut env: TestEnv, f: impl FnOnce()) {
 	env.ext.execute_with(|| {
 		f();
-		Inference::do_try_state().expect("inference invariants hold");
-		Executors::do_try_state().expect("executor invariants hold");
+		check_invariants();
 	});
+}
+
+/// Runs a test in a fresh environment and then checks both pallets' invariants.
+pub fn test(f: impl FnOnce()) {
+	run_checked(new_env(FakeEngine::default()), f)
 }
 
 /// Runs `on_initialize` of the following blocks up to and including `n`.
@@ -409,4 +424,83 @@ pub fn run_to(n: u64) {
 		System::set_block_number(next);
 		Inference::on_initialize(next);
 	}
+}
+
+/// The off-chain worker's answering step, with this node's executor keys.
+pub fn answer_worker(now: u64) {
+	offchain::answer::run::<Test>(now, &offchain::local_executors::<Test>());
+}
+
+/// The off-chain worker's dispute duties (committees, then watching), with this node's keys.
+pub fn dispute_worker(now: u64) {
+	offchain::serve_disputes::<Test>(now, &offchain::local_executors::<Test>());
+}
+
+/// The inference calls of the transactions in `pool` from the `from`th on.
+pub fn pool_calls(pool: &parking_lot::RwLock<PoolState>, from: usize) -> Vec<Call<Test>> {
+	pool.read().transactions[from..]
+		.iter()
+		.map(|tx| match Extrinsic::decode(&mut &tx[..]).unwrap().function {
+			RuntimeCall::Inference(call) => call,
+			other => panic!("not an inference call: {other:?}"),
+		})
+		.collect()
+}
+
+/// The fee `who` has held for requests.
+pub fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::RequestFee.into(), &who)
+}
+
+/// A request by the dapp for model 1 with `rows`; returns its id.
+pub fn request(rows: &[[f32; 4]]) -> u64 {
+	let id = crate::NextRequestId::<Test>::get();
+	assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(1), input(rows), PRICE));
+	id
+}
+
+/// The executor request `id` is assigned to.
+pub fn assigned_to(id: u64) -> AccountId {
+	match Requests::<Test>::get(id).unwrap().status {
+		RequestStatus::Assigned { executor, .. } => executor,
+		other => panic!("request {id} is {other:?}"),
+	}
+}
+
+/// Where request `id` stands.
+pub fn status(id: u64) -> StatusOf<Test> {
+	Requests::<Test>::get(id).unwrap().status
+}
+
+/// The commitment the fake engine makes to `output`.
+pub fn commitment_of(output: &InferenceOutput) -> ResultCommitment {
+	ResultCommitment::new(output, &[H256::repeat_byte(7)])
+}
+
+/// A result call for request `id` with `output`, signed by `who`'s key (in the test keystore).
+pub fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Test> {
+	use opg_primitives::ExecutorSet;
+	let key = Executors::key_of(&who).unwrap();
+	let commitment = commitment_of(&output);
+	let statement = ResultStatement {
+		genesis: Inference::genesis_hash(),
+		request: id,
+		commitment: commitment.clone(),
+	};
+	let signature = sign_as(who, &statement.signing_payload());
+	Call::submit_result { request: id, output, commitment, key, signature }
+}
+
+/// The correct result call for request `id` from its assigned executor.
+pub fn correct_result(id: u64) -> Call<Test> {
+	let record = Requests::<Test>::get(id).unwrap();
+	let input = InferenceInput::decode(&mut &record.input[..]).unwrap();
+	result_call(id, assigned_to(id), expected_output(&input))
+}
+
+/// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it).
+pub fn submit(call: Call<Test>) -> DispatchResult {
+	use frame_support::traits::UnfilteredDispatchable;
+	assert!(matches!(call, Call::submit_result { .. }), "not a result");
+	call.dispatch_bypass_filter(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error)
 }

@@ -47,6 +47,23 @@ where
 	Some((due, id))
 }
 
+/// Pops the items due at `now`, oldest first, at most `max` of them, handing each to `f` as
+/// `(due, id)`; returns how many.
+pub(crate) fn drain_due<Items, Bounds, B>(now: B, max: u32, mut f: impl FnMut(B, RequestId)) -> u32
+where
+	Items: StorageMap<u64, (B, RequestId), Query = Option<(B, RequestId)>>,
+	Bounds: StorageValue<QueueBounds, Query = QueueBounds>,
+	B: codec::FullCodec + PartialOrd + Copy,
+{
+	let mut done = 0u32;
+	while done < max {
+		let Some((due, id)) = pop_due::<Items, Bounds, B>(now) else { break };
+		f(due, id);
+		done = done.saturating_add(1);
+	}
+	done
+}
+
 /// Every queued item, oldest first (for invariant checks).
 #[cfg(any(test, feature = "std", feature = "try-runtime"))]
 pub(crate) fn items<Items, Bounds, B>() -> alloc::vec::Vec<(B, RequestId)>

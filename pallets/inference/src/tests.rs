@@ -7,80 +7,21 @@
 )]
 
 use crate::{
-	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, HoldReason,
-	RequestStatus, Requests, Results,
+	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, RequestStatus, Results,
 };
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	pallet_prelude::{InvalidTransaction, TransactionSource},
-	traits::{fungible::InspectHold, Authorize},
+	traits::Authorize,
 };
-use frame_system::RawOrigin;
 use opg_primitives::{
-	InferenceInput, InferenceOutput, ResultCommitment, ResultStatement, Tensor, H256,
+	ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, ResultStatement, Tensor, H256,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{DispatchError, RuntimeAppPublic};
-
-pub(crate) fn held(who: AccountId) -> Balance {
-	Balances::balance_on_hold(&HoldReason::RequestFee.into(), &who)
-}
-
-pub(crate) fn request(rows: &[[f32; 4]]) -> u64 {
-	let id = crate::NextRequestId::<Test>::get();
-	assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(1), input(rows), PRICE));
-	id
-}
-
-pub(crate) fn assigned_to(id: u64) -> AccountId {
-	match Requests::<Test>::get(id).unwrap().status {
-		RequestStatus::Assigned { executor, .. } => executor,
-		other => panic!("request {id} is {other:?}"),
-	}
-}
-
-pub(crate) fn status(id: u64) -> crate::StatusOf<Test> {
-	Requests::<Test>::get(id).unwrap().status
-}
 
 fn other_executor(than: AccountId) -> AccountId {
 	[ALICE, BOB, CHARLIE].into_iter().find(|e| *e != than).unwrap()
-}
-
-/// A result call for request `id` with `output`, signed by `who`'s key (in the test keystore).
-pub(crate) fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Test> {
-	let key = Executors::key_of(&who).unwrap();
-	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(7)]);
-	let statement = ResultStatement {
-		genesis: Inference::genesis_hash(),
-		request: id,
-		commitment: commitment.clone(),
-	};
-	let signature = sign_as(who, &statement.signing_payload());
-	Call::submit_result { request: id, output, commitment, key, signature }
-}
-
-/// The correct result call for request `id` from its assigned executor.
-pub(crate) fn correct_result(id: u64) -> Call<Test> {
-	let record = Requests::<Test>::get(id).unwrap();
-	let input = InferenceInput::decode(&mut &record.input[..]).unwrap();
-	result_call(id, assigned_to(id), expected_output(&input))
-}
-
-/// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it).
-pub(crate) fn submit(call: Call<Test>) -> frame_support::dispatch::DispatchResult {
-	let Call::submit_result { request, output, commitment, key, signature } = call else {
-		panic!("not a result")
-	};
-	Inference::submit_result(
-		RawOrigin::Authorized.into(),
-		request,
-		output,
-		commitment,
-		key,
-		signature,
-	)
 }
 
 #[test]
@@ -173,12 +114,11 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		let id = request(&[[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 5.0, 2.0]]);
 		let executor = assigned_to(id);
 
-		offchain::run::<Test>(1);
-		let txs = pool.read().transactions.clone();
-		assert_eq!(txs.len(), 1, "one result submitted");
+		answer_worker(1);
+		let calls = pool_calls(&pool, 0);
+		assert_eq!(calls.len(), 1, "one result submitted");
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
-		let xt = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-		let RuntimeCall::Inference(call) = xt.function else { panic!("not an inference call") };
+		let call = calls[0].clone();
 		let Call::submit_result { request, ref output, ref commitment, ref key, .. } = call else {
 			panic!("not a result")
 		};
@@ -189,9 +129,9 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 
 		// The workers of the next blocks do not run it again while the result is on its way.
 		for block in 2..1 + offchain::RESUBMIT_AFTER as u64 {
-			offchain::run::<Test>(block);
+			answer_worker(block);
 		}
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		assert_eq!(pool.read().transactions.len(), 1);
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
 
@@ -204,7 +144,7 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		assert!(!Assigned::<Test>::contains_key(executor, id));
 
 		// Nothing is assigned any more: a later worker submits nothing.
-		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 1);
 		Inference::do_try_state().unwrap();
 	});
@@ -217,11 +157,11 @@ fn offchain_worker_resubmits_after_the_lock_expires() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		request(&[[1.0; 4]]);
-		offchain::run::<Test>(1);
-		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64 - 1);
+		answer_worker(1);
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64 - 1);
 		assert_eq!(pool.read().transactions.len(), 1);
 		// The transaction was dropped; the request is still assigned: try again.
-		offchain::run::<Test>(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 2);
 	});
 }
@@ -239,7 +179,7 @@ fn offchain_worker_fetches_a_missing_model_from_its_uris() {
 			input(&[[1.0; 4]]),
 			PRICE
 		));
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		assert_eq!(*engine.fetched.lock().unwrap(), vec![model(2)]);
 		assert_eq!(pool.read().transactions.len(), 1);
 	});
@@ -252,7 +192,7 @@ fn offchain_worker_submits_nothing_when_the_engine_fails() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		request(&[[1.0; 4]]);
-		offchain::run::<Test>(1);
+		answer_worker(1);
 		assert!(pool.read().transactions.is_empty());
 	});
 }
@@ -272,14 +212,11 @@ fn offchain_worker_ignores_requests_of_other_executors() {
 			}
 		}
 		assert!(mine > 0 && mine < 12, "the draw spreads 12 requests");
-		offchain::run::<Test>(1);
-		let txs = pool.read().transactions.clone();
-		assert_eq!(txs.len(), mine);
-		for tx in txs {
-			let xt = Extrinsic::decode(&mut &tx[..]).unwrap();
-			let RuntimeCall::Inference(Call::submit_result { request, .. }) = xt.function else {
-				panic!("not a result")
-			};
+		answer_worker(1);
+		let calls = pool_calls(&pool, 0);
+		assert_eq!(calls.len(), mine);
+		for call in calls {
+			let Call::submit_result { request, .. } = call else { panic!("not a result") };
 			assert_eq!(assigned_to(request), ALICE);
 		}
 	});

@@ -1,4 +1,7 @@
-//! The records of requests and results.
+//! The records of requests, results and disputes, and what the runtime API returns about them.
+//!
+//! Their paths (`pallet_inference::types::…`) are part of the runtime metadata: clients decode
+//! by them. The crate root re-exports every type.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
@@ -32,7 +35,7 @@ pub enum RequestStatus<AccountId, BlockNumber> {
 	#[codec(index = 4)]
 	Disputed { executor: AccountId, challenge_end: BlockNumber },
 	/// The committee found `executor`'s result wrong: the stored result is the committee's,
-	/// final at `at`, and the fee went to the committee.
+	/// final at `at`, and the fee went to the committee's majority.
 	#[codec(index = 5)]
 	Corrected { executor: AccountId, at: BlockNumber },
 }
@@ -259,8 +262,8 @@ pub enum Verdict {
 	/// final.
 	#[codec(index = 1)]
 	ExecutorRight,
-	/// No output reached the quorum, even after one extension: the requester is refunded and
-	/// both bonds are released.
+	/// No output reached the quorum, even after one extension: the requester is refunded, the
+	/// challenger's bond released and neither side slashed.
 	#[codec(index = 2)]
 	NoQuorum,
 }
@@ -276,7 +279,7 @@ pub struct DisputeOutcome<AccountId, Balance, BlockNumber> {
 	pub executor: AccountId,
 	/// The verdict.
 	pub verdict: Verdict,
-	/// Taken from the loser (the executor's bond, or the challenger's).
+	/// Taken from the loser (the executor's stake, or the challenger's bond).
 	pub slashed: Balance,
 	/// Of which to the winner (the challenger, or the executor).
 	pub to_winner: Balance,

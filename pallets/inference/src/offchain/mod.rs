@@ -1,35 +1,42 @@
-//! The off-chain worker: answer the requests assigned to this node's executor keys.
+//! The off-chain worker: what an executor's node does every block, with the executor keys in its
+//! keystore that belong to registered executors.
 //!
-//! For every executor key in the node's keystore that belongs to a registered executor, and
-//! every request assigned to that executor, the worker:
-//! 1. takes a lock in the node's persistent off-chain storage, so that the workers of the next
-//!    blocks (and of sibling forks) do not run the same request again while the result is on its
-//!    way; the lock expires after [`RESUBMIT_AFTER`] blocks so a dropped transaction is retried;
-//! 2. runs the model through the [`opg_primitives::inference`] host function (fetching the
-//!    bundle from the model's URIs first if the engine does not have it);
-//! 3. signs the [`ResultStatement`] with the executor key and submits
-//!    [`Call::submit_result`] as an authorized transaction.
+//! 1. **Answer** ([`answer`]): run the requests assigned to those executors and submit their
+//!    signed results ([`Call::submit_result`]).
+//! 2. **Serve on committees** ([`committee`]): for every open dispute whose committee holds one
+//!    of them, commit a sealed vote, then reveal it ([`Call::commit_vote`],
+//!    [`Call::reveal_vote`]).
+//! 3. **Watch** ([`watch`]): re-run a secret sample of the other executors' results still in
+//!    their challenge window and challenge a differing one ([`Call::watcher_challenge`]).
 //!
-//! Failures are logged (at debug level for the expected ones) and retried after the lock
-//! expires; a request nobody can answer runs out its deadline and is reassigned or refunded.
+//! Every transaction is an authorized one (`#[pallet::authorize]`, see `authorization.rs`): no
+//! signer, no fee. Each step takes a lock in the node's persistent off-chain storage first, so
+//! that the workers of the next blocks (and of sibling forks) do not repeat it while its
+//! transaction is on its way; the lock expires after [`RESUBMIT_AFTER`] blocks, so a dropped
+//! transaction is retried. Failures are logged (at debug level for the expected ones) and
+//! retried after the lock expires; a request nobody can answer runs out its deadline and is
+//! reassigned or refunded.
 
-use codec::{Decode, Encode};
+use alloc::vec::Vec;
+use codec::Encode;
 use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
 use opg_primitives::{
-	inference, ExecutorKey, InferenceError, InferenceInput, InferenceRun, ModelCatalog,
-	ResultStatement,
+	inference, ExecutorKey, ExecutorSet, InferenceError, InferenceInput, InferenceRun, ModelCatalog,
 };
-use pallet_executors::ExecutorSet;
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
 	traits::Saturating,
 	RuntimeAppPublic,
 };
 
-use crate::{Assigned, Call, Config, Pallet, RequestId, RequestStatus, Requests, LOG_TARGET};
+use crate::{Call, Config};
+
+pub mod answer;
+pub mod committee;
+pub mod watch;
 
 /// Blocks after which a request whose result has not landed is run and submitted again.
 ///
@@ -41,12 +48,9 @@ use crate::{Assigned, Call, Config, Pallet, RequestId, RequestStatus, Requests, 
 /// result was lost (or is still queued, in which case the pool keeps one of the two).
 pub const RESUBMIT_AFTER: u32 = 2;
 
-/// Most requests one worker run answers (the rest wait for the next block's worker).
-pub const MAX_PER_RUN: usize = 16;
-
 const LOCK_PREFIX: &[u8] = b"opg/inference/sent/";
 
-/// Why a request was not answered by this run.
+/// Why a request was not answered (or a vote or challenge not sent) by this run.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Skip {
 	/// Another worker (an earlier block's, or a fork's) handled it recently.
@@ -63,54 +67,30 @@ pub enum Skip {
 	Submit,
 }
 
-/// The worker's entry point, called from `offchain_worker`.
+/// The worker's entry point, called from `offchain_worker`: answer, then the dispute duties.
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
-	let mut answered = 0usize;
-	for key in ExecutorKey::all() {
-		let Some(executor) = T::Executors::owner_of(&key) else { continue };
-		let assigned: alloc::vec::Vec<RequestId> =
-			Assigned::<T>::iter_key_prefix(&executor).take(MAX_PER_RUN).collect();
-		for request in assigned {
-			if answered >= MAX_PER_RUN {
-				return;
-			}
-			match answer::<T>(now, request, &executor, &key) {
-				Ok(()) => {
-					answered = answered.saturating_add(1);
-					log::debug!(target: LOG_TARGET, "ocw: submitted the result of request {request}");
-				}
-				Err(Skip::Locked) => {}
-				Err(e) => {
-					log::debug!(target: LOG_TARGET, "ocw: request {request} not answered: {e:?}")
-				}
-			}
-		}
-	}
+	let keys = local_executors::<T>();
+	answer::run::<T>(now, &keys);
+	serve_disputes::<T>(now, &keys);
 }
 
-/// Runs request `request` for `executor` and submits the signed result.
-pub fn answer<T: Config>(
-	now: BlockNumberFor<T>,
-	request: RequestId,
-	executor: &T::AccountId,
-	key: &ExecutorKey,
-) -> Result<(), Skip> {
-	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
-	match &record.status {
-		RequestStatus::Assigned { executor: assigned, .. } if assigned == executor => {}
-		_ => return Err(Skip::NotAssigned),
+/// The dispute duties of this node's executors `keys`: serve on committees, then watch (nothing
+/// on a node without executor keys).
+pub fn serve_disputes<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]) {
+	if keys.is_empty() {
+		return;
 	}
-	lock::<T>(now, request)?;
-	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
-	let run = run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
-	let InferenceRun { output, commitment, .. } = run;
-	let statement = ResultStatement {
-		genesis: Pallet::<T>::genesis_hash(),
-		request,
-		commitment: commitment.clone(),
-	};
-	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
-	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
+	committee::run::<T>(now, keys);
+	watch::run::<T>(now, keys);
+}
+
+/// The executor keys in this node's keystore that belong to registered executors, with their
+/// executors.
+pub fn local_executors<T: Config>() -> Vec<(ExecutorKey, T::AccountId)> {
+	ExecutorKey::all()
+		.into_iter()
+		.filter_map(|key| T::Executors::owner_of(&key).map(|owner| (key, owner)))
+		.collect()
 }
 
 /// Submits `call` as an authorized transaction.

@@ -1,0 +1,126 @@
+//! The authorization of the calls executors' off-chain workers send (`#[pallet::authorize]`):
+//! [`Call::submit_result`], [`Call::watcher_challenge`], [`Call::commit_vote`] and
+//! [`Call::reveal_vote`].
+//!
+//! These are general transactions without a signer: no nonce, no fee. What makes them valid is
+//! the executor key's signature of a statement bound to this chain by its genesis hash
+//! ([`Pallet::genesis_hash`]), checked with everything else the call would check. So each
+//! authorization runs the call's own checks and is valid exactly when the call would succeed:
+//! - refused with `InvalidTransaction::Custom(index of the error)` (see [`Pallet::refuse`]);
+//! - valid until the last block the call can succeed in (the deadline, the end of the window or
+//!   of the vote's phase), with the tag `(prefix, what it provides)` so that the pool keeps one
+//!   transaction per request (and member), and propagated ([`Pallet::validity`]).
+
+use codec::{Decode, Encode};
+use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::{ExecutorKey, ExecutorSignature, InferenceOutput, ResultCommitment, H256};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
+
+#[cfg(doc)]
+use crate::Call;
+use crate::{
+	dispute::committee::Committee, Config, Error, Pallet, RequestId, RequestStatus, Requests,
+	LOG_TARGET,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The genesis hash, as executors sign it.
+	pub fn genesis_hash() -> H256 {
+		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		H256::decode(&mut &hash.encode()[..]).unwrap_or_default()
+	}
+
+	/// The validity of an authorized transaction: tag `(prefix, provides)`, valid until `until`
+	/// (inclusive), propagated, no weight refunded.
+	pub(crate) fn validity(
+		prefix: &'static str,
+		provides: impl Encode,
+		until: BlockNumberFor<T>,
+	) -> TransactionValidityWithRefund {
+		let longevity = until
+			.saturating_sub(frame_system::Pallet::<T>::block_number())
+			.saturating_add(1u32.into());
+		let validity = ValidTransaction::with_tag_prefix(prefix)
+			.and_provides(provides)
+			.longevity(longevity.saturated_into::<u64>())
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	/// Refuses the `what` transaction for `request` with `error`: the error's index in
+	/// [`Error`] is the `Custom` code.
+	pub(crate) fn refuse(
+		request: RequestId,
+		what: &str,
+		error: &Error<T>,
+	) -> TransactionValidityError {
+		log::debug!(target: LOG_TARGET, "{what} for request {request} refused: {error:?}");
+		InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(u8::MAX)).into()
+	}
+
+	/// Authorization of [`Pallet::submit_result`]: one transaction per request (tag
+	/// `("opg/result", request)`), valid until the deadline.
+	pub(crate) fn authorize_result(
+		_source: TransactionSource,
+		request: &RequestId,
+		output: &InferenceOutput,
+		commitment: &ResultCommitment,
+		key: &ExecutorKey,
+		signature: &ExecutorSignature,
+	) -> TransactionValidityWithRefund {
+		let checked = Self::check_result(*request, output, commitment, key, signature)
+			.map_err(|e| Self::refuse(*request, "result", &e))?;
+		Self::validity("opg/result", request, checked.deadline())
+	}
+
+	/// Authorization of [`Pallet::watcher_challenge`]: one transaction per request (tag
+	/// `("opg/challenge", request)`), valid until the end of the result's window.
+	pub(crate) fn authorize_watcher_challenge(
+		_source: TransactionSource,
+		request: &RequestId,
+		key: &ExecutorKey,
+		signature: &ExecutorSignature,
+	) -> TransactionValidityWithRefund {
+		Self::check_watcher_challenge(*request, key, signature)
+			.map_err(|e| Self::refuse(*request, "challenge", &e))?;
+		let end = match Requests::<T>::get(request).map(|r| r.status) {
+			Some(RequestStatus::Answered { challenge_end, .. }) => challenge_end,
+			_ => frame_system::Pallet::<T>::block_number(),
+		};
+		Self::validity("opg/challenge", request, end)
+	}
+
+	/// Authorization of [`Pallet::commit_vote`]: one transaction per request and member (tag
+	/// `("opg/commit", (request, key))`), valid until the end of the commit phase.
+	pub(crate) fn authorize_commit(
+		_source: TransactionSource,
+		request: &RequestId,
+		seal: &H256,
+		key: &ExecutorKey,
+		signature: &ExecutorSignature,
+	) -> TransactionValidityWithRefund {
+		Committee::<T>::check_commit(*request, seal, key, signature)
+			.map_err(|e| Self::refuse(*request, "commit", &e))?;
+		Self::validity("opg/commit", (request, key), Committee::<T>::phase_end(*request))
+	}
+
+	/// Authorization of [`Pallet::reveal_vote`]: one transaction per request and member (tag
+	/// `("opg/reveal", (request, key))`), valid until the end of the reveal phase.
+	pub(crate) fn authorize_reveal(
+		_source: TransactionSource,
+		request: &RequestId,
+		output: &InferenceOutput,
+		commitment: &ResultCommitment,
+		salt: &[u8; 32],
+		key: &ExecutorKey,
+	) -> TransactionValidityWithRefund {
+		Committee::<T>::check_reveal(*request, output, commitment, salt, key)
+			.map_err(|e| Self::refuse(*request, "reveal", &e))?;
+		Self::validity("opg/reveal", (request, key), Committee::<T>::phase_end(*request))
+	}
+}

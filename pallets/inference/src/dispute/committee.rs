@@ -1,0 +1,538 @@
+//! The committee game: a committee of other executors re-runs the disputed request and votes
+//! (commit, then reveal); the majority's output is the verdict.
+//!
+//! ```text
+//!  Answered ──challenge──► Disputed ── Commit{until} ──all committed / until──► Reveal{until}
+//!                                                                                  │
+//!            ┌──────────────── all revealed / until: tally the revealed votes ◄─────┘
+//!            ├─ majority ≠ executor's output ─► Corrected (executor slashed, fee to the majority)
+//!            ├─ majority = executor's output ─► Final     (challenger's bond slashed, fee to executor)
+//!            └─ no quorum ─► once: replace the silent members, back to Commit; then Refunded
+//! ```
+//!
+//! **Opening.** A challenge needs room ([`Config::MaxOpenDisputes`] disputes at most) and a
+//! committee that can reach the quorum; it holds [`Config::ChallengeBond`] from the challenger
+//! ([`HoldReason::ChallengeBond`]).
+//!
+//! **Committee.** Up to [`Config::CommitteeSize`] executors that serve, other than the accused,
+//! each drawn by stake like an assignment (subject `("opg/committee", request, seat, how many
+//! are excluded)`). The challenger may sit on it when it is an executor: on small networks
+//! there is nobody else.
+//!
+//! **Votes.** A member runs the request and commits `vote_seal(request, key, commitment,
+//! salt)` ([`Call::commit_vote`]); once every member committed (or the commit phase ended with at
+//! least [`Config::Quorum`] seals) it reveals `commitment`, `salt` and the output
+//! ([`Call::reveal_vote`]). The seal binds the member's key: a member that copies another's seal
+//! cannot open it and counts as silent. Votes compare output hashes; the first reveal of each
+//! output that differs from the disputed one is kept ([`DisputeOutputs`]) in case it wins.
+//!
+//! **Verdict.** An output hash wins with at least [`Config::Quorum`] votes and more than half of
+//! the revealed votes. Members who revealed another output, or nothing, lose
+//! [`Config::MemberPenalty`] of their stake to the treasury.
+//! - Executor wrong: [`Config::WrongResultSlash`] of its stake (its bond and its delegators'
+//!   pool, pro rata) is slashed. Each majority member gets [`Config::CommitteeReward`] from it,
+//!   [`Config::WinnerShare`] of the rest goes to the challenger and the remainder to the
+//!   treasury. The challenger's bond is released. The majority's output replaces the result,
+//!   final at once; the fee goes to the majority in equal parts (the protocol share and the
+//!   division's remainder to the treasury).
+//! - Executor right: the challenger's whole bond is slashed: committee rewards first,
+//!   [`Config::WinnerShare`] of the rest to the executor, the remainder to the treasury. The
+//!   result is final at once and the fee paid as usual.
+//! - No quorum: the first time, silent members are penalized and replaced (revealed votes
+//!   stand; they are public by then, which is the weak spot of an extension); the second time,
+//!   or at once when there is nobody to replace (every member revealed and the votes split, or
+//!   no executor left to draw), the requester is refunded and the challenger's bond released.
+//!   On a network of three executors a lying *challenger* on the committee can split the vote
+//!   this way and void an honest result: a committee needs three honest members to outvote one
+//!   liar.
+//!
+//! How the dispute ended is kept in [`DisputeOutcomes`]. Phase ends are kept in
+//! [`DisputeDeadlines`] (at most [`Config::MaxOpenDisputes`] entries); `on_initialize` advances
+//! every dispute whose phase ended.
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::{InspectHold, MutateHold},
+		tokens::Precision,
+		Get,
+	},
+	BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::{
+	commitment::output_hash, vote_seal, DisputeStatement, ExecutorKey, ExecutorSet,
+	ExecutorSignature, InferenceOutput, ResultCommitment, StakeLedger, H256,
+};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	RuntimeAppPublic,
+};
+
+use super::{DisputeGame, Market};
+#[cfg(doc)]
+use crate::Call;
+use crate::{
+	BalanceOf, Config, Dispute, DisputeDeadlines, DisputeOf, DisputeOutcome, DisputeOutcomes,
+	DisputeOutputs, DisputePhase, Disputes, Error, Event, HoldReason, Member, Pallet, RequestId,
+	Verdict, Vote, LOG_TARGET,
+};
+
+/// The committee game (see the module docs).
+pub(crate) struct Committee<T>(core::marker::PhantomData<T>);
+
+/// A reveal that passed every check.
+pub(crate) struct CheckedReveal {
+	member: usize,
+	output: Option<Vec<u8>>,
+}
+
+impl<T: Config> DisputeGame<T> for Committee<T> {
+	/// The committee drawn.
+	type Opening = Vec<T::AccountId>;
+
+	fn check_open(
+		request: RequestId,
+		executor: &T::AccountId,
+	) -> Result<Vec<T::AccountId>, Error<T>> {
+		ensure!(
+			(DisputeDeadlines::<T>::decode_len().unwrap_or(0) as u32) < T::MaxOpenDisputes::get(),
+			Error::<T>::TooManyDisputes
+		);
+		let committee =
+			Self::draw(request, core::slice::from_ref(executor), T::CommitteeSize::get());
+		ensure!(committee.len() as u32 >= T::Quorum::get(), Error::<T>::NoCommittee);
+		Ok(committee)
+	}
+
+	fn can_bond(challenger: &T::AccountId) -> bool {
+		T::Currency::can_hold(
+			&HoldReason::ChallengeBond.into(),
+			challenger,
+			T::ChallengeBond::get(),
+		)
+	}
+
+	fn open(
+		request: RequestId,
+		challenger: T::AccountId,
+		executor: T::AccountId,
+		accused: ResultCommitment,
+		committee: Vec<T::AccountId>,
+	) -> DispatchResult {
+		let bond = T::ChallengeBond::get();
+		T::Currency::hold(&HoldReason::ChallengeBond.into(), &challenger, bond)
+			.map_err(|_| Error::<T>::CannotHoldBond)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let commit_until = now.saturating_add(T::CommitPeriod::get());
+		let members: Vec<Member<T::AccountId>> = committee
+			.iter()
+			.map(|executor| Member { executor: executor.clone(), vote: Vote::Pending })
+			.collect();
+		let dispute: DisputeOf<T> = Dispute {
+			challenger: challenger.clone(),
+			bond,
+			executor: executor.clone(),
+			accused,
+			opened: now,
+			extended: false,
+			phase: DisputePhase::Commit { until: commit_until },
+			committee: BoundedVec::truncate_from(members),
+		};
+		DisputeDeadlines::<T>::try_mutate(|deadlines| deadlines.try_push((commit_until, request)))
+			.map_err(|_| Error::<T>::TooManyDisputes)?;
+		Disputes::<T>::insert(request, dispute);
+		log::info!(target: LOG_TARGET, "request {request}: result of {executor:?} challenged by {challenger:?}, committee {committee:?}");
+		Pallet::<T>::deposit_event(Event::Challenged {
+			request,
+			challenger,
+			executor,
+			committee,
+			commit_until,
+		});
+		Ok(())
+	}
+
+	/// Advances every dispute whose phase ended before `now` (votes are accepted up to and
+	/// including the phase's last block).
+	fn process(now: BlockNumberFor<T>) -> u32 {
+		let due: Vec<RequestId> = DisputeDeadlines::<T>::get()
+			.iter()
+			.filter(|(until, _)| *until < now)
+			.map(|(_, id)| *id)
+			.collect();
+		for request in &due {
+			Self::advance(*request, now);
+		}
+		due.len() as u32
+	}
+}
+
+impl<T: Config> Committee<T> {
+	/// Up to `seats` executors that serve, not in `exclude`, drawn by stake like an assignment
+	/// (subject `("opg/committee", request, seat, how many are excluded)`).
+	fn draw(request: RequestId, exclude: &[T::AccountId], seats: u32) -> Vec<T::AccountId> {
+		let mut excluded = exclude.to_vec();
+		let mut drawn = Vec::new();
+		for seat in 0..seats {
+			let subject = (b"opg/committee", request, seat, excluded.len() as u32).encode();
+			let Some(member) = Pallet::<T>::draw(&subject, (request, seat), &excluded) else {
+				break;
+			};
+			excluded.push(member.clone());
+			drawn.push(member);
+		}
+		drawn
+	}
+
+	/// The dispute of `request` and the committee seat of `key`'s executor, while the dispute is
+	/// in a phase `in_phase` accepts (up to and including the phase's last block).
+	fn member_in(
+		request: RequestId,
+		key: &ExecutorKey,
+		in_phase: impl Fn(&DisputePhase<BlockNumberFor<T>>) -> bool,
+	) -> Result<(DisputeOf<T>, usize), Error<T>> {
+		let dispute = Disputes::<T>::get(request).ok_or(Error::<T>::NoDispute)?;
+		let owner = T::Executors::owner_of(key).ok_or(Error::<T>::UnknownExecutor)?;
+		let seat = dispute
+			.committee
+			.iter()
+			.position(|m| m.executor == owner)
+			.ok_or(Error::<T>::NotMember)?;
+		ensure!(
+			in_phase(&dispute.phase)
+				&& frame_system::Pallet::<T>::block_number() <= dispute.phase.until(),
+			Error::<T>::WrongPhase
+		);
+		Ok((dispute, seat))
+	}
+
+	/// Every check of a sealed vote; returns the member's seat.
+	pub(crate) fn check_commit(
+		request: RequestId,
+		seal: &H256,
+		key: &ExecutorKey,
+		signature: &ExecutorSignature,
+	) -> Result<usize, Error<T>> {
+		let (dispute, seat) =
+			Self::member_in(request, key, |p| matches!(p, DisputePhase::Commit { .. }))?;
+		ensure!(
+			dispute.committee.get(seat).map(|m| &m.vote) == Some(&Vote::Pending),
+			Error::<T>::AlreadyCommitted
+		);
+		let statement =
+			DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request, seal: *seal };
+		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
+		Ok(seat)
+	}
+
+	/// Records a checked sealed vote; opens the reveal phase once every member committed.
+	pub(crate) fn record_commit(request: RequestId, seat: usize, seal: H256) {
+		let Some(mut dispute) = Disputes::<T>::get(request) else { return };
+		let Some(member) = dispute.committee.get_mut(seat) else { return };
+		member.vote = Vote::Committed(seal);
+		let member = member.executor.clone();
+		Pallet::<T>::deposit_event(Event::VoteCommitted { request, member });
+		if dispute.committee.iter().all(|m| m.vote != Vote::Pending) {
+			Self::open_reveal(request, &mut dispute);
+		}
+		Disputes::<T>::insert(request, dispute);
+	}
+
+	/// Moves `dispute` to its reveal phase (the caller stores it).
+	fn open_reveal(request: RequestId, dispute: &mut DisputeOf<T>) {
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::RevealPeriod::get());
+		dispute.phase = DisputePhase::Reveal { until };
+		Self::set_deadline(request, until);
+		Pallet::<T>::deposit_event(Event::RevealOpened { request, until });
+	}
+
+	/// Every check of a revealed vote.
+	pub(crate) fn check_reveal(
+		request: RequestId,
+		output: &InferenceOutput,
+		commitment: &ResultCommitment,
+		salt: &[u8; 32],
+		key: &ExecutorKey,
+	) -> Result<CheckedReveal, Error<T>> {
+		let (dispute, seat) =
+			Self::member_in(request, key, |p| matches!(p, DisputePhase::Reveal { .. }))?;
+		let Some(Vote::Committed(seal)) = dispute.committee.get(seat).map(|m| &m.vote) else {
+			return Err(Error::<T>::NotCommitted);
+		};
+		ensure!(vote_seal(request, key, commitment, salt) == *seal, Error::<T>::SealMismatch);
+		ensure!(output_hash(output) == commitment.output_hash, Error::<T>::CommitmentMismatch);
+		Pallet::<T>::check_output(request, output)?;
+		let encoded = output.encode();
+		ensure!(encoded.len() as u32 <= T::MaxOutputBytes::get(), Error::<T>::OutputTooLarge);
+		// Only an output that could replace the result is worth storing, once.
+		let keep = commitment.output_hash != dispute.accused.output_hash
+			&& !DisputeOutputs::<T>::contains_key(request, commitment.output_hash);
+		Ok(CheckedReveal { member: seat, output: keep.then_some(encoded) })
+	}
+
+	/// Records a checked reveal; the verdict comes in the next block once every member revealed.
+	pub(crate) fn record_reveal(
+		request: RequestId,
+		checked: CheckedReveal,
+		commitment: ResultCommitment,
+	) {
+		let Some(mut dispute) = Disputes::<T>::get(request) else { return };
+		let Some(member) = dispute.committee.get_mut(checked.member) else { return };
+		let output_hash = commitment.output_hash;
+		member.vote = Vote::Revealed(commitment);
+		let member = member.executor.clone();
+		if let Some(output) = checked.output {
+			DisputeOutputs::<T>::insert(request, output_hash, BoundedVec::truncate_from(output));
+		}
+		if dispute.committee.iter().all(|m| matches!(m.vote, Vote::Revealed(_))) {
+			let now = frame_system::Pallet::<T>::block_number();
+			dispute.phase = DisputePhase::Reveal { until: now };
+			Self::set_deadline(request, now);
+		}
+		Disputes::<T>::insert(request, dispute);
+		Pallet::<T>::deposit_event(Event::VoteRevealed { request, member, output_hash });
+	}
+
+	/// Moves the phase end of `request` to `due`.
+	fn set_deadline(request: RequestId, due: BlockNumberFor<T>) {
+		DisputeDeadlines::<T>::mutate(|deadlines| {
+			if let Some(entry) = deadlines.iter_mut().find(|(_, id)| *id == request) {
+				entry.0 = due;
+			}
+		});
+	}
+
+	/// The phase of `request`'s dispute ended: open the reveals, or decide.
+	fn advance(request: RequestId, now: BlockNumberFor<T>) {
+		let Some(mut dispute) = Disputes::<T>::get(request) else {
+			DisputeDeadlines::<T>::mutate(|d| d.retain(|(_, id)| *id != request));
+			return;
+		};
+		if let DisputePhase::Commit { .. } = dispute.phase {
+			let votes = dispute.committee.iter().filter(|m| m.vote != Vote::Pending).count() as u32;
+			if votes >= T::Quorum::get() {
+				Self::open_reveal(request, &mut dispute);
+				Disputes::<T>::insert(request, dispute);
+				return;
+			}
+		}
+		Self::conclude(request, dispute, now);
+	}
+
+	/// The output hash with at least `Quorum` votes and more than half of the revealed ones.
+	fn tally(dispute: &DisputeOf<T>) -> Option<ResultCommitment> {
+		let revealed: Vec<&ResultCommitment> = dispute
+			.committee
+			.iter()
+			.filter_map(|m| match &m.vote {
+				Vote::Revealed(c) => Some(c),
+				_ => None,
+			})
+			.collect();
+		revealed.iter().find_map(|candidate| {
+			let votes =
+				revealed.iter().filter(|c| c.output_hash == candidate.output_hash).count() as u32;
+			let majority = votes.saturating_mul(2) > revealed.len() as u32;
+			(votes >= T::Quorum::get() && majority).then(|| (*candidate).clone())
+		})
+	}
+
+	/// Decides `request`'s dispute, or extends it once when it has no quorum.
+	fn conclude(request: RequestId, mut dispute: DisputeOf<T>, now: BlockNumberFor<T>) {
+		let winner = Self::tally(&dispute);
+		if winner.is_none() && !dispute.extended {
+			let silent: Vec<T::AccountId> = dispute
+				.committee
+				.iter()
+				.filter(|m| !matches!(m.vote, Vote::Revealed(_)))
+				.map(|m| m.executor.clone())
+				.collect();
+			let revealed = dispute.committee.len().saturating_sub(silent.len()) as u32;
+			let mut exclude: Vec<T::AccountId> =
+				dispute.committee.iter().map(|m| m.executor.clone()).collect();
+			exclude.push(dispute.executor.clone());
+			let added = Self::draw(request, &exclude, silent.len() as u32);
+			if !silent.is_empty() && revealed.saturating_add(added.len() as u32) >= T::Quorum::get()
+			{
+				for member in &silent {
+					Self::penalize(request, member);
+				}
+				dispute.committee.retain(|m| matches!(m.vote, Vote::Revealed(_)));
+				for executor in &added {
+					let _ = dispute
+						.committee
+						.try_push(Member { executor: executor.clone(), vote: Vote::Pending });
+				}
+				let commit_until = now.saturating_add(T::CommitPeriod::get());
+				dispute.extended = true;
+				dispute.phase = DisputePhase::Commit { until: commit_until };
+				Self::set_deadline(request, commit_until);
+				Disputes::<T>::insert(request, dispute);
+				log::info!(target: LOG_TARGET, "request {request}: no quorum, committee extended with {added:?}");
+				Pallet::<T>::deposit_event(Event::DisputeExtended { request, added, commit_until });
+				return;
+			}
+		}
+		Self::settle(request, dispute, winner, now);
+	}
+
+	/// Penalizes the members who did not vote `winner` (every silent one without a winner),
+	/// moves the money and closes the dispute.
+	fn settle(
+		request: RequestId,
+		dispute: DisputeOf<T>,
+		winner: Option<ResultCommitment>,
+		now: BlockNumberFor<T>,
+	) {
+		let mut majority = Vec::new();
+		for member in dispute.committee.iter() {
+			match (&member.vote, &winner) {
+				(Vote::Revealed(c), Some(w)) if c.output_hash == w.output_hash => {
+					majority.push(member.executor.clone())
+				}
+				(Vote::Revealed(_), None) => {}
+				_ => Self::penalize(request, &member.executor),
+			}
+		}
+		let verdict = match &winner {
+			None => Verdict::NoQuorum,
+			Some(w) if w.output_hash == dispute.accused.output_hash => Verdict::ExecutorRight,
+			Some(_) => Verdict::ExecutorWrong,
+		};
+		let treasury = T::Treasury::get();
+		let (slashed, to_winner, to_committee, to_treasury) = match verdict {
+			Verdict::ExecutorWrong => {
+				let amount = T::WrongResultSlash::get() * T::Executors::stake_of(&dispute.executor);
+				let split = Self::split(amount, majority.len());
+				for member in &majority {
+					T::Executors::slash(&dispute.executor, split.each, member);
+				}
+				T::Executors::slash(&dispute.executor, split.to_winner, &dispute.challenger);
+				T::Executors::slash(&dispute.executor, split.to_treasury, &treasury);
+				Self::release_bond(&dispute);
+				if let Some(winner) = winner {
+					let output = DisputeOutputs::<T>::get(request, winner.output_hash);
+					Pallet::<T>::correct(
+						request,
+						&dispute.executor,
+						output,
+						winner,
+						&majority,
+						now,
+					);
+				}
+				(amount, split.to_winner, split.to_committee(), split.to_treasury)
+			}
+			Verdict::ExecutorRight => {
+				let amount = dispute.bond;
+				let split = Self::split(amount, majority.len());
+				let pay = |to: &T::AccountId, amount: BalanceOf<T>| {
+					let _ = Pallet::<T>::transfer_held(
+						HoldReason::ChallengeBond,
+						&dispute.challenger,
+						to,
+						amount,
+						Precision::BestEffort,
+					);
+				};
+				for member in &majority {
+					pay(member, split.each);
+				}
+				pay(&dispute.executor, split.to_winner);
+				pay(&treasury, split.to_treasury);
+				Pallet::<T>::uphold(request, &dispute.executor, now);
+				(amount, split.to_winner, split.to_committee(), split.to_treasury)
+			}
+			Verdict::NoQuorum => {
+				Self::release_bond(&dispute);
+				Pallet::<T>::void(request, now);
+				(Zero::zero(), Zero::zero(), Zero::zero(), Zero::zero())
+			}
+		};
+		Disputes::<T>::remove(request);
+		let _ = DisputeOutputs::<T>::clear_prefix(request, T::CommitteeSize::get(), None);
+		DisputeDeadlines::<T>::mutate(|d| d.retain(|(_, id)| *id != request));
+		DisputeOutcomes::<T>::insert(
+			request,
+			DisputeOutcome {
+				challenger: dispute.challenger.clone(),
+				executor: dispute.executor.clone(),
+				verdict,
+				slashed,
+				to_winner,
+				to_committee,
+				to_treasury,
+				at: now,
+			},
+		);
+		log::info!(target: LOG_TARGET, "request {request}: dispute resolved, {verdict:?}, slashed {slashed:?}");
+		Pallet::<T>::deposit_event(Event::DisputeResolved {
+			request,
+			verdict,
+			slashed,
+			to_winner,
+			to_committee,
+			to_treasury,
+		});
+	}
+
+	/// How a loser's `amount` is split: `each` majority member gets the committee reward (while
+	/// it lasts), the winner its share of the rest, the treasury the remainder.
+	fn split(amount: BalanceOf<T>, members: usize) -> Split<BalanceOf<T>> {
+		let members_b: BalanceOf<T> = (members as u32).into();
+		let each = T::CommitteeReward::get().min(if members == 0 {
+			Zero::zero()
+		} else {
+			amount / members_b
+		});
+		let rest = amount.saturating_sub(each.saturating_mul(members_b));
+		let to_winner = T::WinnerShare::get() * rest;
+		Split { each, members: members_b, to_winner, to_treasury: rest.saturating_sub(to_winner) }
+	}
+
+	/// Takes [`Config::MemberPenalty`] from a member's stake to the treasury.
+	fn penalize(request: RequestId, member: &T::AccountId) {
+		let amount = T::Executors::slash(member, T::MemberPenalty::get(), &T::Treasury::get());
+		log::debug!(target: LOG_TARGET, "request {request}: committee member {member:?} penalized {amount:?}");
+		Pallet::<T>::deposit_event(Event::MemberPenalized {
+			request,
+			member: member.clone(),
+			amount,
+		});
+	}
+
+	/// Releases the challenger's bond of `dispute`.
+	fn release_bond(dispute: &DisputeOf<T>) {
+		let reason = HoldReason::ChallengeBond.into();
+		if let Err(e) =
+			T::Currency::release(&reason, &dispute.challenger, dispute.bond, Precision::Exact)
+		{
+			log::error!(target: LOG_TARGET, "releasing the challenge bond of {:?} failed: {e:?}", dispute.challenger);
+		}
+	}
+
+	/// The last block of the current phase of `request`'s dispute (the block number zero without
+	/// a dispute): how long a vote's transaction stays valid.
+	pub(crate) fn phase_end(request: RequestId) -> BlockNumberFor<T> {
+		Disputes::<T>::get(request).map(|d| d.phase.until()).unwrap_or_default()
+	}
+}
+
+/// How a loser's slash is divided.
+struct Split<Balance> {
+	each: Balance,
+	members: Balance,
+	to_winner: Balance,
+	to_treasury: Balance,
+}
+
+impl<Balance: Saturating + Copy> Split<Balance> {
+	fn to_committee(&self) -> Balance {
+		self.each.saturating_mul(self.members)
+	}
+}

@@ -1,0 +1,124 @@
+//! The invariants `try_state` checks (with `try-runtime`, and after every test): no path loses
+//! held funds, and the indexes (assignments, queues, dispute deadlines) agree with the records.
+//! They read both sides of the seam: the market's requests and the game's disputes.
+
+use frame_support::{ensure, traits::fungible::InspectHold};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
+
+use crate::{
+	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DisputeDeadlines,
+	Disputes, HoldReason, NextRequestId, Pallet, RequestId, RequestStatus, Requests, Results,
+	WindowQueue, WindowQueueBounds,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Invariants: every account's held request fees equal the fees of its open (assigned,
+	/// answered or disputed) requests; every assignment is an assigned request and vice versa;
+	/// every answered, disputed or final request has a result and no other has; the queues hold
+	/// every open deadline and window; then the committee game's invariants. Run by
+	/// `try-runtime` and by the tests.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+		let mut open_fees = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+		let mut requesters = BTreeSet::<T::AccountId>::new();
+		let deadlines: BTreeSet<(BlockNumberFor<T>, RequestId)> =
+			queue::items::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>().into_iter().collect();
+		let windows: BTreeSet<(BlockNumberFor<T>, RequestId)> =
+			queue::items::<WindowQueue<T>, WindowQueueBounds<T>, _>().into_iter().collect();
+		let mut assigned = 0usize;
+		for (id, record) in Requests::<T>::iter() {
+			ensure!(id < NextRequestId::<T>::get(), "request id beyond NextRequestId");
+			requesters.insert(record.requester.clone());
+			let open = match &record.status {
+				RequestStatus::Assigned { executor, deadline, .. } => {
+					assigned = assigned.saturating_add(1);
+					ensure!(
+						Assigned::<T>::contains_key(executor, id),
+						"assigned request not in Assigned"
+					);
+					ensure!(
+						deadlines.contains(&(*deadline, id)),
+						"assigned request not in the deadline queue"
+					);
+					ensure!(!Results::<T>::contains_key(id), "assigned request has a result");
+					true
+				}
+				RequestStatus::Answered { challenge_end, .. } => {
+					ensure!(Results::<T>::contains_key(id), "answered request without a result");
+					ensure!(
+						windows.contains(&(*challenge_end, id)),
+						"answered request not in the window queue"
+					);
+					true
+				}
+				RequestStatus::Disputed { .. } => {
+					ensure!(Results::<T>::contains_key(id), "disputed request without a result");
+					ensure!(Disputes::<T>::contains_key(id), "disputed request without a dispute");
+					true
+				}
+				RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
+					ensure!(Results::<T>::contains_key(id), "final request without a result");
+					false
+				}
+				RequestStatus::Refunded { .. } => {
+					ensure!(!Results::<T>::contains_key(id), "refunded request with a result");
+					false
+				}
+			};
+			if open {
+				let sum = open_fees.entry(record.requester.clone()).or_insert_with(Zero::zero);
+				*sum = sum.checked_add(&record.fee).ok_or("fee sum overflows")?;
+			}
+		}
+		ensure!(Assigned::<T>::iter().count() == assigned, "Assigned has stale entries");
+		for who in requesters {
+			let held = T::Currency::balance_on_hold(&HoldReason::RequestFee.into(), &who);
+			let open = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
+			ensure!(held == open, "held fees do not match the open requests");
+		}
+		Self::try_state_committee()
+	}
+
+	/// Invariants of the committee game: every disputed request has exactly one open dispute with
+	/// one deadline, no accused sits on its committee, and every challenger's held bonds equal
+	/// its open disputes' bonds.
+	fn try_state_committee() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let deadlines = DisputeDeadlines::<T>::get();
+		let mut bonds = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+		let mut count = 0usize;
+		for (request, dispute) in Disputes::<T>::iter() {
+			count = count.saturating_add(1);
+			let record = Requests::<T>::get(request).ok_or("dispute without a request")?;
+			ensure!(
+				matches!(record.status, RequestStatus::Disputed { .. }),
+				"open dispute on a request that is not disputed"
+			);
+			ensure!(
+				deadlines.iter().filter(|(_, id)| *id == request).count() == 1,
+				"open dispute without exactly one deadline"
+			);
+			ensure!(
+				deadlines
+					.iter()
+					.any(|(until, id)| *id == request && *until == dispute.phase.until()),
+				"dispute deadline does not match its phase"
+			);
+			ensure!(
+				dispute.committee.iter().all(|m| m.executor != dispute.executor),
+				"accused executor on its own committee"
+			);
+			let sum = bonds.entry(dispute.challenger.clone()).or_insert_with(Zero::zero);
+			*sum = sum.saturating_add(dispute.bond);
+		}
+		ensure!(deadlines.len() == count, "dispute deadlines without a dispute");
+		for (who, bond) in bonds {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ChallengeBond.into(), &who) == bond,
+				"held challenge bonds do not match the open disputes"
+			);
+		}
+		Ok(())
+	}
+}

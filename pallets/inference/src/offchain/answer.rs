@@ -1,0 +1,67 @@
+//! Answering: run the requests assigned to this node's executors and submit their results.
+//!
+//! For every local executor and every request assigned to it, the worker:
+//! 1. takes the request's lock (see [`super::RESUBMIT_AFTER`]);
+//! 2. runs the model through the [`opg_primitives::inference`] host function (fetching the
+//!    bundle from the model's URIs first if the engine does not have it);
+//! 3. signs the [`ResultStatement`] with the executor key and submits [`Call::submit_result`].
+
+use codec::Decode;
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::{ExecutorKey, InferenceInput, InferenceRun, ResultStatement};
+use sp_runtime::RuntimeAppPublic;
+
+use super::{lock, run_model, submit, Skip};
+use crate::{Assigned, Call, Config, Pallet, RequestId, RequestStatus, Requests, LOG_TARGET};
+
+/// Most requests one worker run answers (the rest wait for the next block's worker).
+pub const MAX_PER_RUN: usize = 16;
+
+/// Answers up to [`MAX_PER_RUN`] requests assigned to the executors of `keys`.
+pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]) {
+	let mut answered = 0usize;
+	for (key, executor) in keys {
+		let assigned: alloc::vec::Vec<RequestId> =
+			Assigned::<T>::iter_key_prefix(executor).take(MAX_PER_RUN).collect();
+		for request in assigned {
+			if answered >= MAX_PER_RUN {
+				return;
+			}
+			match answer::<T>(now, request, executor, key) {
+				Ok(()) => {
+					answered = answered.saturating_add(1);
+					log::debug!(target: LOG_TARGET, "ocw: submitted the result of request {request}");
+				}
+				Err(Skip::Locked) => {}
+				Err(e) => {
+					log::debug!(target: LOG_TARGET, "ocw: request {request} not answered: {e:?}")
+				}
+			}
+		}
+	}
+}
+
+/// Runs request `request` for `executor` and submits the signed result.
+pub fn answer<T: Config>(
+	now: BlockNumberFor<T>,
+	request: RequestId,
+	executor: &T::AccountId,
+	key: &ExecutorKey,
+) -> Result<(), Skip> {
+	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
+	match &record.status {
+		RequestStatus::Assigned { executor: assigned, .. } if assigned == executor => {}
+		_ => return Err(Skip::NotAssigned),
+	}
+	lock::<T>(now, request)?;
+	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
+	let run = run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
+	let InferenceRun { output, commitment, .. } = run;
+	let statement = ResultStatement {
+		genesis: Pallet::<T>::genesis_hash(),
+		request,
+		commitment: commitment.clone(),
+	};
+	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
+	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
+}

@@ -1,0 +1,114 @@
+//! Committee duty: for every open dispute whose committee holds one of this node's executors,
+//! in the commit phase, run the request, draw a secret salt, keep `(commitment, output, salt)` in
+//! the node's persistent off-chain storage and submit the sealed vote ([`Call::commit_vote`]);
+//! in the reveal phase, submit the kept vote ([`Call::reveal_vote`]). The kept vote survives
+//! restarts, so a member always opens the seal it committed.
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::{
+	vote_seal, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InferenceRun,
+	ResultCommitment,
+};
+use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
+
+use super::{lock, run_model, submit, Skip};
+use crate::{
+	Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet, RequestId, Requests, Vote,
+	LOG_TARGET,
+};
+
+const VOTE_PREFIX: &[u8] = b"opg/dispute/vote/";
+
+/// A committee member's vote, kept between its commit and its reveal.
+#[derive(Encode, Decode)]
+struct KeptVote {
+	commitment: ResultCommitment,
+	output: InferenceOutput,
+	salt: [u8; 32],
+}
+
+/// Commits or reveals for every open dispute the executors of `keys` sit on.
+pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]) {
+	for (_, request) in DisputeDeadlines::<T>::get() {
+		let Some(dispute) = Disputes::<T>::get(request) else { continue };
+		for (key, owner) in keys {
+			let Some(member) = dispute.committee.iter().find(|m| m.executor == *owner) else {
+				continue;
+			};
+			let outcome = match (&dispute.phase, &member.vote) {
+				(DisputePhase::Commit { .. }, Vote::Pending) => commit::<T>(now, request, key),
+				(DisputePhase::Reveal { .. }, Vote::Committed(_)) => reveal::<T>(now, request, key),
+				_ => continue,
+			};
+			match outcome {
+				Ok(()) => {
+					log::debug!(target: LOG_TARGET, "ocw: vote sent for disputed request {request}")
+				}
+				Err(Skip::Locked) => {}
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "ocw: no vote for disputed request {request}: {e:?}")
+				}
+			}
+		}
+	}
+}
+
+/// The storage key of the vote `key` keeps for `request`.
+fn vote_key(request: RequestId, key: &ExecutorKey) -> Vec<u8> {
+	let mut k = VOTE_PREFIX.to_vec();
+	(request, key).encode_to(&mut k);
+	k
+}
+
+/// Runs `request` (once: the kept vote is reused) and submits the sealed vote.
+fn commit<T: Config>(
+	now: BlockNumberFor<T>,
+	request: RequestId,
+	key: &ExecutorKey,
+) -> Result<(), Skip> {
+	lock::<T>(now, (b"commit", request, key))?;
+	let storage_key = vote_key(request, key);
+	let store = StorageValueRef::persistent(&storage_key);
+	let kept = match store.get::<KeptVote>() {
+		Ok(Some(kept)) => kept,
+		_ => {
+			let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
+			let input =
+				InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
+			let InferenceRun { output, commitment, .. } =
+				run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
+			let kept = KeptVote { commitment, output, salt: sp_io::offchain::random_seed() };
+			store.set(&kept);
+			kept
+		}
+	};
+	let seal = vote_seal(request, key, &kept.commitment, &kept.salt);
+	let statement =
+		DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request, seal };
+	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
+	submit::<T>(Call::commit_vote { request, seal, key: key.clone(), signature })
+}
+
+/// Submits the vote kept at commit time.
+fn reveal<T: Config>(
+	now: BlockNumberFor<T>,
+	request: RequestId,
+	key: &ExecutorKey,
+) -> Result<(), Skip> {
+	lock::<T>(now, (b"reveal", request, key))?;
+	let storage_key = vote_key(request, key);
+	let kept = StorageValueRef::persistent(&storage_key)
+		.get::<KeptVote>()
+		.ok()
+		.flatten()
+		.ok_or(Skip::NotAssigned)?;
+	submit::<T>(Call::reveal_vote {
+		request,
+		output: kept.output,
+		commitment: kept.commitment,
+		salt: kept.salt,
+		key: key.clone(),
+	})
+}

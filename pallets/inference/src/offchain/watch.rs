@@ -1,0 +1,112 @@
+//! Watching: each executor's worker re-runs a sample of the other executors' results that are
+//! still in their challenge window, and challenges ([`Call::watcher_challenge`]) when its output
+//! hash differs. A result is sampled when `blake2(secret ‖ request)` falls below
+//! [`WatchFraction`]: the secret is drawn once per node and never leaves it, so no executor can
+//! tell which of its results will be checked. Each result is considered once per node.
+
+use codec::{Decode, Encode};
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::{commitment::output_hash, DisputeStatement, ExecutorKey, InferenceInput};
+use sp_runtime::{offchain::storage::StorageValueRef, Perbill, RuntimeAppPublic};
+
+use super::{run_model, submit};
+use crate::{
+	Call, Config, Pallet, RequestId, RequestStatus, Requests, Results, WatchFraction, WindowQueue,
+	WindowQueueBounds, LOG_TARGET,
+};
+
+/// Most results one worker run re-runs as a watcher.
+pub const MAX_WATCHED_PER_RUN: usize = 8;
+
+/// How many of the newest challenge-window entries a worker run looks at.
+pub const WATCH_SCAN: u64 = 256;
+
+const SEEN_PREFIX: &[u8] = b"opg/watch/seen/";
+const SECRET_KEY: &[u8] = b"opg/watch/secret";
+
+/// Whether this node re-runs `request`: `blake2(secret ‖ request)` below `fraction`.
+pub fn sampled(secret: &[u8; 32], request: RequestId, fraction: Perbill) -> bool {
+	let digest = sp_io::hashing::blake2_256(&(secret, request).encode());
+	let draw = u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]);
+	// draw / 2^32 < parts / 10^9, in integers.
+	u64::from(draw).saturating_mul(1_000_000_000) < u64::from(fraction.deconstruct()) << 32
+}
+
+/// This node's watcher secret, drawn on first use.
+fn secret() -> [u8; 32] {
+	let store = StorageValueRef::persistent(SECRET_KEY);
+	if let Ok(Some(secret)) = store.get::<[u8; 32]>() {
+		return secret;
+	}
+	let secret = sp_io::offchain::random_seed();
+	store.set(&secret);
+	secret
+}
+
+/// Re-runs a sample of the results of executors other than those of `keys` that are still in
+/// their window; challenges a differing one.
+pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]) {
+	let fraction = WatchFraction::<T>::get();
+	if fraction.is_zero() {
+		return;
+	}
+	let secret = secret();
+	let bounds = WindowQueueBounds::<T>::get();
+	let mut ran = 0usize;
+	let first = bounds.tail.saturating_sub(WATCH_SCAN).max(bounds.head);
+	for position in (first..bounds.tail).rev() {
+		if ran >= MAX_WATCHED_PER_RUN {
+			break;
+		}
+		let Some((due, request)) = WindowQueue::<T>::get(position) else { continue };
+		if due <= now {
+			continue;
+		}
+		let Some(record) = Requests::<T>::get(request) else { continue };
+		let RequestStatus::Answered { executor, .. } = &record.status else { continue };
+		// Never this node's own results; any of its keys can sign the challenge.
+		if keys.iter().any(|(_, owner)| owner == executor) {
+			continue;
+		}
+		let Some((key, _)) = keys.first() else { return };
+		let mut seen_key = SEEN_PREFIX.to_vec();
+		request.encode_to(&mut seen_key);
+		let seen = StorageValueRef::persistent(&seen_key);
+		if let Ok(Some(true)) = seen.get::<bool>() {
+			continue;
+		}
+		if !sampled(&secret, request, fraction) {
+			seen.set(&true);
+			continue;
+		}
+		let Some(result) = Results::<T>::get(request) else { continue };
+		let Ok(input) = InferenceInput::decode(&mut &record.input[..]) else { continue };
+		ran = ran.saturating_add(1);
+		let run = match run_model::<T>(&record.model, input) {
+			Ok(run) => run,
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "watcher: cannot re-run request {request}: {e:?}");
+				continue;
+			}
+		};
+		seen.set(&true);
+		if output_hash(&run.output) == result.commitment.output_hash {
+			log::debug!(target: LOG_TARGET, "watcher: result of request {request} checks out");
+			continue;
+		}
+		log::info!(
+			target: LOG_TARGET,
+			"watcher: result of request {request} by {executor:?} differs from this node's ({:?} vs {:?}), challenging",
+			result.commitment.output_hash,
+			run.commitment.output_hash,
+		);
+		let statement =
+			DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request };
+		let Some(signature) = key.sign(&statement.signing_payload()) else { continue };
+		if let Err(e) =
+			submit::<T>(Call::watcher_challenge { request, key: key.clone(), signature })
+		{
+			log::warn!(target: LOG_TARGET, "watcher: challenge of request {request} not submitted: {e:?}");
+		}
+	}
+}

@@ -1,0 +1,127 @@
+//! Payouts: a request's held fee, split between the treasury and whoever earned it, or released
+//! back to the requester.
+//!
+//! The fee is held from the requester ([`HoldReason::RequestFee`]) from the request until the
+//! request closes, and then moves exactly once:
+//! - **paid** ([`Pallet::pay_fee`]) when the result is final (its window ended unchallenged, or
+//!   the dispute game upheld it) or corrected (to the dispute's majority): the
+//!   [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest in equal parts to the
+//!   earners, the division's remainder to the treasury. Each earner's delegators get their share
+//!   of its part, less commission ([`StakeLedger::reward`]);
+//! - **released** ([`Pallet::release_fee`]) when nobody answered in time or the dispute reached no
+//!   verdict.
+
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{InspectHold, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+	},
+};
+use opg_primitives::StakeLedger;
+use sp_runtime::traits::{Saturating, Zero};
+
+use crate::{BalanceOf, Config, Event, HoldReason, Pallet, RequestId, RequestOf, LOG_TARGET};
+
+/// How a fee is divided: `each` earner's part and the treasury's (the protocol share plus the
+/// division's remainder).
+pub(crate) struct FeeSplit<Balance> {
+	/// What each earner gets.
+	pub each: Balance,
+	/// What the treasury gets.
+	pub to_treasury: Balance,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The split of `fee` between `earners` earners and the treasury: the protocol share to the
+	/// treasury, the rest in equal parts, the remainder to the treasury (all of it without
+	/// earners).
+	pub(crate) fn fee_split(fee: BalanceOf<T>, earners: u32) -> FeeSplit<BalanceOf<T>> {
+		let protocol_fee = T::ProtocolShare::get() * fee;
+		let rest = fee.saturating_sub(protocol_fee);
+		let parts: BalanceOf<T> = earners.max(1).into();
+		let each = if earners == 0 { Zero::zero() } else { rest / parts };
+		let to_treasury = fee.saturating_sub(each.saturating_mul(earners.into()));
+		FeeSplit { each, to_treasury }
+	}
+
+	/// Pays `record`'s held fee: the protocol share to the treasury, the rest in equal parts to
+	/// `to`, the division's remainder to the treasury. Emits [`Event::ResultFinalized`] when
+	/// `to` is the one executor.
+	pub(crate) fn pay_fee(request: RequestId, record: &RequestOf<T>, to: &[T::AccountId]) {
+		let FeeSplit { each, to_treasury } = Self::fee_split(record.fee, to.len() as u32);
+		let pay = |who: &T::AccountId, amount: BalanceOf<T>| {
+			Self::transfer_held(
+				HoldReason::RequestFee,
+				&record.requester,
+				who,
+				amount,
+				Precision::Exact,
+			)
+		};
+		let mut outcome = Ok(());
+		for who in to {
+			outcome = outcome.and_then(|()| pay(who, each));
+			if outcome.is_ok() {
+				// The executor's delegators get their share (less commission) of what it earned.
+				T::Executors::reward(who, each);
+			}
+		}
+		if let Err(e) = outcome.and_then(|()| pay(&T::Treasury::get(), to_treasury)) {
+			// Cannot happen while the hold matches the record (try_state); if it does, the
+			// requester gets back whatever is still held rather than leaving it stuck.
+			log::error!(target: LOG_TARGET, "request {request}: paying the fee failed: {e:?}; releasing the rest");
+			let reason = HoldReason::RequestFee.into();
+			let still_held =
+				T::Currency::balance_on_hold(&reason, &record.requester).min(record.fee);
+			let _ =
+				T::Currency::release(&reason, &record.requester, still_held, Precision::BestEffort);
+		}
+		if let [executor] = to {
+			log::debug!(target: LOG_TARGET, "request {request} final, paid {each:?} to {executor:?}");
+			Self::deposit_event(Event::ResultFinalized {
+				request,
+				executor: executor.clone(),
+				paid: each,
+				protocol_fee: to_treasury,
+			});
+		}
+	}
+
+	/// Moves `amount` held from `from` under `reason` to `to`'s free balance (nothing for zero).
+	pub(crate) fn transfer_held(
+		reason: HoldReason,
+		from: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+		precision: Precision,
+	) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::transfer_on_hold(
+			&reason.into(),
+			from,
+			to,
+			amount,
+			precision,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.map(|_| ())
+	}
+
+	/// Releases `record`'s held fee back to its requester; returns how much was released.
+	pub(crate) fn release_fee(request: RequestId, record: &RequestOf<T>) -> BalanceOf<T> {
+		T::Currency::release(
+			&HoldReason::RequestFee.into(),
+			&record.requester,
+			record.fee,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|e| {
+			log::error!(target: LOG_TARGET, "request {request}: releasing the fee failed: {e:?}");
+			Zero::zero()
+		})
+	}
+}
