@@ -73,9 +73,21 @@ WRAP
 chmod +x "$bin/rustc.new"
 mv -f "$bin/rustc.new" "$bin/rustc"
 # Cargo, rustdoc, rustfmt and clippy of the same Debian toolchain, ahead of rustup's proxies.
-for tool in cargo rustdoc rustfmt cargo-fmt cargo-clippy clippy-driver; do
+for tool in cargo rustdoc rustfmt cargo-fmt; do
   ln -sfn "/usr/bin/$tool" "$bin/$tool"
 done
+# clippy-driver stands in for rustc (cargo runs `clippy-driver <rustc> <args>`), so it needs the
+# same sysroot: the runtime's build script compiles the WASM runtime under it too. cargo-clippy
+# runs the clippy-driver beside its own executable, hence a copy, not a link.
+cp -f /usr/bin/cargo-clippy "$bin/cargo-clippy.new" && mv -f "$bin/cargo-clippy.new" "$bin/cargo-clippy"
+rm -f "$bin/clippy-driver"
+cat > "$bin/clippy-driver.new" <<WRAP
+#!/bin/sh
+rustc="\$1"; shift
+exec /usr/bin/clippy-driver "\$rustc" --sysroot "$sysroot" "\$@"
+WRAP
+chmod +x "$bin/clippy-driver.new"
+mv -f "$bin/clippy-driver.new" "$bin/clippy-driver"
 log "toolchain: $("$bin/rustc" --version) (sysroot $sysroot)"
 
 # 4. Models the tests use, from package registries only (see scripts/fetch-models.sh).

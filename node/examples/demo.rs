@@ -9,6 +9,7 @@
 //! (`scripts/demo.sh` does the first.) Prints the request, the attested output with its
 //! commitment, and the block numbers of each step.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

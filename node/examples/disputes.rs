@@ -14,6 +14,7 @@
 //! Everything is read back from the chain (events decoded with the runtime's own types) and from
 //! the nodes' logs (which results each watcher re-ran). Figures, not pass/fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -8,6 +8,7 @@
 //! Prints the median, 90th percentile and maximum. Figures, not pass/fail: nothing here asserts a
 //! speed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -76,7 +76,7 @@ fn apply_fault(run: InferenceRun) -> InferenceRun {
 	let mut data = t.data.to_vec();
 	match (t.dtype, data.get_mut(0..4)) {
 		(TensorDType::F32, Some(first)) => {
-			let value = f32::from_le_bytes([first[0], first[1], first[2], first[3]]) + 1.0;
+			let value = f32::from_le_bytes(<[u8; 4]>::try_from(&*first).unwrap_or_default()) + 1.0;
 			first.copy_from_slice(&value.to_le_bytes());
 		}
 		_ => {

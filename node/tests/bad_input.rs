@@ -1,5 +1,9 @@
 //! `opg-node` with bad input exits with a clear one-line error, never a panic.
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 mod common;
 
 use std::{net::TcpListener, process::Command, time::Duration};

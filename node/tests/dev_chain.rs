@@ -1,5 +1,9 @@
 //! End to end: `opg-node --dev` produces and finalizes blocks and applies a signed transfer.
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 mod common;
 
 use std::time::Duration;

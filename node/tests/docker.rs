@@ -6,6 +6,10 @@
 //!   volume and host port, and Bob and Charlie boot from Alice's real peer id (computed here with
 //!   the node binary from the committed key file).
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::{path::PathBuf, process::Command};
 
 use opg_testkit::node_binary;

@@ -4,6 +4,10 @@
 //! all-MiniLM-L6-v2 is proposed (weights served from a `file://` URI), listed by sudo, and a text
 //! request is answered the same way, the executor fetching and verifying the bundle on demand.
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 mod common;
 
 use std::{path::PathBuf, time::Duration};

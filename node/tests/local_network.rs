@@ -1,5 +1,9 @@
 //! End to end: three validators (Alice, Bob, Charlie) on the `local` chain finalize the same blocks.
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 mod common;
 
 use std::time::{Duration, Instant};

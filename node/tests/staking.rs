@@ -6,6 +6,10 @@
 //! finalizing with his node voting, requests are assigned to him and his node answers them, and
 //! when they are final his delegator's pool has earned its share of the fees.
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 mod common;
 
 use std::time::Duration;
@@ -89,7 +93,7 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 
 	// Eve delegates 20,000 OPG: Dave now has the most stake.
 	let delegate = RuntimeCall::Executors(pallet_executors::Call::delegate {
-		executor: dave_id.clone().into(),
+		executor: dave_id.clone(),
 		amount: 20_000 * OPG,
 	});
 	submit(alice, delegate, Sr25519Keyring::Eve).expect("delegate accepted");

@@ -6,6 +6,10 @@
 //! starts and stops the nodes itself; it runs in its own process group, which this test kills
 //! (by the group's PID) if it is still running when the test ends.
 
+// An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::{
 	os::unix::process::CommandExt,
 	path::PathBuf,

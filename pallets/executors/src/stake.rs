@@ -394,16 +394,16 @@ impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 impl<T: Config> OneSessionHandler<T::AccountId> for Pallet<T> {
 	type Key = opg_primitives::executor::app::Public;
 
-	fn on_genesis_session<'a, I: 'a>(validators: I)
+	fn on_genesis_session<'a, I>(validators: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)> + 'a,
 	{
 		Self::note_validators(validators.map(|(who, _)| who.clone()).collect());
 	}
 
-	fn on_new_session<'a, I: 'a>(changed: bool, validators: I, _queued: I)
+	fn on_new_session<'a, I>(changed: bool, validators: I, _queued: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)> + 'a,
 	{
 		if changed {
 			let validators: Vec<T::AccountId> = validators.map(|(who, _)| who.clone()).collect();

@@ -101,7 +101,7 @@ fn resolved(id: u64) -> Event<Test> {
 			}
 			_ => None,
 		})
-		.last()
+		.next_back()
 		.expect("the dispute was resolved")
 }
 

@@ -164,7 +164,7 @@ impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
 	}
 }
 thread_local! {
-	static MODELS: RefCell<Vec<(ModelHash, ListedModel<Balance>)>> = RefCell::new(vec![]);
+	static MODELS: RefCell<Vec<(ModelHash, ListedModel<Balance>)>> = const { RefCell::new(vec![]) };
 }
 
 /// The listed models of the test: `list(model(1))` etc.
@@ -482,11 +482,7 @@ pub fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Tes
 	use opg_primitives::ExecutorSet;
 	let key = Executors::key_of(&who).unwrap();
 	let commitment = commitment_of(&output);
-	let statement = ResultStatement {
-		genesis: Inference::genesis_hash(),
-		request: id,
-		commitment: commitment.clone(),
-	};
+	let statement = ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment };
 	let signature = sign_as(who, &statement.signing_payload());
 	Call::submit_result { request: id, output, commitment, key, signature }
 }

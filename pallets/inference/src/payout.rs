@@ -37,10 +37,11 @@ impl<T: Config> Pallet<T> {
 	/// treasury, the rest in equal parts, the remainder to the treasury (all of it without
 	/// earners).
 	pub(crate) fn fee_split(fee: BalanceOf<T>, earners: u32) -> FeeSplit<BalanceOf<T>> {
+		// A `Perbill` of a balance is at most the balance: it cannot overflow.
+		#[allow(clippy::arithmetic_side_effects)]
 		let protocol_fee = T::ProtocolShare::get() * fee;
 		let rest = fee.saturating_sub(protocol_fee);
-		let parts: BalanceOf<T> = earners.max(1).into();
-		let each = if earners == 0 { Zero::zero() } else { rest / parts };
+		let each = rest.checked_div(&earners.into()).unwrap_or_default();
 		let to_treasury = fee.saturating_sub(each.saturating_mul(earners.into()));
 		FeeSplit { each, to_treasury }
 	}

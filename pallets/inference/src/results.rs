@@ -60,11 +60,8 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(T::Executors::owner_of(key).as_ref() == Some(&executor), Error::<T>::WrongExecutor);
 		ensure!(frame_system::Pallet::<T>::block_number() <= deadline, Error::<T>::DeadlinePassed);
-		let statement = ResultStatement {
-			genesis: Self::genesis_hash(),
-			request,
-			commitment: commitment.clone(),
-		};
+		let statement =
+			ResultStatement { genesis: Self::genesis_hash(), request, commitment: *commitment };
 		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
 		ensure!(output_hash(output) == commitment.output_hash, Error::<T>::CommitmentMismatch);
 		Self::check_output_of(&record, output)?;

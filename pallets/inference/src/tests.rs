@@ -250,7 +250,7 @@ fn result_errors() {
 			submit(Call::submit_result {
 				request: id,
 				output: output.clone(),
-				commitment: commitment.clone(),
+				commitment,
 				key: key.clone(),
 				signature: other_signature,
 			}),
@@ -259,11 +259,8 @@ fn result_errors() {
 		// A commitment to another output, correctly signed.
 		let lie =
 			ResultCommitment::new(&expected_output(&input(&[[0.0; 4]])), &[H256::repeat_byte(7)]);
-		let statement = ResultStatement {
-			genesis: Inference::genesis_hash(),
-			request: id,
-			commitment: lie.clone(),
-		};
+		let statement =
+			ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: lie };
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
 			submit(Call::submit_result {

@@ -3,6 +3,8 @@
 
 pub use pallet_custom_origins::*;
 
+// FRAME's pallet macro expands to `expect` in the storage and metadata code it generates.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet_custom_origins {
 	use frame_support::pallet_prelude::*;

@@ -179,7 +179,7 @@ mod tests {
 			challenger: who(9),
 			bond: 100,
 			executor: who(3),
-			accused: commitment.clone(),
+			accused: commitment,
 			opened: 20,
 			extended: false,
 			phase: runtime_api::DisputePhase::Reveal { until: 27 },

@@ -338,7 +338,7 @@ impl<T: Config> Committee<T> {
 			let votes =
 				revealed.iter().filter(|c| c.output_hash == candidate.output_hash).count() as u32;
 			let majority = votes.saturating_mul(2) > revealed.len() as u32;
-			(votes >= T::Quorum::get() && majority).then(|| (*candidate).clone())
+			(votes >= T::Quorum::get() && majority).then_some(**candidate)
 		})
 	}
 
@@ -407,6 +407,8 @@ impl<T: Config> Committee<T> {
 		let treasury = T::Treasury::get();
 		let (slashed, to_winner, to_committee, to_treasury) = match verdict {
 			Verdict::ExecutorWrong => {
+				// A `Perbill` of a balance is at most the balance: it cannot overflow.
+				#[allow(clippy::arithmetic_side_effects)]
 				let amount = T::WrongResultSlash::get() * T::Executors::stake_of(&dispute.executor);
 				let split = Self::split(amount, majority.len());
 				for member in &majority {
@@ -485,12 +487,11 @@ impl<T: Config> Committee<T> {
 	/// it lasts), the winner its share of the rest, the treasury the remainder.
 	fn split(amount: BalanceOf<T>, members: usize) -> Split<BalanceOf<T>> {
 		let members_b: BalanceOf<T> = (members as u32).into();
-		let each = T::CommitteeReward::get().min(if members == 0 {
-			Zero::zero()
-		} else {
-			amount / members_b
-		});
+		let each =
+			T::CommitteeReward::get().min(amount.checked_div(&members_b).unwrap_or_default());
 		let rest = amount.saturating_sub(each.saturating_mul(members_b));
+		// A `Perbill` of a balance is at most the balance: it cannot overflow.
+		#[allow(clippy::arithmetic_side_effects)]
 		let to_winner = T::WinnerShare::get() * rest;
 		Split { each, members: members_b, to_winner, to_treasury: rest.saturating_sub(to_winner) }
 	}

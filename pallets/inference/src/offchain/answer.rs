@@ -57,11 +57,7 @@ pub fn answer<T: Config>(
 	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
 	let run = run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
 	let InferenceRun { output, commitment, .. } = run;
-	let statement = ResultStatement {
-		genesis: Pallet::<T>::genesis_hash(),
-		request,
-		commitment: commitment.clone(),
-	};
+	let statement = ResultStatement { genesis: Pallet::<T>::genesis_hash(), request, commitment };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
 	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
 }
