@@ -15,6 +15,10 @@
 //!   bytes and a Merkle root over per-layer activation hashes, with proofs for the dispute game;
 //! * [`host`]: the `inference` host function ([`inference::run`]), its [`InferenceError`]s, and on
 //!   the native side the [`InferenceBackend`] trait and the [`InferenceExt`] extension;
+//! * [`executor`]: executors' `infr` key type, the request id ([`RequestId`]) and the statements
+//!   an executor signs (results, dispute votes);
+//! * [`traits`]: what the pallets ask of each other ([`ModelCatalog`], [`ExecutorSet`],
+//!   [`StakeLedger`]), so that they depend on these primitives and not on each other;
 //! * `json` (`std`): tensors as JSON, both ways, for RPC answers and clients.
 //!
 //! Every type that crosses the chain boundary is SCALE-encodable with a bounded

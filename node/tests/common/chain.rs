@@ -80,13 +80,13 @@ pub fn next_nonce(node: &Node, who: Sr25519Keyring) -> Nonce {
 /// Submits `call` signed by `signer` (next nonce); returns the transaction hash.
 pub fn submit(node: &Node, call: RuntimeCall, signer: Sr25519Keyring) -> Result<String, String> {
 	let xt = signed(call, signer, next_nonce(node, signer), genesis(node));
-	node.rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&xt.encode()))]))
+	node.rpc("author_submitExtrinsic", json!([hex(&xt.encode())]))
 		.map(|v| v.as_str().unwrap_or_default().to_owned())
 }
 
 /// Raw storage at `key` in block `at`.
 pub fn storage(node: &Node, key: &[u8], at: &str) -> Option<Vec<u8>> {
-	let value = node.rpc("state_getStorage", json!([format!("0x{}", hex(key)), at])).unwrap();
+	let value = node.rpc("state_getStorage", json!([hex(key), at])).unwrap();
 	value.as_str().map(unhex)
 }
 

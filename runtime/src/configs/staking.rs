@@ -6,7 +6,7 @@
 //! models it is assigned, and its stake answers for both. Rather than `pallet-staking` (whose
 //! nominators, eras, exposure pages, reward points and bags-list election solve Polkadot's
 //! problem of hundreds of validators and tens of thousands of nominators), the set is chosen by
-//! [`StakeSessionManager`] from `pallet-executors`, where the stake already lives:
+//! [`StakeSessionManager`] (below) from the stake `pallet-executors` keeps:
 //!
 //! - **Stake** = an executor's own bond + the active OPG its delegators put in its pool
 //!   (`pallet_executors` docs: payouts, pro-rata slashes, commission, unbonding).
