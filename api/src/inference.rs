@@ -4,7 +4,7 @@
 use std::fmt;
 
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
-use opg_primitives::{InferenceInput, InferenceOutput, Tensor};
+use opg_primitives::{InferenceInput, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -176,11 +176,6 @@ impl InferenceResult {
 	pub fn tensor(&self) -> Result<Tensor, opg_primitives::json::JsonTensorError> {
 		Tensor::try_from(&self.output)
 	}
-
-	/// The output as the chain stores it.
-	pub fn output(&self) -> Result<InferenceOutput, opg_primitives::json::JsonTensorError> {
-		self.tensor().map(InferenceOutput::Tensor)
-	}
 }
 
 /// A committee member's vote so far.
@@ -342,6 +337,24 @@ mod tests {
 			serde_json::to_value(tensor).unwrap(),
 			json!({"type": "Tensor", "dtype": "F32", "shape": [1, 1], "values": [0.5]})
 		);
+	}
+
+	#[test]
+	fn a_results_output_reads_back_as_the_tensor() {
+		let tensor = Tensor::from_f32(&[1, 2], &[0.5, -1.0]).unwrap();
+		let result = InferenceResult {
+			id: 1,
+			executor: alice(),
+			output: (&tensor).into(),
+			output_hash: H256::zero(),
+			trace_root: H256::zero(),
+			submitted_at: 3,
+			is_final: false,
+			final_at: 13,
+		};
+		let json = serde_json::to_value(&result).unwrap();
+		let read: InferenceResult = serde_json::from_value(json).unwrap();
+		assert_eq!(read.tensor().unwrap(), tensor);
 	}
 
 	#[test]

@@ -132,12 +132,17 @@ impl Client {
 		Ok(self.api.at_current_block().await?)
 	}
 
-	/// The number of the last finalized block.
-	pub async fn finalized_number(&self) -> Result<u64, Error> {
+	/// The hash and number of the last finalized block, read together.
+	pub async fn finalized_block(&self) -> Result<(H256, u64), Error> {
 		let hash = self.finalized_hash().await?;
 		let header: serde_json::Value =
 			self.rpc.request("chain_getHeader", rpc_params![hash]).await?;
-		header_number(&header)
+		Ok((hash, header_number(&header)?))
+	}
+
+	/// The number of the last finalized block.
+	pub async fn finalized_number(&self) -> Result<u64, Error> {
+		Ok(self.finalized_block().await?.1)
 	}
 
 	/// The number of the best block.

@@ -333,8 +333,8 @@ impl Client {
 				settled => {
 					let at = settled.settled_at().unwrap_or_default();
 					report(RequestStage::Settled { at });
-					let finalized = self.finalized_hash().await?;
-					let finalized_at = self.finalized_number().await?;
+					// One block: its hash and number read together, so both name the same block.
+					let (finalized, finalized_at) = self.finalized_block().await?;
 					if finalized_at >= u64::from(at) {
 						if let Some(request) = self.request_at(id, Some(finalized)).await? {
 							if request.status.is_settled() {
