@@ -1,0 +1,1 @@
+//! Elementary functions, defined by this crate (being written).
