@@ -14,16 +14,23 @@ source "$here/env.sh"
 log() { printf '[setup] %s\n' "$*"; }
 
 # 1. Debian packages: Rust 1.96 with std sources, its rustfmt and clippy (scripts/check.sh), lld
-# (rust-lld points to it), protoc (prost-build).
+# (rust-lld points to it), protoc (prost-build). For inference/tests/cross_cpu.rs: qemu-user
+# (qemu-x86_64 with older CPU models, qemu-aarch64), and an arm64 cross build of the probe: the
+# arm64 std of the same Rust, Debian's cross gcc (linker, ring's C) and the arm64 C library.
 debs=(rustc-web cargo-web rust-web-src rust-web-llvm rustfmt-web rust-web-clippy lld-22
-  protobuf-compiler python3-venv)
+  protobuf-compiler python3-venv
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstd-rust-web-dev:arm64)
+sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  log "adding the arm64 architecture (for libstd-rust-web-dev:arm64)"
+  "${sudo_cmd[@]}" dpkg --add-architecture arm64
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
   log "installing Debian packages: ${missing[*]}"
-  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 else
@@ -62,6 +69,11 @@ TOML
 else
   log "wasm sysroot present ($sysroot)"
 fi
+# Debian's std for the host and for arm64 (cross builds), beside the wasm one.
+for d in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
+  [ "$(readlink "$sysroot/lib/rustlib/$d")" = "/usr/lib/rustlib/$d" ] ||
+    ln -sfn "/usr/lib/rustlib/$d" "$sysroot/lib/rustlib/$d"
+done
 
 # 3. The wrapper toolchain: rustc with that sysroot, cargo and rustdoc beside it, first in PATH.
 bin="$OPG_TOOLCHAIN/bin"
