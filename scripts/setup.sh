@@ -76,10 +76,13 @@ for d in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
 done
 
 # 3. The wrapper toolchain: rustc with that sysroot, cargo and rustdoc beside it, first in PATH.
+# The wrappers are bash scripts, not /bin/sh (dash): dash drops environment variables whose names
+# are not shell identifiers, such as cargo's CARGO_BIN_EXE_opg-probe (inference/tests/cross_cpu.rs
+# reads it with env!).
 bin="$OPG_TOOLCHAIN/bin"
 mkdir -p "$bin"
 cat > "$bin/rustc.new" <<WRAP
-#!/bin/sh
+#!/bin/bash
 exec /usr/bin/rustc --sysroot "$sysroot" "\$@"
 WRAP
 chmod +x "$bin/rustc.new"
@@ -94,7 +97,7 @@ done
 cp -f /usr/bin/cargo-clippy "$bin/cargo-clippy.new" && mv -f "$bin/cargo-clippy.new" "$bin/cargo-clippy"
 rm -f "$bin/clippy-driver"
 cat > "$bin/clippy-driver.new" <<WRAP
-#!/bin/sh
+#!/bin/bash
 rustc="\$1"; shift
 exec /usr/bin/clippy-driver "\$rustc" --sysroot "$sysroot" "\$@"
 WRAP
