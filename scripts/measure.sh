@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's measurements, one entry point. Each builds first with scripts/build.sh (the one
-# profile and feature set of scripts/env.sh: $OPG_PROFILE, $OPG_FEATURES), then prints figures,
-# not pass/fail. Figures measured so far: docs/performance.md.
+# The project's measurements, one entry point. Each builds first (`engine` only its benchmark, the
+# others everything with scripts/build.sh; the one profile and feature set of scripts/env.sh:
+# $OPG_PROFILE, $OPG_FEATURES), then prints figures, not pass/fail. Figures measured so far:
+# docs/performance.md.
 #
 #   scripts/measure.sh latency [N]           request → result → final latency (blocks) and the
 #                                            off-chain workers' inference time, on a fresh dev
@@ -16,14 +17,26 @@
 #                                            chain on loopback (ports 19944.. / 40333..): N
 #                                            requests from M accounts (default 200 from 20),
 #                                            throughput and latency percentiles
-#   scripts/measure.sh engine [REPEATS]      candle (opg-inference) against PyTorch on the CPU,
-#                                            all-MiniLM-L6-v2, sequence length 128, batch 1 and 32,
-#                                            one thread: medians of REPEATS runs (default 10)
+#   scripts/measure.sh engine [REPEATS]      inference on the CPU, four ways side by side: the
+#                                            canonical engine (Engine::run), the stock candle
+#                                            path (the pre-canonical arithmetic), PyTorch and
+#                                            onnxruntime (an opset-17 ONNX export of the same
+#                                            checkpoint); all-MiniLM-L6-v2 padded to 128 tokens
+#                                            and the default MLP (digits-mlp), batch 1 and 32,
+#                                            1 and 2 threads: medians of REPEATS runs (default
+#                                            10; the MLP 50 x REPEATS) and the ratios
+#                                            canonical/stock, /pytorch, /onnxruntime. REPEATS=30
+#                                            takes ~5 minutes on 2 idle cores
 #   scripts/measure.sh engine --setup-only   only create the Python venv
 #
-# `engine` installs PyTorch from PyPI into $OPG_CACHE/venv (torch's default wheel, with its CUDA
-# packages: several GB the first time); nothing is fetched from a model hub: the model is read
-# from $OPG_MODELS_DIR (scripts/fetch-models.sh).
+# `engine` installs torch, transformers, sentence-transformers, onnx, onnxscript and onnxruntime
+# from PyPI into $OPG_CACHE/venv (torch's default wheel, with its CUDA packages: ~6 GB the first
+# time; PyPI has no CPU-only torch wheel); it builds only the benchmark (cargo build -p
+# opg-inference --example engine_bench), not the workspace. Nothing is fetched from a model hub:
+# the model is read from $OPG_MODELS_DIR (scripts/fetch-models.sh), the ONNX exports are cached in
+# $OPG_CACHE/onnx (named by the checkpoint's sha256, exported only when missing). With
+# OPG_ENGINE_BENCH=/path/to/engine_bench it runs that binary instead of building one (to compare
+# two builds, or when another checkout shares $CARGO_TARGET_DIR and may overwrite the example).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/env.sh
@@ -65,65 +78,57 @@ load() {
     bench --requests "$requests" --accounts "$accounts"
 }
 
-# The same MiniLM workload in candle (inference/examples/minilm_bench.rs) and in PyTorch, in one
-# run: the medians and the candle/PyTorch ratio.
+# The inference workloads, four ways in one run (inference/examples/engine_bench.rs and
+# engine_bench/peers.py): the raw lines, then one table of medians and ratios.
 engine() {
-  local venv="$OPG_CACHE/venv"
-  if ! "$venv/bin/python" -c 'import torch, transformers, sentence_transformers' 2>/dev/null; then
-    echo "[measure] creating $venv with torch, transformers, sentence-transformers (PyPI)" >&2
+  local venv="$OPG_CACHE/venv" start
+  if ! "$venv/bin/python" -c 'import torch, transformers, sentence_transformers, onnx, onnxscript, onnxruntime, safetensors, sklearn' 2>/dev/null; then
+    echo "[measure] creating $venv with torch, transformers, sentence-transformers, onnx, onnxruntime (PyPI)" >&2
+    start=$SECONDS
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet torch transformers sentence-transformers scikit-learn safetensors
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet torch transformers sentence-transformers scikit-learn safetensors \
+      onnx onnxscript onnxruntime
+    echo "[measure] venv ready in $((SECONDS - start)) s" >&2
   fi
   [ "${1:-}" = "--setup-only" ] && return 0
   local repeats="${1:-10}"
+  case "$repeats" in ''|*[!0-9]*) usage ;; esac
 
-  build
-  "$here/fetch-models.sh" >&2
-  local model_dir="$OPG_MODELS_DIR/all-minilm-l6-v2"
-  local candle torch_out
-  candle="$(RAYON_NUM_THREADS=1 "$CARGO_TARGET_DIR/$OPG_PROFILE/examples/minilm_bench" "$model_dir" "$repeats")"
+  # Only the benchmark's binary (not scripts/build.sh's whole workspace), unless one is given.
+  "$here/setup.sh" >&2
+  local bench="${OPG_ENGINE_BENCH:-}"
+  if [ -z "$bench" ]; then
+    (cd "$here/.." && cargo build --profile "$OPG_PROFILE" -p opg-inference --example engine_bench) >&2
+    bench="$CARGO_TARGET_DIR/$OPG_PROFILE/examples/engine_bench"
+  fi
+  local model_dir="$OPG_MODELS_DIR/all-minilm-l6-v2" lines
+  lines="$(mktemp -t opg-engine-XXXXXX)"
+  # shellcheck disable=SC2064 # expanded now: $lines is local
+  trap "rm -f '$lines'" EXIT
+  echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)" | tee -a "$lines"
+  # The Rust half runs its thread counts in child processes with RAYON_NUM_THREADS set.
+  "$bench" "$model_dir" "$repeats" | tee -a "$lines"
+  HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$venv/bin/python" \
+    "$here/../inference/examples/engine_bench/peers.py" \
+    "$model_dir" "$here/../models/digits-mlp" "$OPG_CACHE/onnx" "$repeats" | tee -a "$lines"
 
-  torch_out="$(HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_NUM_THREADS=1 "$venv/bin/python" - "$model_dir" "$repeats" <<'PY'
-import sys, time, statistics
-import torch
-from transformers import AutoModel, AutoTokenizer
-model_dir, repeats = sys.argv[1], int(sys.argv[2])
-torch.set_num_threads(1)
-tok = AutoTokenizer.from_pretrained(model_dir)
-model = AutoModel.from_pretrained(model_dir).eval()
-sentences = [
-    "The cat sits on the mat.",
-    "Validators re-run the model and compare output hashes.",
-    "Blockchains record transactions in an append-only ledger.",
-    "Sentence embeddings map text to vectors so that similar meanings are close together.",
-]
-def embed(texts):
-    enc = tok(texts, padding="max_length", max_length=128, truncation=True, return_tensors="pt")
-    out = model(**enc).last_hidden_state
-    mask = enc["attention_mask"].unsqueeze(-1).float()
-    pooled = (out * mask).sum(1) / mask.sum(1)
-    return torch.nn.functional.normalize(pooled, p=2, dim=1)
-with torch.inference_mode():
-    for batch in (1, 32):
-        texts = [sentences[i % len(sentences)] for i in range(batch)]
-        embed(texts)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            embed(texts)
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"pytorch b{batch} median_ms {statistics.median(times):.2f}")
-print(f"# torch {torch.__version__}", file=sys.stderr)
-PY
-)"
-
-  printf '%s\n%s\n' "$candle" "$torch_out"
-  local batch c p
-  for batch in 1 32; do
-    c="$(awk -v b="b$batch" '$1=="candle" && $2==b {print $4}' <<<"$candle")"
-    p="$(awk -v b="b$batch" '$1=="pytorch" && $2==b {print $4}' <<<"$torch_out")"
-    awk -v b="$batch" -v c="$c" -v p="$p" 'BEGIN { printf "batch %s: candle %.2f ms, pytorch %.2f ms, candle/pytorch %.2fx\n", b, c, p, c/p }'
-  done
+  echo
+  echo "medians in ms (REPEATS=$repeats MiniLM runs, $((repeats * 50)) MLP runs per figure); ratio < 1: canonical faster"
+  awk '
+    !/^#/ && $5 == "median_ms" {
+      w = $2 " " $3 " " $4; ms[$1, w] = $6
+      if (!(w in seen)) { seen[w] = 1; order[++n] = w }
+    }
+    function cell(v) { return v == "" ? sprintf("%12s", "-") : sprintf("%12.4f", v) }
+    function ratio(a, b) { return (a == "" || b == "" || b == 0) ? sprintf("%12s", "-") : sprintf("%11.2fx", a / b) }
+    END {
+      printf "%-16s%12s%12s%12s%12s%12s%12s%12s\n", "workload", "canonical", "stock", "pytorch", "onnxruntime", "can/stock", "can/pytorch", "can/onnxrt"
+      for (i = 1; i <= n; i++) {
+        w = order[i]; c = ms["canonical", w]
+        printf "%-16s%s%s%s%s%s%s%s\n", w, cell(c), cell(ms["stock", w]), cell(ms["pytorch", w]), cell(ms["onnxruntime", w]), ratio(c, ms["stock", w]), ratio(c, ms["pytorch", w]), ratio(c, ms["onnxruntime", w])
+      }
+    }' "$lines"
 }
 
 what="${1:-}"
