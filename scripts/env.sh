@@ -13,11 +13,13 @@ esac
 # workspace so it uses the same Cargo.lock (pinned versions) instead of resolving its own.
 export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 # Cross builds for arm64 (the probe of inference/tests/cross_cpu.rs): Debian's cross gcc links and
-# compiles the C of build scripts (ring); `cargo run/test --target` runs the result under qemu.
+# compiles the C of build scripts (ring); `cargo run/test --target` runs the result under qemu,
+# with the cross C library's loader and libraries together (the loader alone would pick the libc
+# of libc6:arm64 from /lib/aarch64-linux-gnu, another version: threads then hang).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"
 # Models fetched from package registries by scripts/fetch-models.sh.
 export OPG_MODELS_DIR="${OPG_MODELS_DIR:-$OPG_CACHE/models}"
 # The one build profile used for the node, the tests and the benchmarks.
