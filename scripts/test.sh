@@ -5,11 +5,18 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$here/setup.sh"
+# shellcheck source=scripts/env.sh
 source "$here/env.sh"
 cd "$here/.."
 start=$(date +%s)
 # Formatting and clippy first: a lint failure fails the run.
 "$here/check.sh"
+# The arm64 build of opg-probe, which inference/tests/cross_cpu.rs runs under qemu-aarch64 (the
+# cross toolchain comes from setup.sh).
+cross_start=$(date +%s)
+cargo build --profile "$OPG_PROFILE" --target aarch64-unknown-linux-gnu -p opg-inference --bin opg-probe
+export OPG_PROBE_AARCH64="$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/$OPG_PROFILE/opg-probe"
+echo "[test] arm64 opg-probe built in $(( $(date +%s) - cross_start )) s"
 # One cargo call for the whole workspace, so there is exactly one feature set to keep warm (the
 # node embeds the candle engine; building a subset with `-p` would unify features differently
 # and rebuild much of Substrate).

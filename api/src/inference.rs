@@ -163,6 +163,8 @@ pub struct InferenceResult {
 	pub output_hash: H256,
 	/// The Merkle root over the per-layer activation hashes.
 	pub trace_root: H256,
+	/// The version of the canonical arithmetic it was computed under.
+	pub opset: u16,
 	/// The block it was submitted in.
 	pub submitted_at: BlockNumber,
 	/// Whether it is final.
@@ -348,6 +350,7 @@ mod tests {
 			output: (&tensor).into(),
 			output_hash: H256::zero(),
 			trace_root: H256::zero(),
+			opset: 1,
 			submitted_at: 3,
 			is_final: false,
 			final_at: 13,

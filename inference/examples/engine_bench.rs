@@ -2,8 +2,8 @@
 //! stock candle path (`engine_bench/stock.rs`, the pre-canonical-kernels arithmetic), side by
 //! side on the same inputs:
 //!
-//! * `minilm`: all-MiniLM-L6-v2, every text padded to 128 tokens, batch 1 and 32 (four short
-//!   sentences, cycled), tokenization and pooling included;
+//! * `minilm`: all-MiniLM-L6-v2 on texts of exactly 128 tokens (four, cycled), batch 1 and 32,
+//!   tokenization and pooling included;
 //! * `mlp`: the default model (`digits-mlp`, 64 → 32 → 10), batch 1 and 32 (the first rows of
 //!   `models/digits-mlp/fixture.json`, pixels / 16).
 //!
@@ -40,13 +40,33 @@ use std::{
 use opg_inference::{bundle_from_dir, default_model, Engine, EngineConfig};
 use opg_primitives::{tensor::Tensor, InferenceInput, InferenceRun, ModelKind};
 
-/// The texts (cycled to the batch size), as the PyTorch and onnxruntime peers use them.
-const SENTENCES: &[&str] = &[
-	"The cat sits on the mat.",
-	"Validators re-run the model and compare output hashes.",
-	"Blockchains record transactions in an append-only ledger.",
-	"Sentence embeddings map text to vectors so that similar meanings are close together.",
+/// The texts (cycled to the batch size), as the PyTorch and onnxruntime peers use them: each a
+/// sentence four times and a tail, exactly 128 tokens with `[CLS]` and `[SEP]` (checked below),
+/// so that every contestant runs sequences of 128 tokens and none pads.
+const TEXTS: [(&str, &str); 4] = [
+	(
+		"The cat sits on the mat while the rain falls on the old roof of the house and the children read their books by the fire in the quiet evening",
+		"The cat sits on the mat",
+	),
+	(
+		"Validators re-run the model and compare output hashes so that every honest machine agrees on the same bits and a liar is slashed when it is caught",
+		"Validators",
+	),
+	(
+		"Blockchains record transactions in an append-only ledger that every node keeps and checks block by block from the first block to the newest one",
+		"Blockchains record transactions in an ledger that every",
+	),
+	(
+		"Sentence embeddings map text to vectors so that similar meanings are close together and a search can find related documents by their distance",
+		"Sentence embeddings map text to vectors so that similar meanings are close together and a search can find related",
+	),
 ];
+/// Tokens per text.
+const SEQ_LEN: usize = 128;
+
+fn sentences() -> Vec<String> {
+	TEXTS.iter().map(|(s, tail)| format!("{s} {s} {s} {s} {tail}")).collect()
+}
 const BATCHES: [usize; 2] = [1, 32];
 /// MLP runs per MiniLM run (and per block of alternation).
 const MLP_REPEAT_FACTOR: usize = 50;
@@ -152,8 +172,16 @@ fn run(model_dir: &Path, repeats: usize, t: usize) {
 	let bundle = bundle_from_dir(ModelKind::BertEmbedding, model_dir).unwrap();
 	let hash = engine.store().import_bytes(&bundle).unwrap();
 	let bert = stock::Bert::load(model_dir).unwrap();
+	let sentences = sentences();
+	let tokenizer = tokenizers::Tokenizer::from_file(model_dir.join("tokenizer.json")).unwrap();
+	for text in &sentences {
+		let mut tokenizer = tokenizer.clone();
+		tokenizer.with_truncation(None).unwrap();
+		let tokens = tokenizer.encode(text.as_str(), true).unwrap().get_ids().len();
+		assert_eq!(tokens, SEQ_LEN, "a benchmark text is not {SEQ_LEN} tokens: {text:?}");
+	}
 	for batch in BATCHES {
-		let texts: Vec<&str> = SENTENCES.iter().copied().cycle().take(batch).collect();
+		let texts: Vec<&str> = sentences.iter().map(String::as_str).cycle().take(batch).collect();
 		let input = InferenceInput::texts(&texts).unwrap();
 		let (canonical, stock) = medians(
 			&pool,

@@ -119,7 +119,7 @@ mod tests {
 			&self,
 			_: &InferenceInput,
 			_: &mut Trace,
-		) -> Result<candle_core::Tensor, InferenceError> {
+		) -> Result<crate::models::Output, InferenceError> {
 			Err(InferenceError::Internal)
 		}
 	}

@@ -8,6 +8,7 @@ use std::{
 };
 
 use codec::Encode;
+use opg_kernels::Isa;
 use opg_primitives::{
 	bundle::BundleView, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError, InferenceInput,
 	InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
@@ -17,7 +18,7 @@ use crate::{
 	cache::ModelCache,
 	error::{internal, FetchError, StoreError},
 	fetch::{FetchProgress, Fetcher},
-	models::{self, LoadOptions, Model, Trace},
+	models::{self, f32_bytes, LoadOptions, Model, Output, Trace},
 	store::ModelStore,
 };
 
@@ -56,25 +57,21 @@ pub struct EngineConfig {
 	pub store_dir: PathBuf,
 	/// Resource limits.
 	pub limits: Limits,
-	/// Threads of the engine's own rayon pool, in which every forward pass runs. Output bytes do
-	/// not depend on it (see the crate docs); it only trades latency for CPU.
+	/// Threads of a forward pass: with more than one, passes run in the engine's own rayon pool
+	/// of this many threads, which split rows between them; with one, on the caller's thread.
+	/// Output bytes do not depend on it (see the crate docs); it only trades latency for CPU.
 	pub threads: usize,
-	/// Deterministic mode (default `true`): inputs are shaped by themselves only (fixed
-	/// padding), so outputs are byte-identical for the same model and input. Only `false` for
-	/// off-chain use where speed matters more.
-	pub deterministic: bool,
 	/// Total time allowed to one download by [`Engine::fetch`].
 	pub fetch_timeout: Duration,
 }
 
 impl EngineConfig {
-	/// The defaults, with this store directory: default limits, 1 thread, deterministic.
+	/// The defaults, with this store directory: default limits, 1 thread.
 	pub fn new(store_dir: impl Into<PathBuf>) -> Self {
 		EngineConfig {
 			store_dir: store_dir.into(),
 			limits: Limits::default(),
 			threads: 1,
-			deterministic: true,
 			fetch_timeout: Duration::from_secs(600),
 		}
 	}
@@ -85,6 +82,7 @@ pub struct Engine {
 	store: ModelStore,
 	cache: Mutex<ModelCache>,
 	pool: rayon::ThreadPool,
+	isa: Isa,
 	fetcher: Fetcher,
 	/// Serialises downloads, so two off-chain workers asking for the same missing model fetch it
 	/// once (the second finds it in the store).
@@ -105,6 +103,7 @@ impl Engine {
 			store,
 			cache: Mutex::new(ModelCache::new(config.limits.cache_bytes)),
 			pool,
+			isa: Isa::detect(),
 			fetcher: Fetcher::new(config.limits.max_model_bytes, config.fetch_timeout),
 			fetching: Mutex::new(()),
 			config,
@@ -166,10 +165,7 @@ impl Engine {
 		if !view.kind.is_runnable() {
 			return Err(InferenceError::UnsupportedKind);
 		}
-		let options = LoadOptions {
-			max_batch: self.config.limits.max_batch,
-			deterministic: self.config.deterministic,
-		};
+		let options = LoadOptions { max_batch: self.config.limits.max_batch, isa: self.isa };
 		let model = self.guarded(|| models::load(&view, &options))?;
 		for evicted in self.lock_cache().insert(*hash, model.clone()) {
 			log::debug!(target: "opg-inference", "evicted model {evicted:?} from the cache");
@@ -207,29 +203,32 @@ impl Engine {
 	where
 		T: Send,
 	{
-		self.pool
-			.install(|| catch_unwind(AssertUnwindSafe(f)))
-			.unwrap_or_else(|_| Err(internal("panic in the engine")))
+		// One thread: on the caller's (no hand-over to a pool thread); more: in the pool, where
+		// the models split their rows across its threads.
+		let outcome = if self.config.threads <= 1 {
+			catch_unwind(AssertUnwindSafe(f))
+		} else {
+			self.pool.install(|| catch_unwind(AssertUnwindSafe(f)))
+		};
+		outcome.unwrap_or_else(|_| Err(internal("panic in the engine")))
 	}
 
-	fn to_wire(&self, output: &candle_core::Tensor) -> Result<InferenceOutput, InferenceError> {
+	/// The compiled copy of the canonical kernels this engine runs (detected at start).
+	pub fn isa(&self) -> Isa {
+		self.isa
+	}
+
+	fn to_wire(&self, output: &Output) -> Result<InferenceOutput, InferenceError> {
 		let shape: Vec<u32> = output
-			.dims()
+			.shape
 			.iter()
 			.map(|d| u32::try_from(*d).map_err(|_| InferenceError::OutputTooLarge))
 			.collect::<Result<_, _>>()?;
-		let elements = output.elem_count();
 		let max = self.config.limits.max_output_bytes.min(MAX_TENSOR_BYTES) as usize;
-		if elements.saturating_mul(4) > max {
+		if output.values.len().saturating_mul(4) > max {
 			return Err(InferenceError::OutputTooLarge);
 		}
-		let values = output
-			.to_dtype(candle_core::DType::F32)
-			.and_then(|t| t.flatten_all())
-			.and_then(|t| t.to_vec1::<f32>())
-			.map_err(internal)?;
-		let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-		Tensor::new(TensorDType::F32, &shape, data)
+		Tensor::new(TensorDType::F32, &shape, f32_bytes(&output.values))
 			.map(InferenceOutput::Tensor)
 			.map_err(|_| InferenceError::OutputTooLarge)
 	}

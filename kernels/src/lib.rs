@@ -46,6 +46,7 @@
 	          dimensions (ShapeError), and the index arithmetic inside stays within them"
 )]
 
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
@@ -53,12 +54,20 @@ pub mod isa;
 pub mod lanes;
 pub mod math;
 pub mod ops;
+pub mod probe;
 
 pub use isa::Isa;
 pub use ops::ShapeError;
 
 /// The version of the arithmetic defined by this crate (see the crate docs, "Versions").
 pub const OPSET: u16 = 1;
+
+/// The square root, correctly rounded (IEEE 754 requires it of every target: the hardware's
+/// instruction on x86-64, aarch64 and wasm32).
+#[inline(always)]
+pub fn sqrt(x: f32) -> f32 {
+	libm::sqrtf(x)
+}
 
 /// The canonical quiet NaN every NaN becomes on the way out of the engine.
 pub const CANONICAL_NAN: f32 = f32::from_bits(0x7fc0_0000);

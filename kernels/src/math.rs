@@ -298,11 +298,10 @@ pub const FRAC_1_SQRT_2: f32 = 0.70710677;
 /// GELU, the exact (erf) form: `(x · 0.5) · (1 + erf(x · FRAC_1_SQRT_2))`.
 ///
 /// **Definition.** Exactly `(x * 0.5) * (1.0 + erf(x * FRAC_1_SQRT_2))`, in this order, with
-/// [`erf`] (the engine's definition; no special case).
+/// [`erf`]; `−∞` gives `−0` (its limit; the formula would give `−∞ · 0`, NaN).
 ///
-/// **Special values.** `gelu_erf(±0) = ±0`, `gelu_erf(+∞) = +∞`, NaN → NaN, and
-/// `gelu_erf(−∞) = NaN` (`−∞ · 0`: the formula is kept as it is). For `x ≤ −5.55` the result
-/// is `−0` (erf rounds to −1).
+/// **Special values.** `gelu_erf(±0) = ±0`, `gelu_erf(+∞) = +∞`, NaN → NaN,
+/// `gelu_erf(−∞) = −0`. For `x ≤ −5.55` the result is `−0` (erf rounds to −1).
 ///
 /// **Accuracy.** ≤ 2 ulp (1.67 against float64) for `x ≥ 0`, ≤ 3 ulp (2.66) on `[−1, 0]`.
 /// Below `−1`, `1 + erf(·)` cancels, so the *relative* error grows without bound (down to the
@@ -310,7 +309,12 @@ pub const FRAC_1_SQRT_2: f32 = 0.70710677;
 /// ≤ 8.3e-8 for every `x`.
 #[inline(always)]
 pub fn gelu_erf(x: f32) -> f32 {
-	(x * 0.5) * (1.0 + erf(x * FRAC_1_SQRT_2))
+	let y = (x * 0.5) * (1.0 + erf(x * FRAC_1_SQRT_2));
+	if x == f32::NEG_INFINITY {
+		-0.0
+	} else {
+		y
+	}
 }
 
 /// `r` and `q` with `|x| = (4k + q)·π/2 + r`, `|r| ≤ π/4`, for `|x| > π/4`.

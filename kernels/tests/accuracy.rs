@@ -510,7 +510,7 @@ fn special_values() {
 	is(math::gelu_erf(0.0), 0.0);
 	is(math::gelu_erf(-0.0), -0.0);
 	is(math::gelu_erf(inf), inf);
-	is(math::gelu_erf(-inf), nan);
+	is(math::gelu_erf(-inf), -0.0);
 	is(math::gelu_erf(nan), nan);
 	is(math::gelu_erf(MAX), MAX);
 	is(math::gelu_erf(-10.0), -0.0);

@@ -19,7 +19,7 @@
 //! `[A-Za-z0-9._-]` segments joined by `/` (no empty, `.` or `..` segment), at most
 //! [`MAX_NAME_LEN`] bytes. Nothing may follow the last file. Which files a kind's bundle carries is
 //! in the kind table ([`ModelKind::bundle_files`]; an MLP: `config.json` + `model.safetensors`; a
-//! BERT embedder: those and `tokenizer.json`); the chain records `config.json`'s own blake2-256 as
+//! BERT embedder: those, `tokenizer.json` and `sentence_bert_config.json`); the chain records `config.json`'s own blake2-256 as
 //! [`crate::model::ModelSpec::config_hash`].
 //!
 //! With `std`, [`pack`] and [`from_dir`] pack files read from disk: the one packer of the engine
@@ -45,6 +45,8 @@ pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// The name of the tokenizer file (Hugging Face `tokenizers` JSON) of text models.
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// sentence-transformers' settings of a sentence embedder (its `max_seq_length`).
+pub const SENTENCE_CONFIG_FILE: &str = "sentence_bert_config.json";
 
 /// Why bytes are not a well-formed bundle.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

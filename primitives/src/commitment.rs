@@ -162,12 +162,23 @@ pub struct ResultCommitment {
 	pub output_hash: H256,
 	/// [`merkle_root`] of the layer hashes.
 	pub trace_root: H256,
+	/// The arithmetic the pass was computed with ([`OPSET`] of this release's kernels): a
+	/// result is checkable by re-running it under the same opset.
+	pub opset: u16,
 }
 
+/// The version of the canonical arithmetic this release computes ([`opg_kernels::OPSET`]).
+pub const OPSET: u16 = opg_kernels::OPSET;
+
 impl ResultCommitment {
-	/// The commitment to an output and the layer hashes of the pass that produced it.
+	/// The commitment to an output and the layer hashes of the pass that produced it, under
+	/// this release's [`OPSET`].
 	pub fn new(output: &InferenceOutput, layer_hashes: &[H256]) -> Self {
-		ResultCommitment { output_hash: output_hash(output), trace_root: merkle_root(layer_hashes) }
+		ResultCommitment {
+			output_hash: output_hash(output),
+			trace_root: merkle_root(layer_hashes),
+			opset: OPSET,
+		}
 	}
 }
 

@@ -12,7 +12,8 @@
 //! * [`schema`]: what a model accepts and returns ([`IoSchema`]) and the typed [`SchemaError`]s of
 //!   checking a request against it;
 //! * [`commitment`]: the [`ResultCommitment`] an executor submits: the hash of the canonical output
-//!   bytes and a Merkle root over per-layer activation hashes, with proofs for the dispute game;
+//!   bytes, a Merkle root over per-layer activation hashes (with proofs for the dispute game) and
+//!   the [`OPSET`] (version of the canonical arithmetic, `opg-kernels`) it was computed under;
 //! * [`host`]: the `inference` host function ([`inference::run`]), its [`InferenceError`]s, and on
 //!   the native side the [`InferenceBackend`] trait and the [`InferenceExt`] extension;
 //! * [`executor`]: executors' `infr` key type, the request id ([`RequestId`]) and the statements
@@ -38,7 +39,7 @@ pub mod schema;
 pub mod tensor;
 pub mod traits;
 
-pub use commitment::{LayerHashes, MerkleProof, ResultCommitment};
+pub use commitment::{LayerHashes, MerkleProof, ResultCommitment, OPSET};
 pub use executor::{
 	vote_seal, DisputeStatement, ExecutorKey, ExecutorSignature, RequestId, ResultStatement,
 };

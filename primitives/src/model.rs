@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use core::str::FromStr;
 
 use crate::{
-	bundle::{CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
+	bundle::{CONFIG_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
 	schema::IoSchema,
 };
 
@@ -83,7 +83,7 @@ impl ModelKind {
 			ModelKind::BertEmbedding => KindInfo {
 				name: "bert-embedding",
 				aliases: &["bert", "bertembedding"],
-				files: Some(&[CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE]),
+				files: Some(&[CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, SENTENCE_CONFIG_FILE]),
 			},
 			ModelKind::Onnx => KindInfo { name: "onnx", aliases: &[], files: None },
 			ModelKind::TextGeneration => {
@@ -256,7 +256,10 @@ mod tests {
 		);
 		assert_eq!(
 			ModelKind::BertEmbedding.bundle_files(),
-			Some(["config.json", "model.safetensors", "tokenizer.json"].as_slice())
+			Some(
+				["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json"]
+					.as_slice()
+			)
 		);
 		assert!(ModelKind::Mlp.is_runnable() && ModelKind::BertEmbedding.is_runnable());
 		assert!(!ModelKind::Onnx.is_runnable() && !ModelKind::TextGeneration.is_runnable());

@@ -178,6 +178,19 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_inference_runtime_api::KernelsApi<Block> for Runtime {
+		fn opset() -> u16 {
+			opg_kernels::OPSET
+		}
+
+		fn kernel_probe() -> sp_core::H256 {
+			// The baseline copy: the only one in WASM.
+			let bytes = opg_kernels::probe::workload_bytes(opg_kernels::Isa::baseline())
+				.unwrap_or_default();
+			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&bytes)
+		}
+	}
+
 	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn request(
 			id: opg_primitives::RequestId,

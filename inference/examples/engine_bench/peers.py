@@ -6,8 +6,8 @@ of `inference/examples/engine_bench.rs`, with the same inputs, printing the same
     onnxruntime mlp b32 t2 median_ms 0.0123
 
 * minilm: all-MiniLM-L6-v2 from MODEL_DIR (transformers' BertModel, then mean pooling over the
-  real tokens and L2 normalisation, as the engine), the four sentences cycled to batch 1 and 32,
-  padded to 128 tokens; tokenization included in the time, as in the engine.
+  real tokens and L2 normalisation, as the engine), four texts of exactly 128 tokens cycled to
+  batch 1 and 32 (so nothing pads); tokenization included in the time, as in the engine.
 * mlp: the default model (models/digits-mlp: config.json says the layers, the weights come from
   its model.safetensors), the first 1 and 32 digits of fixture.json, pixels / 16.
 
@@ -39,12 +39,18 @@ import transformers  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 from transformers import AutoModel, AutoTokenizer  # noqa: E402
 
-SENTENCES = [
-    "The cat sits on the mat.",
-    "Validators re-run the model and compare output hashes.",
-    "Blockchains record transactions in an append-only ledger.",
-    "Sentence embeddings map text to vectors so that similar meanings are close together.",
+# As engine_bench.rs: a sentence four times and a tail, exactly 128 tokens each (checked below).
+TEXTS = [
+    ("The cat sits on the mat while the rain falls on the old roof of the house and the children read their books by the fire in the quiet evening",
+     "The cat sits on the mat"),
+    ("Validators re-run the model and compare output hashes so that every honest machine agrees on the same bits and a liar is slashed when it is caught",
+     "Validators"),
+    ("Blockchains record transactions in an append-only ledger that every node keeps and checks block by block from the first block to the newest one",
+     "Blockchains record transactions in an ledger that every"),
+    ("Sentence embeddings map text to vectors so that similar meanings are close together and a search can find related documents by their distance",
+     "Sentence embeddings map text to vectors so that similar meanings are close together and a search can find related"),
 ]
+SENTENCES = [f"{s} {s} {s} {s} {tail}" for s, tail in TEXTS]
 BATCHES = (1, 32)
 THREADS = (1, 2)
 SEQ_LEN = 128
@@ -152,6 +158,8 @@ def main():
     model_dir, mlp_dir, onnx_dir, repeats = args[0], args[1], args[2], max(1, int(args[3]))
 
     tok = AutoTokenizer.from_pretrained(model_dir)
+    for text in SENTENCES:
+        assert len(tok(text)["input_ids"]) == SEQ_LEN, f"not {SEQ_LEN} tokens: {text!r}"
     embedder = Embedder(AutoModel.from_pretrained(model_dir).eval()).eval()
     mlp, input_dim = load_mlp(mlp_dir)
 

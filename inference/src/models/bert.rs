@@ -2,40 +2,52 @@
 //! `Transformer → Pooling(mean) → Normalize` pipeline does (all-MiniLM-L6-v2 and its kin).
 //!
 //! Bundle files: `config.json` (Hugging Face `BertConfig`), `model.safetensors` (tensor names as
-//! Hugging Face `BertModel` saves them, with or without a `bert.` prefix) and `tokenizer.json`.
+//! Hugging Face `BertModel` saves them, with or without a `bert.` prefix), `tokenizer.json` and
+//! `sentence_bert_config.json` (sentence-transformers' `max_seq_length`).
 //!
-//! Layers follow candle-transformers' `bert.rs` (and the Hugging Face reference): embeddings
-//! (word + position + token type, LayerNorm), then per layer self-attention (+ residual,
-//! LayerNorm) and a GELU feed-forward block (+ residual, LayerNorm). Then the mean over the real
-//! (unpadded) tokens and L2 normalisation. Trace leaves: the embeddings' output, each layer's
-//! output, the pooled vectors, the normalised vectors.
+//! Layers follow the Hugging Face reference: embeddings ((word + token type) + position,
+//! LayerNorm), then per layer self-attention (+ residual, LayerNorm) and a GELU (erf) or ReLU
+//! feed-forward block (+ residual, LayerNorm); then the mean over each text's tokens and L2
+//! normalisation. All arithmetic is the canonical kernels' ([`opg_kernels::ops`]).
 //!
-//! Tokens: the tokenizer's own padding and truncation are switched off and replaced by an
-//! explicit rule. The sequence length `L` is the tokenizer's truncation length if it has one
-//! (128 for MiniLM), else 128, at most `max_position_embeddings`. A text of more than `L` tokens
-//! is refused with [`InferenceError::InputTooLarge`] (never silently truncated). In deterministic
-//! mode every sequence is padded to `L`, so a text's embedding never depends on the other texts
-//! of its batch; otherwise a batch is padded to its longest text (faster, and the embeddings
-//! differ in the last bits with the padding).
+//! **Tokens, without padding.** A batch's texts are packed one after another (`[tokens,
+//! hidden]`, no padding) and each text attends only to its own tokens, so a text's embedding is
+//! computed by exactly the operations it would be alone: a function of the text, never of its
+//! batch or of a padding length. A text longer than `max_seq_length` tokens (256 for
+//! all-MiniLM-L6-v2) is truncated to it, keeping the first tokens and `[SEP]`, as
+//! sentence-transformers does, so every text the chain accepts (bounded in bytes) runs.
+//!
+//! Trace leaves: the embeddings' output and each layer's output (`[tokens, hidden]`, the packed
+//! rows of every text), the pooled vectors and the normalised vectors (`[texts, hidden]`).
+
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "token spans and head offsets: spans tile the packed tokens (built by `tokenize`), \
+	          heads divide the hidden width (`BertConfig::validate`), and every kernel checks its \
+	          slices; a panic would still be caught by the engine and reported as `Internal`"
+)]
 
 use std::sync::Arc;
 
-use candle_core::{DType, Device, Module, Tensor, D};
-use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
+use candle_core::{DType, Device};
+use candle_nn::VarBuilder;
+use opg_kernels::{ops, Isa};
 use opg_primitives::{
-	bundle::{BundleView, CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
+	bundle::{BundleView, CONFIG_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
 	tensor::{MAX_TEXT_BATCH, MAX_TEXT_BYTES},
 	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, SchemaError,
 	TensorDType, TensorSchema,
 };
 use serde::Deserialize;
-use tokenizers::Tokenizer;
+use rayon::prelude::*;
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
-use super::{LoadOptions, Model, Trace};
-use crate::error::{corrupt, internal};
-
-/// The sequence length used when the tokenizer names none.
-pub const DEFAULT_SEQ_LEN: usize = 128;
+use super::{LoadOptions, Model, Output, Trace};
+use crate::{
+	canonical::{in_pool, par_rows_mut, shape, weights, Dense, Norm},
+	error::{corrupt, internal},
+};
 
 /// The fields of a Hugging Face `BertConfig` this implementation reads (others are ignored).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -94,52 +106,36 @@ impl BertConfig {
 	}
 }
 
+/// The embeddings block: word, position and token-type tables and their LayerNorm.
 struct Embeddings {
-	word: Embedding,
-	position: Embedding,
-	token_type: Embedding,
-	norm: LayerNorm,
+	word: Vec<f32>,
+	position: Vec<f32>,
+	token_type: Vec<f32>,
+	norm: Norm,
 }
 
 impl Embeddings {
 	fn load(vb: VarBuilder, cfg: &BertConfig) -> candle_core::Result<Self> {
+		let h = cfg.hidden_size;
+		let table = |rows: usize, name: &str| weights(vb.pp(name).get((rows, h), "weight")?);
 		Ok(Embeddings {
-			word: candle_nn::embedding(cfg.vocab_size, cfg.hidden_size, vb.pp("word_embeddings"))?,
-			position: candle_nn::embedding(
-				cfg.max_position_embeddings,
-				cfg.hidden_size,
-				vb.pp("position_embeddings"),
-			)?,
-			token_type: candle_nn::embedding(
-				cfg.type_vocab_size,
-				cfg.hidden_size,
-				vb.pp("token_type_embeddings"),
-			)?,
-			norm: candle_nn::layer_norm(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("LayerNorm"))?,
+			word: table(cfg.vocab_size, "word_embeddings")?,
+			position: table(cfg.max_position_embeddings, "position_embeddings")?,
+			token_type: table(cfg.type_vocab_size, "token_type_embeddings")?,
+			norm: Norm::load(vb.pp("LayerNorm"), h, cfg.layer_norm_eps)?,
 		})
-	}
-
-	fn forward(&self, ids: &Tensor, type_ids: &Tensor) -> candle_core::Result<Tensor> {
-		let seq_len = ids.dim(1)?;
-		let positions = Tensor::arange(0u32, seq_len as u32, ids.device())?;
-		let x = self.word.forward(ids)?.broadcast_add(&self.token_type.forward(type_ids)?)?;
-		let x = x.broadcast_add(&self.position.forward(&positions)?)?;
-		self.norm.forward(&x)
 	}
 }
 
+/// One encoder layer.
 struct Layer {
-	query: Linear,
-	key: Linear,
-	value: Linear,
-	attention_out: Linear,
-	attention_norm: LayerNorm,
-	intermediate: Linear,
-	output: Linear,
-	output_norm: LayerNorm,
-	heads: usize,
-	head_size: usize,
-	gelu: bool,
+	/// Query, key and value stacked: `[3·hidden, hidden]`.
+	qkv: Dense,
+	attention_out: Dense,
+	attention_norm: Norm,
+	intermediate: Dense,
+	output: Dense,
+	output_norm: Norm,
 }
 
 impl Layer {
@@ -147,49 +143,31 @@ impl Layer {
 		let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
 		let attention = vb.pp("attention");
 		let this = attention.pp("self");
+		let qkv = [
+			Dense::load(this.pp("query"), h, h)?,
+			Dense::load(this.pp("key"), h, h)?,
+			Dense::load(this.pp("value"), h, h)?,
+		];
 		Ok(Layer {
-			query: candle_nn::linear(h, h, this.pp("query"))?,
-			key: candle_nn::linear(h, h, this.pp("key"))?,
-			value: candle_nn::linear(h, h, this.pp("value"))?,
-			attention_out: candle_nn::linear(h, h, attention.pp("output").pp("dense"))?,
-			attention_norm: candle_nn::layer_norm(
-				h,
-				cfg.layer_norm_eps,
+			qkv: Dense::stack(&qkv)
+				.ok_or_else(|| candle_core::Error::Msg("query/key/value do not stack".into()))?,
+			attention_out: Dense::load(attention.pp("output").pp("dense"), h, h)?,
+			attention_norm: Norm::load(
 				attention.pp("output").pp("LayerNorm"),
-			)?,
-			intermediate: candle_nn::linear(h, i, vb.pp("intermediate").pp("dense"))?,
-			output: candle_nn::linear(i, h, vb.pp("output").pp("dense"))?,
-			output_norm: candle_nn::layer_norm(
 				h,
 				cfg.layer_norm_eps,
-				vb.pp("output").pp("LayerNorm"),
 			)?,
-			heads: cfg.num_attention_heads,
-			// `validate` checked that the heads divide `hidden_size` (so there is at least one).
-			head_size: h.checked_div(cfg.num_attention_heads).unwrap_or(h),
-			gelu: cfg.hidden_act == "gelu",
+			intermediate: Dense::load(vb.pp("intermediate").pp("dense"), h, i)?,
+			output: Dense::load(vb.pp("output").pp("dense"), i, h)?,
+			output_norm: Norm::load(vb.pp("output").pp("LayerNorm"), h, cfg.layer_norm_eps)?,
 		})
 	}
 
-	/// `(batch, seq, heads·head_size)` → `(batch, heads, seq, head_size)`.
-	fn split_heads(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-		let (b, s, _) = x.dims3()?;
-		x.reshape((b, s, self.heads, self.head_size))?.transpose(1, 2)?.contiguous()
-	}
-
-	fn forward(&self, x: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
-		let q = self.split_heads(&self.query.forward(x)?)?;
-		let k = self.split_heads(&self.key.forward(x)?)?;
-		let v = self.split_heads(&self.value.forward(x)?)?;
-		let scale = 1.0 / (self.head_size as f64).sqrt();
-		let scores = q.matmul(&k.t()?.contiguous()?)?.affine(scale, 0.0)?.broadcast_add(mask)?;
-		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-		let context = probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.flatten_from(D::Minus2)?;
-		let attended =
-			self.attention_norm.forward(&self.attention_out.forward(&context)?.add(x)?)?;
-		let hidden = self.intermediate.forward(&attended)?;
-		let hidden = if self.gelu { hidden.gelu_erf()? } else { hidden.relu()? };
-		self.output_norm.forward(&self.output.forward(&hidden)?.add(&attended)?)
+	fn bytes(&self) -> u64 {
+		[&self.qkv, &self.attention_out, &self.intermediate, &self.output]
+			.iter()
+			.map(|d| d.bytes())
+			.fold(0, u64::saturating_add)
 	}
 }
 
@@ -199,7 +177,10 @@ pub struct BertEmbedder {
 	layers: Vec<Layer>,
 	tokenizer: Tokenizer,
 	seq_len: usize,
-	deterministic: bool,
+	hidden: usize,
+	heads: usize,
+	gelu: bool,
+	isa: Isa,
 	schema: IoSchema,
 	weight_bytes: u64,
 }
@@ -209,16 +190,29 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 	let config_bytes = view.file(CONFIG_FILE).ok_or_else(|| corrupt("no config.json"))?;
 	let cfg: BertConfig = serde_json::from_slice(config_bytes).map_err(corrupt)?;
 	cfg.validate().map_err(corrupt)?;
+	let sentence_bytes = view
+		.file(SENTENCE_CONFIG_FILE)
+		.ok_or_else(|| corrupt("no sentence_bert_config.json"))?;
+	let sentence: SentenceConfig = serde_json::from_slice(sentence_bytes).map_err(corrupt)?;
+	if !(2..=cfg.max_position_embeddings).contains(&sentence.max_seq_length) {
+		return Err(corrupt(format!(
+			"max_seq_length {} outside 2..={}",
+			sentence.max_seq_length, cfg.max_position_embeddings
+		)));
+	}
+	let seq_len = sentence.max_seq_length;
 
 	let tokenizer_bytes = view.file(TOKENIZER_FILE).ok_or_else(|| corrupt("no tokenizer.json"))?;
 	let mut tokenizer = Tokenizer::from_bytes(tokenizer_bytes).map_err(corrupt)?;
-	let seq_len = tokenizer
-		.get_truncation()
-		.map(|t| t.max_length)
-		.unwrap_or(DEFAULT_SEQ_LEN)
-		.clamp(2, cfg.max_position_embeddings);
 	tokenizer.with_padding(None);
-	tokenizer.with_truncation(None).map_err(corrupt)?;
+	tokenizer
+		.with_truncation(Some(TruncationParams {
+			max_length: seq_len,
+			strategy: TruncationStrategy::LongestFirst,
+			direction: TruncationDirection::Right,
+			stride: 0,
+		}))
+		.map_err(corrupt)?;
 
 	let weights = view.file(WEIGHTS_FILE).ok_or_else(|| corrupt("no model.safetensors"))?;
 	let vb =
@@ -241,87 +235,177 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 			.ok_or_else(|| corrupt("schema"))?,
 		max_batch: options.max_batch.clamp(1, MAX_TEXT_BATCH),
 	};
-	// All weights are kept (as f32, the checkpoint's dtype here): the file size is their footprint.
-	let weight_bytes = u64::try_from(weights.len()).unwrap_or(u64::MAX);
+	let tables = [&embeddings.word, &embeddings.position, &embeddings.token_type]
+		.iter()
+		.map(|t| u64::try_from(t.len()).unwrap_or(u64::MAX).saturating_mul(4))
+		.fold(0, u64::saturating_add);
+	let weight_bytes =
+		layers.iter().map(Layer::bytes).fold(tables, u64::saturating_add);
 	Ok(Arc::new(BertEmbedder {
 		embeddings,
 		layers,
 		tokenizer,
 		seq_len,
-		deterministic: options.deterministic,
+		hidden: cfg.hidden_size,
+		heads: cfg.num_attention_heads,
+		gelu: cfg.hidden_act == "gelu",
+		isa: options.isa,
 		schema,
 		weight_bytes,
 	}))
 }
 
+/// The fields of sentence-transformers' `sentence_bert_config.json` this implementation reads.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct SentenceConfig {
+	/// Tokens per text (with `[CLS]` and `[SEP]`); longer texts are truncated, as
+	/// sentence-transformers truncates them.
+	pub max_seq_length: usize,
+}
+
+/// A batch's tokens, packed one text after another.
+struct Tokens {
+	ids: Vec<u32>,
+	types: Vec<u32>,
+	spans: Vec<Span>,
+}
+
+/// The tokens of one text: where its rows start in the packed batch, and how many there are.
+struct Span {
+	start: usize,
+	len: usize,
+}
+
 impl BertEmbedder {
-	/// Token ids, token types and attention mask, `(batch, L)` each, per the padding rule.
-	fn tokenize(&self, texts: &[&str]) -> Result<(Tensor, Tensor, Tensor), InferenceError> {
-		let mut rows = Vec::with_capacity(texts.len());
+	/// Token ids and token types of every text, packed one text after another, and each text's
+	/// span (see the module docs: no padding, truncation at `max_seq_length`).
+	fn tokenize(&self, texts: &[&str]) -> Result<Tokens, InferenceError> {
+		let mut tokens = Tokens { ids: Vec::new(), types: Vec::new(), spans: Vec::new() };
 		for text in texts {
 			let encoding = self.tokenizer.encode(*text, true).map_err(internal)?;
-			if encoding.get_ids().len() > self.seq_len {
-				return Err(InferenceError::InputTooLarge);
+			let len = encoding.get_ids().len();
+			if len == 0 || len > self.seq_len {
+				return Err(internal(format!("{len} tokens after truncation at {}", self.seq_len)));
 			}
-			rows.push(encoding);
+			tokens.spans.push(Span { start: tokens.ids.len(), len });
+			tokens.ids.extend_from_slice(encoding.get_ids());
+			tokens.types.extend_from_slice(encoding.get_type_ids());
 		}
-		let longest = rows.iter().map(|e| e.get_ids().len()).max().unwrap_or(0);
-		let len = if self.deterministic { self.seq_len } else { longest.max(1) };
-		let batch = rows.len();
-		let mut ids = Vec::with_capacity(batch.saturating_mul(len));
-		let mut types = Vec::with_capacity(ids.capacity());
-		let mut mask = Vec::with_capacity(ids.capacity());
-		for row in &rows {
-			let pad = len.saturating_sub(row.get_ids().len());
-			ids.extend(row.get_ids().iter().copied().chain(std::iter::repeat_n(0, pad)));
-			types.extend(row.get_type_ids().iter().copied().chain(std::iter::repeat_n(0, pad)));
-			mask.extend(
-				row.get_attention_mask()
-					.iter()
-					.map(|m| *m as f32)
-					.chain(std::iter::repeat_n(0.0, pad)),
-			);
-		}
-		let device = Device::Cpu;
-		let tensor = |v: Vec<u32>| Tensor::from_vec(v, (batch, len), &device);
-		Ok((
-			tensor(ids).map_err(internal)?,
-			tensor(types).map_err(internal)?,
-			Tensor::from_vec(mask, (batch, len), &device).map_err(internal)?,
-		))
+		Ok(tokens)
 	}
 
-	fn encode(&self, texts: &[&str], trace: &mut Trace) -> Result<Tensor, InferenceError> {
-		let (ids, types, mask) = self.tokenize(texts)?;
-		let (batch, len) = mask.dims2().map_err(internal)?;
-		// Additive attention mask: 0 for real tokens, f32::MIN for padding, (batch, 1, 1, L).
-		let additive = mask
-			.ones_like()
-			.and_then(|ones| ones.sub(&mask))
-			.and_then(|padding| padding.affine(f64::from(f32::MIN), 0.0))
-			.and_then(|m| m.reshape((batch, 1, 1, len)))
-			.map_err(internal)?;
-		let mut x = self.embeddings.forward(&ids, &types).map_err(internal)?;
-		trace.record(&x)?;
-		for layer in &self.layers {
-			x = layer.forward(&x, &additive).map_err(internal)?;
-			trace.record(&x)?;
+	/// `x` (`[tokens, hidden]`) ← the embeddings of `ids`, `types` and positions, normalised.
+	fn embed(&self, ids: &[u32], types: &[u32], spans: &[Span]) -> Result<Vec<f32>, InferenceError> {
+		let (isa, h) = (self.isa, self.hidden);
+		let e = &self.embeddings;
+		let mut x = vec![0f32; ids.len().saturating_mul(h)];
+		ops::gather(&e.word, h, ids, &mut x).map_err(|_| internal("token id out of range"))?;
+		let mut t = vec![0f32; x.len()];
+		ops::gather(&e.token_type, h, types, &mut t)
+			.map_err(|_| internal("token type out of range"))?;
+		let positions: Vec<u32> =
+			spans.iter().flat_map(|s| (0..s.len).map(|p| p as u32)).collect();
+		let mut p = vec![0f32; x.len()];
+		ops::gather(&e.position, h, &positions, &mut p).map_err(shape)?;
+		// ((word + token type) + position), then LayerNorm.
+		ops::add_assign(isa, &mut x, &t).map_err(shape)?;
+		ops::add_assign(isa, &mut x, &p).map_err(shape)?;
+		e.norm.layer_norm(isa, &mut x)?;
+		Ok(x)
+	}
+
+	/// Self-attention of every text and head: `[tokens, 3·hidden]` (queries, keys, values) →
+	/// the context `[tokens, hidden]`.
+	///
+	/// Per text and head, with `q`, `k`, `v` its `[len, d]` slices: scores `q · kᵀ`
+	/// ([`ops::linear`]) times `1 / sqrt(d)`, softmax over each row, context `p · v` (as
+	/// `linear(p, vᵀ)`). No mask: a text attends to its own tokens only, as it would alone.
+	fn attend(&self, qkv: &[f32], spans: &[Span]) -> Result<Vec<f32>, InferenceError> {
+		let (isa, h, heads) = (self.isa, self.hidden, self.heads);
+		let d = h / heads;
+		let scale = 1.0 / opg_kernels::sqrt(d as f32);
+		let jobs: Vec<(usize, usize)> =
+			(0..spans.len()).flat_map(|s| (0..heads).map(move |head| (s, head))).collect();
+		let context_of = |&(s, head): &(usize, usize)| -> Result<Vec<f32>, InferenceError> {
+				let span = &spans[s];
+				let rows = &qkv[span.start * 3 * h..(span.start + span.len) * 3 * h];
+				let column = |part: usize| -> Vec<f32> {
+					rows.chunks_exact(3 * h)
+						.flat_map(|row| row[part * h + head * d..part * h + (head + 1) * d].iter())
+						.copied()
+						.collect()
+				};
+				let (q, k, v) = (column(0), column(1), column(2));
+				let mut scores = vec![0f32; span.len * span.len];
+				ops::linear(isa, &q, &k, None, &mut scores, d).map_err(shape)?;
+				ops::scale(isa, &mut scores, scale);
+				ops::softmax(isa, &mut scores, span.len).map_err(shape)?;
+				let mut vt = vec![0f32; v.len()];
+				ops::transpose(&v, d, &mut vt).map_err(shape)?;
+				let mut context = vec![0f32; span.len * d];
+				ops::linear(isa, &scores, &vt, None, &mut context, span.len).map_err(shape)?;
+				Ok(context)
+		};
+		let contexts = if in_pool() {
+			jobs.par_iter().map(context_of).collect::<Result<Vec<_>, _>>()?
+		} else {
+			jobs.iter().map(context_of).collect::<Result<Vec<_>, _>>()?
+		};
+		let tokens = qkv.len() / (3 * h);
+		let mut out = vec![0f32; tokens * h];
+		for (&(s, head), context) in jobs.iter().zip(&contexts) {
+			let span = &spans[s];
+			for (t, row) in context.chunks_exact(d).enumerate() {
+				let at = (span.start + t) * h + head * d;
+				out[at..at + d].copy_from_slice(row);
+			}
 		}
-		// Mean over real tokens, then L2 normalisation (eps 1e-12, as torch's F.normalize).
-		let pooled = (|| -> candle_core::Result<Tensor> {
-			let weights = mask.unsqueeze(2)?;
-			let summed = x.broadcast_mul(&weights)?.sum(1)?;
-			summed.broadcast_div(&weights.sum(1)?)
-		})()
-		.map_err(internal)?;
-		trace.record(&pooled)?;
-		let normalized = (|| -> candle_core::Result<Tensor> {
-			let norm = pooled.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12)?;
-			pooled.broadcast_div(&norm)
-		})()
-		.map_err(internal)?;
-		trace.record(&normalized)?;
-		Ok(normalized)
+		Ok(out)
+	}
+
+	/// One encoder layer over the packed tokens, in place.
+	fn layer(&self, layer: &Layer, x: &mut Vec<f32>, spans: &[Span]) -> Result<(), InferenceError> {
+		let isa = self.isa;
+		let qkv = layer.qkv.forward(isa, x)?;
+		let context = self.attend(&qkv, spans)?;
+		// attended = LayerNorm(context · Woᵀ + bo + x)
+		let mut attended = layer.attention_out.forward(isa, &context)?;
+		ops::add_assign(isa, &mut attended, x).map_err(shape)?;
+		layer.attention_norm.layer_norm(isa, &mut attended)?;
+		// x = LayerNorm(act(attended · W1ᵀ + b1) · W2ᵀ + b2 + attended)
+		let mut hidden = layer.intermediate.forward(isa, &attended)?;
+		let act = if self.gelu { ops::Activation::GeluErf } else { ops::Activation::Relu };
+		par_rows_mut(&mut hidden, layer.intermediate.outputs(), |rows| {
+			ops::activate(isa, rows, act);
+			Ok(())
+		})?;
+		let mut out = layer.output.forward(isa, &hidden)?;
+		ops::add_assign(isa, &mut out, &attended).map_err(shape)?;
+		layer.output_norm.layer_norm(isa, &mut out)?;
+		*x = out;
+		Ok(())
+	}
+
+	fn encode(&self, texts: &[&str], trace: &mut Trace) -> Result<Output, InferenceError> {
+		let (isa, h) = (self.isa, self.hidden);
+		let Tokens { ids, types, spans } = self.tokenize(texts)?;
+		let tokens = ids.len();
+		let mut x = self.embed(&ids, &types, &spans)?;
+		trace.record(&x, &[tokens, h])?;
+		for layer in &self.layers {
+			self.layer(layer, &mut x, &spans)?;
+			trace.record(&x, &[tokens, h])?;
+		}
+		// Mean over each text's tokens, then L2 normalisation (eps 1e-12, as torch's F.normalize).
+		let mut pooled = vec![0f32; spans.len() * h];
+		for (span, out) in spans.iter().zip(pooled.chunks_exact_mut(h)) {
+			ops::mean_rows(&x[span.start * h..(span.start + span.len) * h], h, out)
+				.map_err(shape)?;
+		}
+		trace.record(&pooled, &[spans.len(), h])?;
+		ops::l2_normalize(isa, &mut pooled, 1e-12, h).map_err(shape)?;
+		trace.record(&pooled, &[spans.len(), h])?;
+		Ok(Output { shape: vec![spans.len(), h], values: pooled })
 	}
 }
 
@@ -338,7 +422,7 @@ impl Model for BertEmbedder {
 		self.weight_bytes
 	}
 
-	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Tensor, InferenceError> {
+	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Output, InferenceError> {
 		let InferenceInput::Text(texts) = input else {
 			return Err(InferenceError::BadInput(SchemaError::ExpectedText));
 		};
@@ -351,7 +435,7 @@ impl Model for BertEmbedder {
 }
 
 impl BertEmbedder {
-	/// The fixed sequence length `L` (see the module docs).
+	/// The most tokens of a text (its `max_seq_length`; see the module docs).
 	pub fn seq_len(&self) -> usize {
 		self.seq_len
 	}

@@ -5,12 +5,15 @@
 //! `name.bias` (`[out_features]`). Weights of any float dtype are converted to `f32` on load.
 //!
 //! Input: `f32` `[batch, input_dim]`; output: `f32` `[batch, out_features of the last layer]`.
-//! Each layer computes `activation(x · Wᵀ + b)`; its output is one trace leaf.
+//! Each layer computes `activation(x · Wᵀ + b)` with the canonical kernels ([`ops::linear`],
+//! then [`ops::activate`]); its output is one trace leaf. Rows are independent: a row's output
+//! is the same alone or in any batch, bit for bit.
 
 use std::sync::Arc;
 
-use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle_core::{DType, Device};
+use candle_nn::VarBuilder;
+use opg_kernels::{ops, Isa};
 use opg_primitives::{
 	bundle::{BundleView, CONFIG_FILE, WEIGHTS_FILE},
 	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, TensorDType,
@@ -18,8 +21,11 @@ use opg_primitives::{
 };
 use serde::Deserialize;
 
-use super::{LoadOptions, Model, Trace};
-use crate::error::{corrupt, internal};
+use super::{LoadOptions, Model, Output, Trace};
+use crate::{
+	canonical::{par_rows_mut, Dense},
+	error::{corrupt, internal},
+};
 
 /// The most layers an MLP may have.
 pub const MAX_LAYERS: usize = 64;
@@ -70,12 +76,13 @@ pub enum Activation {
 }
 
 impl Activation {
-	fn apply(self, x: Tensor) -> candle_core::Result<Tensor> {
+	/// The canonical kernel of this activation.
+	fn kernel(self) -> ops::Activation {
 		match self {
-			Activation::Relu => x.relu(),
-			Activation::Tanh => x.tanh(),
-			Activation::Sigmoid => candle_nn::ops::sigmoid(&x),
-			Activation::Identity => Ok(x),
+			Activation::Relu => ops::Activation::Relu,
+			Activation::Tanh => ops::Activation::Tanh,
+			Activation::Sigmoid => ops::Activation::Sigmoid,
+			Activation::Identity => ops::Activation::Identity,
 		}
 	}
 }
@@ -111,7 +118,8 @@ impl MlpConfig {
 
 /// A loaded MLP.
 pub struct Mlp {
-	layers: Vec<(Linear, Activation)>,
+	layers: Vec<(Dense, Activation)>,
+	isa: Isa,
 	schema: IoSchema,
 	weight_bytes: u64,
 }
@@ -127,12 +135,10 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 	let mut layers = Vec::with_capacity(config.layers.len());
 	let mut weight_bytes: u64 = 0;
 	for layer in &config.layers {
-		let linear = candle_nn::linear(layer.in_features, layer.out_features, vb.pp(&layer.name))
+		let dense = Dense::load(vb.pp(&layer.name), layer.in_features, layer.out_features)
 			.map_err(corrupt)?;
-		let params = layer.in_features.saturating_add(1).saturating_mul(layer.out_features);
-		weight_bytes = weight_bytes
-			.saturating_add(u64::try_from(params).unwrap_or(u64::MAX).saturating_mul(4));
-		layers.push((linear, layer.activation));
+		weight_bytes = weight_bytes.saturating_add(dense.bytes());
+		layers.push((dense, layer.activation));
 	}
 	let width = |n: usize| u32::try_from(n).map_err(|_| corrupt("width overflows u32"));
 	let output_dim = config.layers.last().map(|l| l.out_features).unwrap_or_default();
@@ -148,7 +154,7 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 			.ok_or_else(|| corrupt("schema"))?,
 		max_batch: options.max_batch.max(1),
 	};
-	Ok(Arc::new(Mlp { layers, schema, weight_bytes }))
+	Ok(Arc::new(Mlp { layers, isa: options.isa, schema, weight_bytes }))
 }
 
 impl Model for Mlp {
@@ -164,21 +170,27 @@ impl Model for Mlp {
 		self.weight_bytes
 	}
 
-	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Tensor, InferenceError> {
+	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Output, InferenceError> {
 		let InferenceInput::Tensor(tensor) = input else {
 			return Err(InferenceError::BadInput(opg_primitives::SchemaError::ExpectedTensor));
 		};
-		let values = tensor.to_f32_vec()?;
-		let (batch, features) = match tensor.shape.as_slice() {
-			[b, f] => (*b as usize, *f as usize),
+		let mut x = tensor.to_f32_vec()?;
+		let batch = match tensor.shape.as_slice() {
+			[b, _] => *b as usize,
 			_ => return Err(internal("MLP input is not 2-D after the schema check")),
 		};
-		let mut x = Tensor::from_vec(values, (batch, features), &Device::Cpu).map_err(internal)?;
-		for (linear, activation) in &self.layers {
-			x = linear.forward(&x).and_then(|y| activation.apply(y)).map_err(internal)?;
-			trace.record(&x)?;
+		let mut width = 0;
+		for (dense, activation) in &self.layers {
+			x = dense.forward(self.isa, &x)?;
+			width = dense.outputs();
+			let act = activation.kernel();
+			par_rows_mut(&mut x, width, |rows| {
+				ops::activate(self.isa, rows, act);
+				Ok(())
+			})?;
+			trace.record(&x, &[batch, width])?;
 		}
-		Ok(x)
+		Ok(Output { shape: vec![batch, width], values: x })
 	}
 }
 

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use candle_core::{DType, Tensor};
+use opg_kernels::{canonical_nan, Isa};
 use opg_primitives::H256;
 use opg_primitives::{
 	bundle::BundleView,
@@ -56,9 +56,17 @@ pub fn architecture(kind: ModelKind) -> Option<&'static Architecture> {
 pub struct LoadOptions {
 	/// The largest batch the model will accept (its schema's `max_batch`).
 	pub max_batch: u32,
-	/// Deterministic mode: inputs are shaped only by themselves, never by their batch (for
-	/// text: every sequence is padded to the model's fixed length).
-	pub deterministic: bool,
+	/// The compiled copy of the canonical kernels to run (any gives the same bits).
+	pub isa: Isa,
+}
+
+/// What a forward pass returns: row-major `f32` values and their shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+	/// The dimensions, outermost first.
+	pub shape: Vec<usize>,
+	/// The values, row-major (`shape`'s product of them).
+	pub values: Vec<f32>,
 }
 
 /// A loaded model, ready to run.
@@ -71,7 +79,7 @@ pub trait Model: Send + Sync {
 	fn weight_bytes(&self) -> u64;
 	/// Runs the model on an input that [`Model::schema`] accepted, recording each layer's output
 	/// in `trace`, and returns the output (`f32`, shape as the schema says).
-	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Tensor, InferenceError>;
+	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Output, InferenceError>;
 }
 
 /// Loads a model of the bundle's kind.
@@ -83,30 +91,27 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 /// The layer hashes of one forward pass (the leaves of the trace Merkle tree).
 ///
 /// A layer hash is [`tensor_hash`] of the layer's output activation as `f32`, its full shape,
-/// little-endian bytes, row-major: the same definition as a wire tensor's hash.
+/// little-endian bytes, row-major, every NaN canonical ([`canonical_nan`]): the same definition
+/// as a wire tensor's hash.
 #[derive(Debug, Default)]
 pub struct Trace {
 	hashes: Vec<H256>,
 }
 
 impl Trace {
-	/// Records a layer's output activation.
-	pub fn record(&mut self, activation: &Tensor) -> Result<(), InferenceError> {
+	/// Records a layer's output activation: `values`, row-major, of `shape`.
+	pub fn record(&mut self, values: &[f32], shape: &[usize]) -> Result<(), InferenceError> {
 		if self.hashes.len() >= MAX_TRACE_LEAVES as usize {
 			return Err(internal("trace has too many layers"));
 		}
-		let shape: Vec<u32> = activation
-			.dims()
+		if shape.iter().try_fold(1usize, |n, d| n.checked_mul(*d)) != Some(values.len()) {
+			return Err(internal("activation shape does not match its values"));
+		}
+		let shape: Vec<u32> = shape
 			.iter()
 			.map(|d| u32::try_from(*d).map_err(|_| internal("activation dimension overflows u32")))
 			.collect::<Result<_, _>>()?;
-		let values = activation
-			.to_dtype(DType::F32)
-			.and_then(|t| t.flatten_all())
-			.and_then(|t| t.to_vec1::<f32>())
-			.map_err(internal)?;
-		let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-		self.hashes.push(tensor_hash(TensorDType::F32, &shape, &bytes));
+		self.hashes.push(tensor_hash(TensorDType::F32, &shape, &f32_bytes(values)));
 		Ok(())
 	}
 
@@ -119,6 +124,11 @@ impl Trace {
 	pub fn into_hashes(self) -> Vec<H256> {
 		self.hashes
 	}
+}
+
+/// Little-endian bytes of `values`, every NaN canonical ([`canonical_nan`]).
+pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
+	values.iter().flat_map(|v| canonical_nan(*v).to_le_bytes()).collect()
 }
 
 #[cfg(test)]

@@ -12,11 +12,10 @@ pub fn repo() -> PathBuf {
 }
 
 /// An engine over a fresh temporary store, with `threads` threads.
-pub fn engine_with(threads: usize, deterministic: bool) -> (tempfile::TempDir, Engine) {
+pub fn engine_with(threads: usize) -> (tempfile::TempDir, Engine) {
 	let dir = tempfile::tempdir().unwrap();
 	let mut config = EngineConfig::new(dir.path().join("store"));
 	config.threads = threads;
-	config.deterministic = deterministic;
 	(dir, Engine::new(config).unwrap())
 }
 

@@ -573,6 +573,9 @@ pub mod pallet {
 		SealMismatch,
 		/// The key is not a registered executor's.
 		UnknownExecutor,
+		/// The result was computed under another version of the canonical arithmetic than the
+		/// one this runtime checks (`opg_primitives::OPSET`).
+		UnsupportedOpset,
 	}
 
 	#[pallet::hooks]

@@ -12,8 +12,9 @@ use codec::{Decode, Encode};
 use frame_support::{ensure, pallet_prelude::*, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::{
-	commitment::output_hash, DisputeStatement, ExecutorKey, ExecutorSet, ExecutorSignature,
-	InferenceInput, InferenceOutput, ResultCommitment, ResultStatement,
+	commitment::{output_hash, OPSET},
+	DisputeStatement, ExecutorKey, ExecutorSet, ExecutorSignature, InferenceInput, InferenceOutput,
+	ResultCommitment, ResultStatement,
 };
 use sp_runtime::{traits::Saturating, RuntimeAppPublic};
 
@@ -60,6 +61,7 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(T::Executors::owner_of(key).as_ref() == Some(&executor), Error::<T>::WrongExecutor);
 		ensure!(frame_system::Pallet::<T>::block_number() <= deadline, Error::<T>::DeadlinePassed);
+		ensure!(commitment.opset == OPSET, Error::<T>::UnsupportedOpset);
 		let statement =
 			ResultStatement { genesis: Self::genesis_hash(), request, commitment: *commitment };
 		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);

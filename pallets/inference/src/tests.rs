@@ -272,6 +272,25 @@ fn result_errors() {
 			}),
 			Error::<Test>::CommitmentMismatch
 		);
+		// The right output, signed, but computed under another opset than the runtime's.
+		let other_opset =
+			ResultCommitment { opset: opg_primitives::OPSET.wrapping_add(1), ..commitment };
+		let statement = ResultStatement {
+			genesis: Inference::genesis_hash(),
+			request: id,
+			commitment: other_opset,
+		};
+		let signature = key.sign(&statement.signing_payload()).unwrap();
+		assert_noop!(
+			submit(Call::submit_result {
+				request: id,
+				output: output.clone(),
+				commitment: other_opset,
+				key: key.clone(),
+				signature,
+			}),
+			Error::<Test>::UnsupportedOpset
+		);
 		// Outputs that do not fit the schema: wrong width, wrong batch.
 		let wide = InferenceOutput::Tensor(Tensor::from_f32(&[1, 3], &[0.0; 3]).unwrap());
 		assert_noop!(submit(result_call(id, executor, wide)), Error::<Test>::BadOutput);

@@ -104,6 +104,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
 				text.push_str(&format!("output   {}\n", show_output(&result.output)));
 				text.push_str(&format!("hash     {:?}\n", result.output_hash));
 				text.push_str(&format!("trace    {:?}\n", result.trace_root));
+				text.push_str(&format!("opset    {}\n", result.opset));
 			}
 			None => text.push_str("no result: the fee was refunded\n"),
 		}

@@ -74,6 +74,7 @@ pub fn result(d: runtime_api::ResultDetails<AccountId, BlockNumber>) -> Inferenc
 		output: tensor.into(),
 		output_hash: d.commitment.output_hash,
 		trace_root: d.commitment.trace_root,
+		opset: d.commitment.opset,
 		submitted_at: d.submitted_at,
 		is_final: d.is_final,
 		final_at: d.final_at,
@@ -172,6 +173,7 @@ mod tests {
 		let commitment = ResultCommitment {
 			output_hash: H256::repeat_byte(1),
 			trace_root: H256::repeat_byte(2),
+			opset: opg_primitives::OPSET,
 		};
 		let who = |b: u8| AccountId::new([b; 32]);
 		let d = runtime_api::DisputeDetails::<AccountId, Balance, BlockNumber> {

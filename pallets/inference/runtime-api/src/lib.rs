@@ -1,12 +1,13 @@
-//! Runtime API of the inference pallet: requests, results and an executor's pending work, for
-//! the `inference_*` JSON-RPC and for clients.
+//! Runtime APIs of inference: the pallet's requests, results and an executor's pending work (for
+//! the `inference_*` JSON-RPC and for clients), and the canonical kernels as the runtime's WASM
+//! computes them ([`KernelsApi`]).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use opg_primitives::RequestId;
+pub use opg_primitives::{RequestId, H256};
 pub use pallet_inference::{
 	DisputeDetails, DisputeOutcome, DisputePhase, Member, RequestDetails, RequestStatus,
 	ResultDetails, Verdict, Vote,
@@ -40,5 +41,17 @@ sp_api::decl_runtime_apis! {
 		/// How the dispute over this request's result ended; `None` while it is open or if
 		/// there was none.
 		fn dispute_outcome(id: RequestId) -> Option<DisputeOutcome<AccountId, Balance, BlockNumber>>;
+	}
+
+	/// The canonical kernels (`opg-kernels`) as compiled into the runtime's WASM, where they must
+	/// give the engine's bits (so that the runtime can re-execute an operator step of a
+	/// disputed inference).
+	pub trait KernelsApi {
+		/// The version of the arithmetic (`opg_kernels::OPSET`) the runtime computes.
+		fn opset() -> u16;
+
+		/// blake2-256 over the outputs of `opg_kernels::probe::workload`, run in the runtime
+		/// (compare with the same digest computed natively).
+		fn kernel_probe() -> H256;
 	}
 }
