@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{engine_with, minilm_dir, minilm_reference, rows};
+use common::{engine_with, minilm_dir, minilm_long_reference, minilm_reference, rows};
 use opg_inference::{bundle_from_dir, Engine, EngineConfig};
 use opg_primitives::{
 	tensor::MAX_TEXT_BYTES, InferenceError, InferenceInput, ModelHash, ModelKind, SchemaError,
@@ -50,6 +50,33 @@ fn embeddings_match_sentence_transformers() {
 		reference.generator,
 		texts.len(),
 		1.0 - min_cos
+	);
+}
+
+/// Texts up to and past the model's 256-token limit (sentence-transformers truncates the 405-token
+/// one to 256, and so does the engine), one per run and all in one batch.
+#[test]
+fn long_texts_match_sentence_transformers() {
+	let (_dir, engine) = engine_with(2);
+	let hash = minilm(&engine);
+	let reference = minilm_long_reference();
+	let texts: Vec<&str> = reference.sentences.iter().map(String::as_str).collect();
+	let batch = rows(&engine.run(&hash, &InferenceInput::texts(&texts).unwrap()).unwrap());
+	let (mut min_cos, mut max_diff) = (1f64, 0f32);
+	for (i, text) in texts.iter().enumerate() {
+		let alone = rows(&engine.run(&hash, &InferenceInput::text(text).unwrap()).unwrap());
+		assert_eq!(alone[0], batch[i], "text {i} differs alone and in the batch");
+		let theirs = &reference.embeddings[i];
+		let cos = cosine(&alone[0], theirs);
+		let diff = alone[0].iter().zip(theirs).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+		assert!(cos >= MIN_COSINE, "text {i}: cosine {cos}");
+		assert!(diff <= MAX_ABS_DIFF, "text {i}: max abs diff {diff}");
+		min_cos = min_cos.min(cos);
+		max_diff = max_diff.max(diff);
+	}
+	println!(
+		"long texts (198, 256, 405 tokens) vs sentence-transformers: min cosine {min_cos:.9}, \
+		 max |diff| {max_diff:.2e}"
 	);
 }
 

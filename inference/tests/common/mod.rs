@@ -61,6 +61,13 @@ pub fn minilm_reference() -> MiniLmReference {
 	serde_json::from_str(&text).unwrap()
 }
 
+/// `models/minilm-long-reference.json` (scripts/reference-embeddings.py): texts of 198, 256 and
+/// 405 tokens (the last truncated to 256 by sentence-transformers).
+pub fn minilm_long_reference() -> MiniLmReference {
+	let text = std::fs::read_to_string(repo().join("models/minilm-long-reference.json")).unwrap();
+	serde_json::from_str(&text).unwrap()
+}
+
 /// Digit pixels (0..=16) as the model's input values (pixels / 16).
 pub fn digit_input(rows: &[Vec<u32>]) -> opg_primitives::InferenceInput {
 	let values: Vec<f32> = rows.iter().flatten().map(|p| *p as f32 / 16.0).collect();
