@@ -58,7 +58,8 @@ impl Isa {
 			if std::is_x86_feature_detected!("avx2") {
 				all.push(Isa(Level::Avx2));
 			}
-			if std::is_x86_feature_detected!("avx512f") {
+			if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+			{
 				all.push(Isa(Level::Avx512));
 			}
 		}
@@ -105,7 +106,7 @@ macro_rules! multiversion {
 			fn avx2($($arg: $ty),*) $(-> $ret)? { generic($($arg),*) }
 
 			#[cfg(target_arch = "x86_64")]
-			#[target_feature(enable = "avx512f")]
+			#[target_feature(enable = "avx512f,avx512vl")]
 			fn avx512($($arg: $ty),*) $(-> $ret)? { generic($($arg),*) }
 
 			match isa.0 {
