@@ -38,9 +38,11 @@
 //! ## Correctness
 //! * all-MiniLM-L6-v2 against sentence-transformers (`models/minilm-reference.json`, one text
 //!   per batch, and `models/minilm-long-reference.json` for texts at and past the 256-token
-//!   limit): `tests/bert.rs` asserts cosine ≥ 0.99999 and max |diff| ≤ 1e-5 per component.
+//!   limit): `tests/bert.rs` asserts cosine ≥ 0.99999 and max |diff| ≤ 1e-5 per component;
+//!   measured 1 − min cosine 6e-13, max |diff| 1.7e-7 (12 sentences) and 9.7e-8 (long texts).
 //! * The default MLP: 97.33 % on the 450 held-out digits, exactly the training script's
-//!   accuracy; logits within 1e-5 of numpy's (float64 accumulation of the same weights).
+//!   accuracy; logits within 1e-5 of numpy's (float64 accumulation of the same weights;
+//!   measured 2.2e-6).
 //!
 //! ## Performance
 //! Criterion benchmarks (`cargo bench -p opg-inference`) and the comparison with PyTorch
