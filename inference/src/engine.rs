@@ -22,6 +22,10 @@ use crate::{
 	store::ModelStore,
 };
 
+/// Models whose weights are smaller than this run on the caller's thread whatever the engine's
+/// thread count (bits never depend on it; this is speed only).
+pub const PARALLEL_MIN_WEIGHT_BYTES: u64 = 1 << 20;
+
 /// Resource limits of an engine. Everything a request can make the engine spend is bounded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -57,8 +61,9 @@ pub struct EngineConfig {
 	pub store_dir: PathBuf,
 	/// Resource limits.
 	pub limits: Limits,
-	/// Threads of a forward pass: with more than one, passes run in the engine's own rayon pool
-	/// of this many threads, which split rows between them; with one, on the caller's thread.
+	/// Threads of a forward pass: with more than one, passes of models of at least
+	/// [`PARALLEL_MIN_WEIGHT_BYTES`] run in the engine's own rayon pool of this many threads,
+	/// which split rows between them; with one (and for smaller models), on the caller's thread.
 	/// Output bytes do not depend on it (see the crate docs); it only trades latency for CPU.
 	pub threads: usize,
 	/// Total time allowed to one download by [`Engine::fetch`].
@@ -166,7 +171,7 @@ impl Engine {
 			return Err(InferenceError::UnsupportedKind);
 		}
 		let options = LoadOptions { max_batch: self.config.limits.max_batch, isa: self.isa };
-		let model = self.guarded(|| models::load(&view, &options))?;
+		let model = self.guarded(false, || models::load(&view, &options))?;
 		for evicted in self.lock_cache().insert(*hash, model.clone()) {
 			log::debug!(target: "opg-inference", "evicted model {evicted:?} from the cache");
 		}
@@ -187,7 +192,10 @@ impl Engine {
 		let schema = model.schema();
 		schema.check(input)?;
 		let mut trace = Trace::default();
-		let output = self.guarded(|| model.forward(input, &mut trace))?;
+		// Small models run on the caller's thread: handing a pass of a few microseconds to the
+		// pool costs more than it saves (measured: ~25 µs for the default MLP).
+		let parallel = model.weight_bytes() >= PARALLEL_MIN_WEIGHT_BYTES;
+		let output = self.guarded(parallel, || model.forward(input, &mut trace))?;
 		let output = self.to_wire(&output)?;
 		schema.check_output(input, &output).map_err(|e| internal(format!("{e:?}")))?;
 		let layer_hashes =
@@ -195,9 +203,11 @@ impl Engine {
 		Ok(InferenceRun::new(output, layer_hashes))
 	}
 
-	/// Runs `f` in the engine's pool, turning a panic inside candle into `Internal`.
+	/// Runs `f` (in the engine's pool if `parallel` and it has more than one thread), turning a
+	/// panic inside the engine into `Internal`.
 	fn guarded<T>(
 		&self,
+		parallel: bool,
 		f: impl FnOnce() -> Result<T, InferenceError> + Send,
 	) -> Result<T, InferenceError>
 	where
@@ -205,7 +215,7 @@ impl Engine {
 	{
 		// One thread: on the caller's (no hand-over to a pool thread); more: in the pool, where
 		// the models split their rows across its threads.
-		let outcome = if self.config.threads <= 1 {
+		let outcome = if self.config.threads <= 1 || !parallel {
 			catch_unwind(AssertUnwindSafe(f))
 		} else {
 			self.pool.install(|| catch_unwind(AssertUnwindSafe(f)))
