@@ -22,6 +22,7 @@ export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"
 # Models fetched from package registries by scripts/fetch-models.sh.
 export OPG_MODELS_DIR="${OPG_MODELS_DIR:-$OPG_CACHE/models}"
+export OPG_ONNX_FIXTURES="${OPG_ONNX_FIXTURES:-$OPG_CACHE/onnx-fixtures}" # by scripts/onnx-fixtures.sh
 # The one build profile used for the node, the tests and the benchmarks.
 OPG_PROFILE=release
 OPG_NODE_BIN="$CARGO_TARGET_DIR/$OPG_PROFILE/opg-node"

@@ -117,4 +117,6 @@ fi
 if [ -x "$here/fetch-models.sh" ]; then
   "$here/fetch-models.sh"
 fi
+# ONNX graphs with onnxruntime's outputs for the engine's ONNX tests (see scripts/onnx-fixtures.sh).
+"$here/onnx-fixtures.sh"
 log "done. Build dir: $CARGO_TARGET_DIR"
