@@ -212,8 +212,13 @@ fn bad_models_get_typed_errors() {
 	let missing = import(ModelKind::Mlp, &[("config.json", config)]);
 	assert_eq!(engine.run(&missing, &input).map(|_| ()), Err(InferenceError::CorruptModel));
 
-	let onnx = import(ModelKind::Onnx, &[("model.onnx", b"...")]);
-	assert_eq!(engine.run(&onnx, &input).map(|_| ()), Err(InferenceError::UnsupportedKind));
+	let garbage = import(
+		ModelKind::Onnx,
+		&[("config.json", b"{\"architecture\":\"onnx\"}"), ("model.onnx", b"...")],
+	);
+	assert_eq!(engine.run(&garbage, &input).map(|_| ()), Err(InferenceError::CorruptModel));
+	let reserved = import(ModelKind::TextGeneration, &[("model.gguf", b"...")]);
+	assert_eq!(engine.run(&reserved, &input).map(|_| ()), Err(InferenceError::UnsupportedKind));
 
 	// Bytes on disk that no longer match their name.
 	let good = default_model::install(store).unwrap();

@@ -19,7 +19,8 @@
 //! `[A-Za-z0-9._-]` segments joined by `/` (no empty, `.` or `..` segment), at most
 //! [`MAX_NAME_LEN`] bytes. Nothing may follow the last file. Which files a kind's bundle carries is
 //! in the kind table ([`ModelKind::bundle_files`]; an MLP: `config.json` + `model.safetensors`; a
-//! BERT embedder: those, `tokenizer.json` and `sentence_bert_config.json`); the chain records `config.json`'s own blake2-256 as
+//! BERT embedder: those, `tokenizer.json` and `sentence_bert_config.json`; an ONNX model:
+//! `config.json` + `model.onnx`, and `tokenizer.json` for a text model); the chain records `config.json`'s own blake2-256 as
 //! [`crate::model::ModelSpec::config_hash`].
 //!
 //! With `std`, [`pack`] and [`from_dir`] pack files read from disk: the one packer of the engine
@@ -45,6 +46,8 @@ pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// The name of the tokenizer file (Hugging Face `tokenizers` JSON) of text models.
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// The ONNX graph of a model of kind `onnx`.
+pub const ONNX_FILE: &str = "model.onnx";
 /// sentence-transformers' settings of a sentence embedder (its `max_seq_length`).
 pub const SENTENCE_CONFIG_FILE: &str = "sentence_bert_config.json";
 
@@ -205,8 +208,9 @@ pub fn pack<P: AsRef<std::path::Path>>(
 	encode_bundle(kind, &files).map_err(|e| Error::new(ErrorKind::InvalidData, e))
 }
 
-/// Packs the files a bundle of this kind carries ([`ModelKind::bundle_files`]) from a directory
-/// (for instance an unpacked sentence-transformers model) into canonical bundle bytes.
+/// Packs the files a bundle of this kind carries ([`ModelKind::bundle_files`], and those of its
+/// optional files that are there) from a directory (for instance an unpacked
+/// sentence-transformers model) into canonical bundle bytes.
 #[cfg(feature = "std")]
 pub fn from_dir(kind: ModelKind, dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
 	let names = kind.bundle_files().ok_or_else(|| {
@@ -215,8 +219,9 @@ pub fn from_dir(kind: ModelKind, dir: &std::path::Path) -> std::io::Result<Vec<u
 			format!("model kind {kind} has no bundle file list"),
 		)
 	})?;
+	let optional = kind.info().optional.iter().filter(|name| dir.join(name).is_file());
 	let files: Vec<(&str, std::path::PathBuf)> =
-		names.iter().map(|name| (*name, dir.join(name))).collect();
+		names.iter().chain(optional).map(|name| (*name, dir.join(name))).collect();
 	pack(kind, &files)
 }
 
@@ -345,9 +350,9 @@ mod tests {
 		let missing = from_dir(ModelKind::BertEmbedding, &dir).unwrap_err();
 		assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
 		assert!(missing.to_string().contains("tokenizer.json"), "{missing}");
-		let reserved = from_dir(ModelKind::Onnx, &dir).unwrap_err();
+		let reserved = from_dir(ModelKind::TextGeneration, &dir).unwrap_err();
 		assert_eq!(reserved.kind(), std::io::ErrorKind::Unsupported);
-		assert_eq!(reserved.to_string(), "model kind onnx has no bundle file list");
+		assert_eq!(reserved.to_string(), "model kind text-generation has no bundle file list");
 	}
 
 	#[test]

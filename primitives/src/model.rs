@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use core::str::FromStr;
 
 use crate::{
-	bundle::{CONFIG_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
+	bundle::{CONFIG_FILE, ONNX_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
 	schema::IoSchema,
 };
 
@@ -51,7 +51,8 @@ pub enum ModelKind {
 	/// sentence-transformers does), with a `tokenizers` tokenizer.
 	#[codec(index = 1)]
 	BertEmbedding,
-	/// Reserved: an ONNX graph. Not run by the engine yet.
+	/// An ONNX graph (`model.onnx`, its `config.json`, and a `tokenizer.json` for a text model),
+	/// run on the canonical kernels by `opg-onnx`.
 	#[codec(index = 2)]
 	Onnx,
 	/// Reserved: autoregressive text generation. Not run by the engine yet.
@@ -71,23 +72,34 @@ pub struct KindInfo {
 	/// The files its bundle carries ([`crate::bundle::from_dir`] packs them); `None` for a
 	/// reserved kind, which no engine runs yet.
 	pub files: Option<&'static [&'static str]>,
+	/// Files its bundle may carry besides those.
+	pub optional: &'static [&'static str],
 }
 
 impl ModelKind {
 	/// The kind table: one row per kind, the one place its name and bundle files are defined.
 	pub const fn info(self) -> KindInfo {
 		match self {
-			ModelKind::Mlp => {
-				KindInfo { name: "mlp", aliases: &[], files: Some(&[CONFIG_FILE, WEIGHTS_FILE]) }
-			}
+			ModelKind::Mlp => KindInfo {
+				name: "mlp",
+				aliases: &[],
+				files: Some(&[CONFIG_FILE, WEIGHTS_FILE]),
+				optional: &[],
+			},
 			ModelKind::BertEmbedding => KindInfo {
 				name: "bert-embedding",
 				aliases: &["bert", "bertembedding"],
 				files: Some(&[CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, SENTENCE_CONFIG_FILE]),
+				optional: &[],
 			},
-			ModelKind::Onnx => KindInfo { name: "onnx", aliases: &[], files: None },
+			ModelKind::Onnx => KindInfo {
+				name: "onnx",
+				aliases: &[],
+				files: Some(&[CONFIG_FILE, ONNX_FILE]),
+				optional: &[TOKENIZER_FILE],
+			},
 			ModelKind::TextGeneration => {
-				KindInfo { name: "text-generation", aliases: &[], files: None }
+				KindInfo { name: "text-generation", aliases: &[], files: None, optional: &[] }
 			}
 		}
 	}
@@ -261,7 +273,9 @@ mod tests {
 					.as_slice()
 			)
 		);
+		assert_eq!(ModelKind::Onnx.bundle_files(), Some(["config.json", "model.onnx"].as_slice()));
+		assert_eq!(ModelKind::Onnx.info().optional, ["tokenizer.json"].as_slice());
 		assert!(ModelKind::Mlp.is_runnable() && ModelKind::BertEmbedding.is_runnable());
-		assert!(!ModelKind::Onnx.is_runnable() && !ModelKind::TextGeneration.is_runnable());
+		assert!(ModelKind::Onnx.is_runnable() && !ModelKind::TextGeneration.is_runnable());
 	}
 }

@@ -41,9 +41,9 @@ use opg_primitives::{
 };
 use serde::Deserialize;
 use rayon::prelude::*;
-use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::Tokenizer;
 
-use super::{LoadOptions, Model, Output, Trace};
+use super::{text_tokenizer, LoadOptions, Model, Output, Trace};
 use crate::{
 	canonical::{in_pool, par_rows_mut, shape, weights, Dense, Norm},
 	error::{corrupt, internal},
@@ -203,16 +203,7 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 	let seq_len = sentence.max_seq_length;
 
 	let tokenizer_bytes = view.file(TOKENIZER_FILE).ok_or_else(|| corrupt("no tokenizer.json"))?;
-	let mut tokenizer = Tokenizer::from_bytes(tokenizer_bytes).map_err(corrupt)?;
-	tokenizer.with_padding(None);
-	tokenizer
-		.with_truncation(Some(TruncationParams {
-			max_length: seq_len,
-			strategy: TruncationStrategy::LongestFirst,
-			direction: TruncationDirection::Right,
-			stride: 0,
-		}))
-		.map_err(corrupt)?;
+	let tokenizer = text_tokenizer(tokenizer_bytes, seq_len)?;
 
 	let weights = view.file(WEIGHTS_FILE).ok_or_else(|| corrupt("no model.safetensors"))?;
 	let vb =

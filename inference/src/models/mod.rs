@@ -16,7 +16,9 @@ use opg_primitives::{
 	InferenceError, InferenceInput, IoSchema, ModelKind, TensorDType,
 };
 
-use crate::error::internal;
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use crate::error::{corrupt, internal};
 
 /// Declares each architecture's module and its row in [`ARCHITECTURES`].
 macro_rules! architectures {
@@ -32,6 +34,7 @@ macro_rules! architectures {
 architectures! {
 	mlp: Mlp,
 	bert: BertEmbedding,
+	onnx: Onnx,
 }
 
 /// How an architecture builds a runnable model from a bundle.
@@ -115,6 +118,15 @@ impl Trace {
 		Ok(())
 	}
 
+	/// Records a leaf that is already a hash (see the architecture's docs for what it covers).
+	pub fn record_hash(&mut self, hash: H256) -> Result<(), InferenceError> {
+		if self.hashes.len() >= MAX_TRACE_LEAVES as usize {
+			return Err(internal("trace has too many layers"));
+		}
+		self.hashes.push(hash);
+		Ok(())
+	}
+
 	/// The layer hashes recorded so far, in order.
 	pub fn hashes(&self) -> &[H256] {
 		&self.hashes
@@ -124,6 +136,23 @@ impl Trace {
 	pub fn into_hashes(self) -> Vec<H256> {
 		self.hashes
 	}
+}
+
+/// A `tokenizers` tokenizer for one text at a time: no padding, texts longer than `max_length`
+/// tokens truncated on the right (keeping the first tokens and the closing special token), as
+/// sentence-transformers truncates.
+pub(crate) fn text_tokenizer(bytes: &[u8], max_length: usize) -> Result<Tokenizer, InferenceError> {
+	let mut tokenizer = Tokenizer::from_bytes(bytes).map_err(corrupt)?;
+	tokenizer.with_padding(None);
+	tokenizer
+		.with_truncation(Some(TruncationParams {
+			max_length,
+			strategy: TruncationStrategy::LongestFirst,
+			direction: TruncationDirection::Right,
+			stride: 0,
+		}))
+		.map_err(corrupt)?;
+	Ok(tokenizer)
 }
 
 /// Little-endian bytes of `values`, every NaN canonical ([`canonical_nan`]).

@@ -78,7 +78,7 @@ fn propose_rejects_bad_proposals() {
 		);
 
 		let mut p = proposal(2);
-		p.spec.kind = ModelKind::Onnx;
+		p.spec.kind = ModelKind::TextGeneration;
 		assert_noop!(
 			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
 			Error::<Test>::UnsupportedKind

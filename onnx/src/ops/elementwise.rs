@@ -1,0 +1,376 @@
+//! Elementwise operators: unary functions, broadcast binary functions, `Where` and `Cast`.
+
+use alloc::{format, vec::Vec};
+
+use opg_kernels::{lanes, math, ops::relu_one, sqrt};
+
+use super::RunContext;
+use crate::{
+	error::OnnxError,
+	value::{broadcast_indices, broadcast_shape, DType, Data, Value},
+};
+
+/// An elementwise function of one tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unary {
+	/// `|x|` (the sign bit cleared); integers: wrapping.
+	Abs,
+	/// `−x` (the sign bit flipped); integers: wrapping.
+	Neg,
+	/// `sqrt(x)`, correctly rounded.
+	Sqrt,
+	/// `1 / x`.
+	Reciprocal,
+	/// [`math::exp`].
+	Exp,
+	/// [`math::ln`].
+	Log,
+	/// [`math::erf`].
+	Erf,
+	/// [`math::tanh`].
+	Tanh,
+	/// `x < 0 ? +0 : x` ([`relu_one`]).
+	Relu,
+	/// [`math::sigmoid`].
+	Sigmoid,
+	/// Boolean negation.
+	Not,
+}
+
+impl Unary {
+	/// The float function.
+	fn float(self) -> Option<fn(f32) -> f32> {
+		Some(match self {
+			Unary::Abs => f32::abs,
+			Unary::Neg => |x: f32| -x,
+			Unary::Sqrt => sqrt,
+			Unary::Reciprocal => |x: f32| 1.0 / x,
+			Unary::Exp => math::exp,
+			Unary::Log => math::ln,
+			Unary::Erf => math::erf,
+			Unary::Tanh => math::tanh,
+			Unary::Relu => relu_one,
+			Unary::Sigmoid => math::sigmoid,
+			Unary::Not => return None,
+		})
+	}
+
+	pub(super) fn run(self, cx: &RunContext, x: &Value) -> Result<Value, OnnxError> {
+		let data = match (&x.data, self) {
+			(Data::F32(v), _) => {
+				let f = self.float().ok_or_else(|| cx.bad("takes BOOL, FLOAT given"))?;
+				Data::F32(v.iter().map(|x| f(*x)).collect())
+			}
+			(Data::I64(v), Unary::Abs) => Data::I64(v.iter().map(|x| x.wrapping_abs()).collect()),
+			(Data::I64(v), Unary::Neg) => Data::I64(v.iter().map(|x| x.wrapping_neg()).collect()),
+			(Data::I64(v), Unary::Relu) => Data::I64(v.iter().map(|x| (*x).max(0)).collect()),
+			(Data::Bool(v), Unary::Not) => Data::Bool(v.iter().map(|x| !x).collect()),
+			(_, op) => return Err(cx.bad(format!("{op:?} does not take {}", x.dtype.name()))),
+		};
+		Ok(Value { dtype: x.dtype, shape: x.shape.clone(), data })
+	}
+}
+
+/// An elementwise function of two tensors, broadcast by numpy's rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binary {
+	/// `a + b`; integers: wrapping.
+	Add,
+	/// `a − b`; integers: wrapping.
+	Sub,
+	/// `a × b`; integers: wrapping.
+	Mul,
+	/// `a ÷ b`; integers: truncated toward zero, a zero divisor is an error.
+	Div,
+	/// [`pow`] (floats only).
+	Pow,
+	/// `a > b ? a : b` ([`lanes::max`]).
+	Max,
+	/// `a < b ? a : b`.
+	Min,
+	/// `a == b` (`BOOL`; a NaN equals nothing).
+	Equal,
+	/// `a > b` (`BOOL`).
+	Greater,
+	/// `a < b` (`BOOL`).
+	Less,
+}
+
+/// `x^y`, defined as: `y = 1 → x`; `y = 2 → x·x`; `y = 3 → (x·x)·x`; `y = 0.5 → sqrt(x)`;
+/// `y = 0 → 1`; `y = −1 → 1/x`; otherwise `x > 0 → exp(y·ln x)` ([`math::powf_pos`]);
+/// `x = 0 → (y > 0 ? +0 : +∞)`; `x < 0` with an integer `y` → `±powf_pos(−x, y)` (negative for
+/// odd `y`); anything else NaN.
+pub fn pow(x: f32, y: f32) -> f32 {
+	if y == 1.0 {
+		x
+	} else if y == 2.0 {
+		x * x
+	} else if y == 3.0 {
+		(x * x) * x
+	} else if y == 0.5 {
+		sqrt(x)
+	} else if y == 0.0 {
+		1.0
+	} else if y == -1.0 {
+		1.0 / x
+	} else if x > 0.0 {
+		math::powf_pos(x, y)
+	} else if x == 0.0 {
+		if y > 0.0 {
+			0.0
+		} else {
+			f32::INFINITY
+		}
+	} else if x < 0.0 && y.abs() < 16_777_216.0 && (y as i32) as f32 == y {
+		let r = math::powf_pos(-x, y);
+		if (y as i32) % 2 != 0 {
+			-r
+		} else {
+			r
+		}
+	} else {
+		f32::NAN
+	}
+}
+
+/// Applies `f` to the broadcast pairs of `a` and `b`.
+fn zip_broadcast<T: Copy, U>(
+	a: &[T],
+	a_shape: &[usize],
+	b: &[T],
+	b_shape: &[usize],
+	out_shape: &[usize],
+	f: impl Fn(T, T) -> U,
+) -> Vec<U> {
+	if a_shape == b_shape {
+		return a.iter().zip(b).map(|(x, y)| f(*x, *y)).collect();
+	}
+	if b.len() == 1 && a_shape == out_shape {
+		let y = b[0];
+		return a.iter().map(|x| f(*x, y)).collect();
+	}
+	if a.len() == 1 && b_shape == out_shape {
+		let x = a[0];
+		return b.iter().map(|y| f(x, *y)).collect();
+	}
+	let ia = broadcast_indices(a_shape, out_shape);
+	let ib = broadcast_indices(b_shape, out_shape);
+	ia.iter().zip(&ib).map(|(i, j)| f(a[*i], b[*j])).collect()
+}
+
+impl Binary {
+	pub(super) fn run(self, cx: &RunContext, a: &Value, b: &Value) -> Result<Value, OnnxError> {
+		let shape = broadcast_shape(&a.shape, &b.shape).ok_or_else(|| {
+			cx.bad(format!("shapes {:?} and {:?} do not broadcast", a.shape, b.shape))
+		})?;
+		cx.output_len(&shape)?;
+		let z = |f: &dyn Fn(f32, f32) -> f32, x: &[f32], y: &[f32]| {
+			Data::F32(zip_broadcast(x, &a.shape, y, &b.shape, &shape, f))
+		};
+		let (dtype, data) = match (&a.data, &b.data) {
+			(Data::F32(x), Data::F32(y)) => match self {
+				Binary::Add => (DType::F32, z(&|p, q| p + q, x, y)),
+				Binary::Sub => (DType::F32, z(&|p, q| p - q, x, y)),
+				Binary::Mul => (DType::F32, z(&|p, q| p * q, x, y)),
+				Binary::Div => (DType::F32, z(&|p, q| p / q, x, y)),
+				Binary::Pow => (DType::F32, z(&pow, x, y)),
+				Binary::Max => (DType::F32, z(&lanes::max, x, y)),
+				Binary::Min => (DType::F32, z(&|p, q| if p < q { p } else { q }, x, y)),
+				Binary::Equal => (
+					DType::Bool,
+					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p == q)),
+				),
+				Binary::Greater => (
+					DType::Bool,
+					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p > q)),
+				),
+				Binary::Less => (
+					DType::Bool,
+					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p < q)),
+				),
+			},
+			(Data::I64(x), Data::I64(y)) => {
+				let zi = |f: &dyn Fn(i64, i64) -> i64| {
+					Data::I64(zip_broadcast(x, &a.shape, y, &b.shape, &shape, f))
+				};
+				let cmp = |f: &dyn Fn(i64, i64) -> bool| {
+					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, f))
+				};
+				match self {
+					Binary::Add => (a.dtype, zi(&i64::wrapping_add)),
+					Binary::Sub => (a.dtype, zi(&i64::wrapping_sub)),
+					Binary::Mul => (a.dtype, zi(&i64::wrapping_mul)),
+					Binary::Div => {
+						if y.contains(&0) {
+							return Err(cx.bad("integer division by zero"));
+						}
+						(a.dtype, zi(&i64::wrapping_div))
+					}
+					Binary::Max => (a.dtype, zi(&i64::max)),
+					Binary::Min => (a.dtype, zi(&i64::min)),
+					Binary::Equal => (DType::Bool, cmp(&|p, q| p == q)),
+					Binary::Greater => (DType::Bool, cmp(&|p, q| p > q)),
+					Binary::Less => (DType::Bool, cmp(&|p, q| p < q)),
+					Binary::Pow => return Err(cx.bad("integer Pow is not supported")),
+				}
+			}
+			(Data::Bool(x), Data::Bool(y)) if self == Binary::Equal => (
+				DType::Bool,
+				Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p == q)),
+			),
+			_ => {
+				return Err(cx.bad(format!(
+					"{self:?} of {} and {}",
+					a.dtype.name(),
+					b.dtype.name()
+				)))
+			}
+		};
+		Ok(Value { dtype, shape, data })
+	}
+}
+
+/// `Where(cond, x, y)`.
+pub(super) fn where_(
+	cx: &RunContext,
+	cond: &Value,
+	x: &Value,
+	y: &Value,
+) -> Result<Value, OnnxError> {
+	let Data::Bool(c) = &cond.data else {
+		return Err(cx.bad("the condition is not BOOL"));
+	};
+	let shape = broadcast_shape(&cond.shape, &x.shape)
+		.and_then(|s| broadcast_shape(&s, &y.shape))
+		.ok_or_else(|| cx.bad("shapes do not broadcast"))?;
+	cx.output_len(&shape)?;
+	let ic = broadcast_indices(&cond.shape, &shape);
+	let ix = broadcast_indices(&x.shape, &shape);
+	let iy = broadcast_indices(&y.shape, &shape);
+	fn pick<T: Copy>(
+		c: &[bool],
+		x: &[T],
+		y: &[T],
+		ic: &[usize],
+		ix: &[usize],
+		iy: &[usize],
+	) -> Vec<T> {
+		ic.iter().zip(ix).zip(iy).map(|((i, j), k)| if c[*i] { x[*j] } else { y[*k] }).collect()
+	}
+	let data = match (&x.data, &y.data) {
+		(Data::F32(a), Data::F32(b)) => Data::F32(pick(c, a, b, &ic, &ix, &iy)),
+		(Data::I64(a), Data::I64(b)) => Data::I64(pick(c, a, b, &ic, &ix, &iy)),
+		(Data::Bool(a), Data::Bool(b)) => Data::Bool(pick(c, a, b, &ic, &ix, &iy)),
+		_ => return Err(cx.bad("x and y have different element types")),
+	};
+	Ok(Value { dtype: x.dtype, shape, data })
+}
+
+/// `Clip(x, min, max)` (floats or integers; bounds are one-element tensors).
+pub(super) fn clip(
+	cx: &RunContext,
+	x: &Value,
+	min: Option<&Value>,
+	max: Option<&Value>,
+) -> Result<Value, OnnxError> {
+	let one = |b: Option<&Value>| -> Result<Option<Data>, OnnxError> {
+		match b {
+			Some(b) if b.len() == 1 && b.dtype == x.dtype => Ok(Some(b.data.clone())),
+			Some(_) => Err(cx.bad("a bound must be one element of the input's type")),
+			None => Ok(None),
+		}
+	};
+	let (lo, hi) = (one(min)?, one(max)?);
+	let data = match &x.data {
+		Data::F32(v) => {
+			let lo = match lo {
+				Some(Data::F32(l)) => l[0],
+				_ => f32::NEG_INFINITY,
+			};
+			let hi = match hi {
+				Some(Data::F32(h)) => h[0],
+				_ => f32::INFINITY,
+			};
+			Data::F32(
+				v.iter()
+					.map(|x| {
+						if *x < lo {
+							lo
+						} else if *x > hi {
+							hi
+						} else {
+							*x
+						}
+					})
+					.collect(),
+			)
+		}
+		Data::I64(v) => {
+			let lo = match lo {
+				Some(Data::I64(l)) => l[0],
+				_ => i64::MIN,
+			};
+			let hi = match hi {
+				Some(Data::I64(h)) => h[0],
+				_ => i64::MAX,
+			};
+			Data::I64(
+				v.iter()
+					.map(|x| {
+						if *x < lo {
+							lo
+						} else if *x > hi {
+							hi
+						} else {
+							*x
+						}
+					})
+					.collect(),
+			)
+		}
+		Data::Bool(_) => return Err(cx.bad("Clip of BOOL")),
+	};
+	Ok(Value { dtype: x.dtype, shape: x.shape.clone(), data })
+}
+
+/// `Cast(to)` (see [`super::Op::Cast`]).
+pub(super) fn cast(x: &Value, to: DType) -> Value {
+	let wrap = |v: i64| if to == DType::Int32 { i64::from(v as i32) } else { v };
+	let data = match (&x.data, to) {
+		(Data::F32(v), DType::F32) => Data::F32(v.clone()),
+		(Data::F32(v), DType::I64 | DType::Int32) => {
+			Data::I64(v.iter().map(|x| wrap(*x as i64)).collect())
+		}
+		(Data::F32(v), DType::Bool) => Data::Bool(v.iter().map(|x| *x != 0.0).collect()),
+		(Data::I64(v), DType::F32) => Data::F32(v.iter().map(|x| *x as f32).collect()),
+		(Data::I64(v), DType::I64 | DType::Int32) => {
+			Data::I64(v.iter().map(|x| wrap(*x)).collect())
+		}
+		(Data::I64(v), DType::Bool) => Data::Bool(v.iter().map(|x| *x != 0).collect()),
+		(Data::Bool(v), DType::F32) => {
+			Data::F32(v.iter().map(|x| if *x { 1.0 } else { 0.0 }).collect())
+		}
+		(Data::Bool(v), DType::I64 | DType::Int32) => {
+			Data::I64(v.iter().map(|x| i64::from(*x)).collect())
+		}
+		(Data::Bool(v), DType::Bool) => Data::Bool(v.clone()),
+	};
+	Value { dtype: to, shape: x.shape.clone(), data }
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn pow_special_cases() {
+		assert_eq!(pow(3.0, 2.0), 9.0);
+		assert_eq!(pow(-3.0, 2.0), 9.0);
+		assert_eq!(pow(4.0, 0.5), 2.0);
+		assert_eq!(pow(0.0, 3.5), 0.0);
+		assert_eq!(pow(0.0, -1.5), f32::INFINITY);
+		assert!(pow(-2.0, 0.5).is_nan());
+		assert!((pow(-2.0, 5.0) + 32.0).abs() < 1e-4);
+		assert!((pow(2.0, 10.0) - 1024.0).abs() < 1e-3);
+	}
+}
