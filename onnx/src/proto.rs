@@ -9,6 +9,9 @@
 
 use alloc::{string::String, vec::Vec};
 
+/// Encoding and decoding of the messages (`encode_to_vec`, `decode`).
+pub use prost::Message;
+
 /// `ModelProto`: the top-level message of an `.onnx` file.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ModelProto {

@@ -13,7 +13,9 @@
 //!   functions over a sweep, a synthetic MLP (batches of 1, 7 and 32) and a synthetic BERT
 //!   (4 heads of 12, a 600-wide feed-forward block so that reductions run past 512, its own
 //!   small WordPiece vocabulary, texts of many lengths including one truncated) through the
-//!   engine in batches of 1, 4 and 16.
+//!   engine in batches of 1, 4 and 16, and a synthetic ONNX graph (convolutions with padding
+//!   and groups, batch normalisation, pooling, layer normalisation, erf, matmul, pow, reduce,
+//!   sqrt, div, gemm, softmax) in batches of 1, 3 and 8.
 //! * `full`: the default MLP on the 450 held-out digits in batches of 1, 7 and 32, and
 //!   all-MiniLM-L6-v2 on 16 texts in batches of 1, 4 and 16.
 //!
@@ -183,7 +185,143 @@ fn small(threads: usize) -> Result<String> {
 			)?;
 		}
 	}
+	// A synthetic ONNX graph.
+	let onnx = synthetic_onnx(&mut rng)?;
+	let onnx = engine.store().import_bytes(&onnx).map_err(err)?;
+	let images = rng.values(8 * 72, 2.0);
+	for batch in [1usize, 3, 8] {
+		for chunk in images.chunks(batch * 72) {
+			let data: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+			let shape = [(chunk.len() / 72) as u32, 2, 6, 6];
+			let input = Tensor::new(opg_primitives::TensorDType::F32, &shape, data)
+				.map(InferenceInput::Tensor)
+				.map_err(|e| format!("{e:?}"))?;
+			digest.run(&engine, &onnx, &input)?;
+		}
+	}
 	Ok(digest.hex())
+}
+
+/// A synthetic ONNX image model: `[N, 2, 6, 6]` → 5 probabilities (see the crate docs).
+fn synthetic_onnx(rng: &mut Rng) -> Result<Vec<u8>> {
+	use opg_onnx::proto::{
+		AttributeProto, Dimension, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
+		TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
+	};
+	let mut init = Vec::new();
+	let mut weight = |name: &str, dims: &[i64], scale: f32, offset: f32| {
+		let n = dims.iter().product::<i64>() as usize;
+		init.push(TensorProto {
+			dims: dims.to_vec(),
+			data_type: 1,
+			float_data: rng.values(n, scale).into_iter().map(|x| x + offset).collect(),
+			name: name.into(),
+			..Default::default()
+		});
+	};
+	weight("w1", &[4, 2, 3, 3], 0.5, 0.0);
+	weight("b1", &[4], 0.1, 0.0);
+	weight("bn_scale", &[4], 0.2, 1.0);
+	weight("bn_bias", &[4], 0.1, 0.0);
+	weight("bn_mean", &[4], 0.1, 0.0);
+	weight("bn_var", &[4], 0.1, 1.0);
+	weight("w2", &[4, 2, 3, 3], 0.4, 0.0);
+	weight("b2", &[4], 0.1, 0.0);
+	weight("ln_g", &[16], 0.1, 1.0);
+	weight("ln_b", &[16], 0.1, 0.0);
+	weight("wm", &[16, 8], 0.4, 0.0);
+	weight("wg", &[5, 8], 0.4, 0.0);
+	weight("bg", &[5], 0.1, 0.0);
+	init.push(TensorProto {
+		dims: vec![],
+		data_type: 1,
+		float_data: vec![2.0],
+		name: "two".into(),
+		..Default::default()
+	});
+	init.push(TensorProto {
+		dims: vec![],
+		data_type: 1,
+		float_data: vec![1e-6],
+		name: "eps".into(),
+		..Default::default()
+	});
+	let ints = |name: &str, v: &[i64]| AttributeProto {
+		name: name.into(),
+		r#type: 7,
+		ints: v.to_vec(),
+		..Default::default()
+	};
+	let int = |name: &str, v: i64| AttributeProto {
+		name: name.into(),
+		r#type: 2,
+		i: v,
+		..Default::default()
+	};
+	let node =
+		|op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>| NodeProto {
+			input: inputs.iter().map(|s| s.to_string()).collect(),
+			output: vec![output.into()],
+			name: output.into(),
+			op_type: op.into(),
+			attribute,
+			..Default::default()
+		};
+	let nodes = vec![
+		node("Conv", &["x", "w1", "b1"], "c1", vec![ints("pads", &[1, 1, 1, 1])]),
+		node(
+			"BatchNormalization",
+			&["c1", "bn_scale", "bn_bias", "bn_mean", "bn_var"],
+			"bn",
+			vec![],
+		),
+		node("Relu", &["bn"], "r", vec![]),
+		node("MaxPool", &["r"], "p", vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2])]),
+		node("Conv", &["p", "w2", "b2"], "c2", vec![ints("pads", &[1, 1, 1, 1]), int("group", 2)]),
+		node("Tanh", &["c2"], "t", vec![]),
+		node("AveragePool", &["t"], "ap", vec![ints("kernel_shape", &[2, 2])]),
+		node("Flatten", &["ap"], "f", vec![]),
+		node("LayerNormalization", &["f", "ln_g", "ln_b"], "ln", vec![]),
+		node("Erf", &["ln"], "e", vec![]),
+		node("MatMul", &["e", "wm"], "mm", vec![]),
+		node("Pow", &["mm", "two"], "pw", vec![]),
+		node("ReduceMean", &["pw"], "rm", vec![ints("axes", &[1])]),
+		node("Add", &["rm", "eps"], "ra", vec![]),
+		node("Sqrt", &["ra"], "sq", vec![]),
+		node("Div", &["mm", "sq"], "d", vec![]),
+		node("Gemm", &["d", "wg", "bg"], "g", vec![int("transB", 1)]),
+		node("Softmax", &["g"], "y", vec![]),
+	];
+	let dim = |d: Dimension| d;
+	let info = |name: &str, dims: Vec<Dimension>| ValueInfoProto {
+		name: name.into(),
+		r#type: Some(TypeProto {
+			tensor_type: Some(TypeProtoTensor {
+				elem_type: 1,
+				shape: Some(TensorShapeProto { dim: dims }),
+			}),
+		}),
+	};
+	let fixed = |n: i64| dim(Dimension { dim_value: Some(n), dim_param: None });
+	let batch = Dimension { dim_value: None, dim_param: Some("N".into()) };
+	let model = ModelProto {
+		ir_version: 8,
+		opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+		graph: Some(GraphProto {
+			node: nodes,
+			name: "probe".into(),
+			initializer: init,
+			input: vec![info("x", vec![batch.clone(), fixed(2), fixed(6), fixed(6)])],
+			output: vec![info("y", vec![batch, fixed(5)])],
+			..Default::default()
+		}),
+		..Default::default()
+	};
+	encode_bundle(
+		ModelKind::Onnx,
+		&[("config.json", br#"{"architecture":"onnx"}"#), ("model.onnx", &model.encode_to_vec())],
+	)
+	.map_err(|e| format!("{e:?}"))
 }
 
 /// Safetensors bytes of named `f32` tensors.
