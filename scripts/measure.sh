@@ -28,6 +28,11 @@
 #                                            canonical/stock, /pytorch, /onnxruntime. REPEATS=30
 #                                            takes ~5 minutes on 2 idle cores
 #   scripts/measure.sh engine --setup-only   only create the Python venv
+#   scripts/measure.sh onnx [REPEATS]        paraphrase-MiniLM-L3-v2 in ONNX (the fixture of
+#                                            scripts/onnx-fixtures.sh): the canonical engine
+#                                            against onnxruntime, batch 1 and 32, 1 and 2
+#                                            threads, side by side in one run: medians of
+#                                            REPEATS runs (default 10) and the ratio
 #
 # `engine` installs torch, transformers, sentence-transformers, onnx, onnxscript and onnxruntime
 # from PyPI into $OPG_CACHE/venv (torch's default wheel, with its CUDA packages: ~6 GB the first
@@ -43,7 +48,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 
 usage() {
-  echo "usage: scripts/measure.sh latency [N] | disputes [N] [M] | load [N] [M] | engine [REPEATS | --setup-only]" >&2
+  echo "usage: scripts/measure.sh latency [N] | disputes [N] [M] | load [N] [M] | engine [REPEATS | --setup-only] | onnx [REPEATS]" >&2
   exit 2
 }
 
@@ -131,6 +136,30 @@ engine() {
     }' "$lines"
 }
 
+# The ONNX MiniLM-L3, the canonical engine against onnxruntime (inference/examples/onnx_bench.rs
+# and onnx_bench.py, in the venv of scripts/onnx-fixtures.sh).
+onnx() {
+  local repeats="${1:-10}" lines
+  case "$repeats" in ''|*[!0-9]*) usage ;; esac
+  "$here/setup.sh" >&2
+  (cd "$here/.." && cargo build --profile "$OPG_PROFILE" -p opg-inference --example onnx_bench) >&2
+  lines="$(mktemp -t opg-onnx-XXXXXX)"
+  # shellcheck disable=SC2064 # expanded now: $lines is local
+  trap "rm -f '$lines'" EXIT
+  echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)" | tee -a "$lines"
+  "$CARGO_TARGET_DIR/$OPG_PROFILE/examples/onnx_bench" "$OPG_ONNX_FIXTURES" "$repeats" | tee -a "$lines"
+  "$OPG_TOOLCHAIN/onnx-venv/bin/python" "$here/../inference/examples/onnx_bench.py" \
+    "$OPG_ONNX_FIXTURES" "$repeats" | tee -a "$lines"
+  echo
+  echo "medians in ms over $repeats runs; ratio < 1: canonical faster"
+  awk '
+    !/^#/ && $5 == "median_ms" { w = $3 " " $4; ms[$1, w] = $6; if (!(w in seen)) { seen[w] = 1; order[++n] = w } }
+    END {
+      printf "%-10s%12s%14s%12s\n", "workload", "canonical", "onnxruntime", "can/onnxrt"
+      for (i = 1; i <= n; i++) { w = order[i]; printf "%-10s%12.3f%14.3f%11.2fx\n", w, ms["canonical", w], ms["onnxruntime", w], ms["canonical", w] / ms["onnxruntime", w] }
+    }' "$lines"
+}
+
 what="${1:-}"
 if [ $# -gt 0 ]; then shift; fi
 case "$what" in
@@ -138,5 +167,6 @@ case "$what" in
   disputes) disputes "$@" ;;
   load) load "$@" ;;
   engine) engine "$@" ;;
+  onnx) onnx "$@" ;;
   *) usage ;;
 esac
