@@ -700,6 +700,23 @@ case("argmax_axis0_nokeep", "ArgMax")(
     lambda d: single("ArgMax", ["X"], {"X": d.f(5, 3)}, attrs={"axis": 0, "keepdims": 0}, out_types=(I64,))
 )
 
+# The operators the engine supports beyond the list of the ONNX issue.
+unary_case("abs_basic", "Abs", lambda d: d.f(2, 3, 4))
+unary_case("log_basic", "Log", lambda d: d.pos(2, 3, 4, lo=0.01, hi=50.0))
+case("not_basic", "Not")(lambda d: single("Not", ["X"], {"X": d.b(2, 3)}, out_types=(BOOL,)))
+case("greater_bcast", "Greater")(
+    lambda d: single("Greater", ["A", "B"], {"A": d.f(2, 3, 4), "B": d.f(4)}, out_types=(BOOL,))
+)
+case("less_bcast", "Less")(
+    lambda d: single("Less", ["A", "B"], {"A": d.f(2, 3, 4), "B": d.f(3, 1)}, out_types=(BOOL,))
+)
+case("max_two", "Max")(lambda d: single("Max", ["A", "B"], {"A": d.f(2, 3, 4), "B": d.f(3, 4)}))
+case("min_two", "Min")(lambda d: single("Min", ["A", "B"], {"A": d.f(2, 3, 4), "B": d.f(4)}))
+case("reducemax_axis1", "ReduceMax")(
+    lambda d: single("ReduceMax", ["X"], {"X": d.f(2, 3, 4)}, attrs={"axes": [1], "keepdims": 0})
+)
+case("dropout_inference", "Dropout")(lambda d: single("Dropout", ["X"], {"X": d.f(2, 3)}))
+
 REQUIRED_OPS = [
     "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Reciprocal", "Neg", "Exp", "Erf", "Tanh",
     "Relu", "Sigmoid", "Softmax", "LogSoftmax", "ReduceMean", "ReduceSum", "LayerNormalization", "Gather",

@@ -2,7 +2,8 @@
 //! or a few nodes, made with the `onnx` helper API; inputs random; outputs computed by
 //! onnxruntime 1.32 with graph optimisations off) runs through [`Graph`] on every compiled copy
 //! of the kernels this CPU has, which must agree bit for bit, and within 1e-5 (relative to
-//! `max(1, |expected|)`) of onnxruntime. Integer and boolean outputs must be equal.
+//! `max(1, |expected|)`) of onnxruntime. Integer and boolean outputs must be equal. Every
+//! operator of [`opg_onnx::ops::SUPPORTED`] must have a case.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod common;
@@ -59,6 +60,8 @@ fn every_operator_matches_onnxruntime() {
 			entry.1 = entry.1.max(error);
 		}
 	}
+	let untested: Vec<&&str> = opg_onnx::ops::SUPPORTED.iter().filter(|op| !table.contains_key(**op)).collect();
+	assert!(untested.is_empty(), "supported operators with no onnxruntime case: {untested:?}");
 	println!("{:<20} {:>5} {:>12}", "operator", "cases", "max error");
 	for (op, (count, error)) in &table {
 		println!("{op:<20} {count:>5} {error:>12.3e}");
