@@ -66,6 +66,19 @@ pub struct Step {
 	outputs: Vec<Option<usize>>,
 }
 
+impl Step {
+	/// Whether the step only relabels data: its output holds its input's elements unchanged
+	/// (`Reshape`, `Flatten`, `Squeeze`, `Unsqueeze`, `Identity`, `Dropout`) or is a constant of
+	/// the model (`Constant`). The engine does not hash these into the trace: their elements
+	/// are hashed where they are computed.
+	pub fn is_view(&self) -> bool {
+		matches!(
+			self.op,
+			Op::Reshape { .. } | Op::Flatten { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } | Op::Identity | Op::Constant(_)
+		)
+	}
+}
+
 /// A parsed, checked ONNX graph.
 #[derive(Clone, Debug)]
 pub struct Graph {

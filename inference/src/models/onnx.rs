@@ -10,14 +10,15 @@
 //! depends on its batch. The schema is the one [`opg_onnx::Model::schema`] infers.
 //!
 //! Trace leaves: every node's `FLOAT` or `INT64` outputs hashed as layer activations are
-//! ([`tensor_hash`]), in execution order (text after text); when there are more than
+//! ([`tensor_hash`]), in execution order (text after text), but for views (reshapes and the
+//! like, whose elements were hashed where they were computed); when there are more than
 //! [`MAX_TRACE_LEAVES`], consecutive hashes are grouped, each leaf the blake2-256 of its
 //! group's hashes, groups of `ceil(n / MAX_TRACE_LEAVES)`.
 
 use std::sync::Arc;
 
 use opg_kernels::Isa;
-use opg_onnx::{Data, Exec, OnnxConfig, Value};
+use opg_onnx::{graph::Step, Data, Exec, OnnxConfig, Value};
 use opg_primitives::{
 	bundle::{BundleView, CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE},
 	commitment::{tensor_hash, MAX_TRACE_LEAVES},
@@ -99,9 +100,13 @@ fn hash_value(value: &Value) -> Option<H256> {
 	}
 }
 
-/// Appends the hashes of a node's outputs.
-fn observer(hashes: &mut Vec<H256>) -> impl FnMut(usize, &[Arc<Value>]) + '_ {
-	|_, outputs| hashes.extend(outputs.iter().filter_map(|v| hash_value(v)))
+/// Appends the hashes of a node's outputs (but not of a view's, [`opg_onnx::graph::Step::is_view`]).
+fn observer<'a>(steps: &'a [Step], hashes: &'a mut Vec<H256>) -> impl FnMut(usize, &[Arc<Value>]) + 'a {
+	move |i, outputs| {
+		if !steps.get(i).is_some_and(Step::is_view) {
+			hashes.extend(outputs.iter().filter_map(|v| hash_value(v)));
+		}
+	}
 }
 
 /// Records node hashes as trace leaves, grouped when there are too many (see the module docs).
@@ -131,7 +136,7 @@ impl OnnxModel {
 				return Err(internal(format!("{} tokens after truncation at {max}", ids.len())));
 			}
 			let mut hashes = Vec::new();
-			let vector = self.model.run_text(&exec, ids, &mut observer(&mut hashes)).map_err(internal)?;
+			let vector = self.model.run_text(&exec, ids, &mut observer(self.model.graph.steps(), &mut hashes)).map_err(internal)?;
 			Ok((vector, hashes))
 		};
 		let runs: Vec<(Vec<f32>, Vec<H256>)> = if in_pool() && texts.len() > 1 {
@@ -174,7 +179,7 @@ impl Model for OnnxModel {
 				let mut hashes = Vec::new();
 				let (shape, values) = self
 					.model
-					.run_tensor(&EngineExec(self.isa), shape, values, &mut observer(&mut hashes))
+					.run_tensor(&EngineExec(self.isa), shape, values, &mut observer(self.model.graph.steps(), &mut hashes))
 					.map_err(internal)?;
 				record(trace, &hashes)?;
 				Ok(Output { shape, values })

@@ -133,6 +133,13 @@ pub fn pow(x: f32, y: f32) -> f32 {
 	}
 }
 
+/// Whether `shape` without its leading 1s is the trailing part of `out`.
+fn is_suffix(shape: &[usize], out: &[usize]) -> bool {
+	let lead = shape.iter().take_while(|d| **d == 1).count();
+	let rest = &shape[lead..];
+	rest.len() <= out.len() && out[out.len() - rest.len()..] == *rest
+}
+
 /// Applies `f` to the broadcast pairs of `a` and `b`.
 fn zip_broadcast<T: Copy, U>(
 	a: &[T],
@@ -152,6 +159,13 @@ fn zip_broadcast<T: Copy, U>(
 	if a.len() == 1 && b_shape == out_shape {
 		let x = a[0];
 		return b.iter().map(|y| f(x, *y)).collect();
+	}
+	// One operand repeats whole along the leading axes (a bias, a mask): index modulo its size.
+	if a_shape == out_shape && is_suffix(b_shape, out_shape) && !b.is_empty() {
+		return a.iter().enumerate().map(|(i, x)| f(*x, b[i % b.len()])).collect();
+	}
+	if b_shape == out_shape && is_suffix(a_shape, out_shape) && !a.is_empty() {
+		return b.iter().enumerate().map(|(i, y)| f(a[i % a.len()], *y)).collect();
 	}
 	let ia = broadcast_indices(a_shape, out_shape);
 	let ib = broadcast_indices(b_shape, out_shape);
