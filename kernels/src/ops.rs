@@ -144,9 +144,18 @@ impl Linear<'_> {
 					self.columns::<MR, NR>(out, i, j0, j1);
 					i += MR;
 				}
-				while i < i1 {
-					self.columns::<1, NR>(out, i, j0, j1);
-					i += 1;
+				// The last 1 to 3 rows as one shorter tile (each loaded chunk of `w` serves
+				// them all), not row by row.
+				match i1 - i {
+					3 => self.columns::<3, NR>(out, i, j0, j1),
+					2 => self.columns::<2, NR>(out, i, j0, j1),
+					1 => self.columns::<1, NR>(out, i, j0, j1),
+					_ => {
+						while i < i1 {
+							self.columns::<1, NR>(out, i, j0, j1);
+							i += 1;
+						}
+					}
 				}
 				j0 = j1;
 			}
@@ -357,6 +366,33 @@ multiversion! {
 	pub fn silu(x: &mut [f32]) {
 		for x in x.iter_mut() {
 			*x = math::silu(*x);
+		}
+	}
+}
+
+multiversion! {
+	/// `x[i] = erf(x[i])` ([`math::erf`]).
+	pub fn erf(x: &mut [f32]) {
+		for x in x.iter_mut() {
+			*x = math::erf(*x);
+		}
+	}
+}
+
+multiversion! {
+	/// `x[i] = exp(x[i])` ([`math::exp`]).
+	pub fn exp(x: &mut [f32]) {
+		for x in x.iter_mut() {
+			*x = math::exp(*x);
+		}
+	}
+}
+
+multiversion! {
+	/// `x[i] = ln(x[i])` ([`math::ln`]).
+	pub fn ln(x: &mut [f32]) {
+		for x in x.iter_mut() {
+			*x = math::ln(*x);
 		}
 	}
 }

@@ -170,6 +170,9 @@ fn elementwise_and_row_kernels_agree_on_every_path() {
 			] {
 				same_on_every_path(&format!("{act:?}"), &x, |isa, v| ops::activate(isa, v, act));
 			}
+			same_on_every_path("erf", &x, |isa, v| ops::erf(isa, v));
+			same_on_every_path("exp", &x, |isa, v| ops::exp(isa, v));
+			same_on_every_path("ln", &x, |isa, v| ops::ln(isa, v));
 			same_on_every_path("add_assign", &x, |isa, v| ops::add_assign(isa, v, &y).unwrap());
 			same_on_every_path("mul_assign", &x, |isa, v| ops::mul_assign(isa, v, &y).unwrap());
 			same_on_every_path("scale", &x, |isa, v| ops::scale(isa, v, 0.176_776_7));

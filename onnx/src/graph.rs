@@ -74,7 +74,12 @@ impl Step {
 	pub fn is_view(&self) -> bool {
 		matches!(
 			self.op,
-			Op::Reshape { .. } | Op::Flatten { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } | Op::Identity | Op::Constant(_)
+			Op::Reshape { .. }
+				| Op::Flatten { .. }
+				| Op::Squeeze { .. }
+				| Op::Unsqueeze { .. }
+				| Op::Identity
+				| Op::Constant(_)
 		)
 	}
 }
@@ -333,6 +338,26 @@ impl Graph {
 			.map(|(_, v)| v.len() as u64)
 			.chain(constants)
 			.fold(0, u64::saturating_add)
+	}
+
+	/// Which steps' outputs make up a run's trace (one flag per step), the layer boundaries:
+	/// in a graph with normalisations (`LayerNormalization`, `BatchNormalization`: the ends of
+	/// a transformer's sublayers, of a CNN's convolution blocks), their outputs and the steps
+	/// that compute graph outputs; in a graph without, every step but the views
+	/// ([`Step::is_view`]). So the trace commits to the activations between layers, as the
+	/// built-in architectures' traces do, at a cost that stays a small part of the run: a
+	/// transformer's attention scores and feed-forward intermediates are not hashed.
+	pub fn traced_steps(&self) -> Vec<bool> {
+		let norm = |s: &Step| matches!(s.op, Op::LayerNorm(_) | Op::BatchNorm { .. });
+		if self.steps.iter().any(norm) {
+			let outputs: Vec<usize> = self.outputs.iter().map(|(_, slot)| *slot).collect();
+			self.steps
+				.iter()
+				.map(|s| norm(s) || s.outputs.iter().flatten().any(|o| outputs.contains(o)))
+				.collect()
+		} else {
+			self.steps.iter().map(|s| !s.is_view()).collect()
+		}
 	}
 
 	/// The nodes, in execution order.

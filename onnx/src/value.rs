@@ -312,6 +312,28 @@ pub fn permute<T: Copy>(data: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
 	if n == 0 {
 		return out;
 	}
+	// The last axis stays last: whole rows are copied.
+	let rank = shape.len();
+	if rank > 1 && perm[rank - 1] == rank - 1 {
+		let row = shape[rank - 1];
+		let outer = &out_shape[..rank - 1];
+		let outer_strides = &axis_strides[..rank - 1];
+		let mut counter = alloc::vec![0usize; rank - 1];
+		let mut index = 0usize;
+		for _ in 0..n / row.max(1) {
+			out.extend_from_slice(&data[index..index + row]);
+			for axis in (0..rank - 1).rev() {
+				counter[axis] += 1;
+				index += outer_strides[axis];
+				if counter[axis] < outer[axis] {
+					break;
+				}
+				index -= outer_strides[axis] * counter[axis];
+				counter[axis] = 0;
+			}
+		}
+		return out;
+	}
 	let mut counter = alloc::vec![0usize; out_shape.len()];
 	let mut index = 0usize;
 	for _ in 0..n {
@@ -355,5 +377,9 @@ mod tests {
 		let p = permute(&data, &[2, 3, 4], &[2, 0, 1]);
 		// out[k][i][j] = in[i][j][k]
 		assert_eq!(p[1 * 6 + 1 * 3 + 2], data[1 * 12 + 2 * 4 + 1]);
+		// The last axis kept: rows copied whole. out[j][i][k] = in[i][j][k].
+		let q = permute(&data, &[2, 3, 4], &[1, 0, 2]);
+		assert_eq!(q[2 * 8 + 1 * 4 + 3], data[1 * 12 + 2 * 4 + 3]);
+		assert_eq!(permute(&q, &[3, 2, 4], &[1, 0, 2]), data);
 	}
 }

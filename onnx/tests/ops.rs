@@ -60,7 +60,8 @@ fn every_operator_matches_onnxruntime() {
 			entry.1 = entry.1.max(error);
 		}
 	}
-	let untested: Vec<&&str> = opg_onnx::ops::SUPPORTED.iter().filter(|op| !table.contains_key(**op)).collect();
+	let untested: Vec<&&str> =
+		opg_onnx::ops::SUPPORTED.iter().filter(|op| !table.contains_key(**op)).collect();
 	assert!(untested.is_empty(), "supported operators with no onnxruntime case: {untested:?}");
 	println!("{:<20} {:>5} {:>12}", "operator", "cases", "max error");
 	for (op, (count, error)) in &table {

@@ -9,16 +9,17 @@
 //! exactly its own tokens (truncated at `max_seq_length`, no padding), so a text's vector never
 //! depends on its batch. The schema is the one [`opg_onnx::Model::schema`] infers.
 //!
-//! Trace leaves: every node's `FLOAT` or `INT64` outputs hashed as layer activations are
-//! ([`tensor_hash`]), in execution order (text after text), but for views (reshapes and the
-//! like, whose elements were hashed where they were computed); when there are more than
+//! Trace leaves: the `FLOAT` or `INT64` outputs of the layer-boundary steps
+//! ([`opg_onnx::Graph::traced_steps`]: normalisations and the result where the graph has
+//! normalisations, else every step but reshapes and the like) hashed as layer activations are
+//! ([`tensor_hash`]), in execution order (text after text); when there are more than
 //! [`MAX_TRACE_LEAVES`], consecutive hashes are grouped, each leaf the blake2-256 of its
 //! group's hashes, groups of `ceil(n / MAX_TRACE_LEAVES)`.
 
 use std::sync::Arc;
 
 use opg_kernels::Isa;
-use opg_onnx::{graph::Step, Data, Exec, OnnxConfig, Value};
+use opg_onnx::{Data, Exec, OnnxConfig, Value};
 use opg_primitives::{
 	bundle::{BundleView, CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE},
 	commitment::{tensor_hash, MAX_TRACE_LEAVES},
@@ -60,6 +61,8 @@ impl Exec for EngineExec {
 pub struct OnnxModel {
 	model: opg_onnx::Model,
 	tokenizer: Option<(Tokenizer, usize)>,
+	/// Which steps are hashed into the trace.
+	traced: Vec<bool>,
 	isa: Isa,
 	schema: IoSchema,
 	weight_bytes: u64,
@@ -84,7 +87,8 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 	let exec = EngineExec(options.isa);
 	let schema = model.schema(&exec, options.max_batch.max(1)).map_err(corrupt)?;
 	let weight_bytes = (model.graph.weight_elements()).saturating_mul(4);
-	Ok(Arc::new(OnnxModel { model, tokenizer, isa: options.isa, schema, weight_bytes }))
+	let traced = model.graph.traced_steps();
+	Ok(Arc::new(OnnxModel { model, tokenizer, traced, isa: options.isa, schema, weight_bytes }))
 }
 
 /// The layer hash of a node's output (floats and integers; booleans are not hashed).
@@ -100,10 +104,10 @@ fn hash_value(value: &Value) -> Option<H256> {
 	}
 }
 
-/// Appends the hashes of a node's outputs (but not of a view's, [`opg_onnx::graph::Step::is_view`]).
-fn observer<'a>(steps: &'a [Step], hashes: &'a mut Vec<H256>) -> impl FnMut(usize, &[Arc<Value>]) + 'a {
+/// Appends the hashes of a traced step's outputs ([`opg_onnx::Graph::traced_steps`]).
+fn observer<'a>(traced: &'a [bool], hashes: &'a mut Vec<H256>) -> impl FnMut(usize, &[Arc<Value>]) + 'a {
 	move |i, outputs| {
-		if !steps.get(i).is_some_and(Step::is_view) {
+		if traced.get(i).copied().unwrap_or(false) {
 			hashes.extend(outputs.iter().filter_map(|v| hash_value(v)));
 		}
 	}
@@ -136,7 +140,7 @@ impl OnnxModel {
 				return Err(internal(format!("{} tokens after truncation at {max}", ids.len())));
 			}
 			let mut hashes = Vec::new();
-			let vector = self.model.run_text(&exec, ids, &mut observer(self.model.graph.steps(), &mut hashes)).map_err(internal)?;
+			let vector = self.model.run_text(&exec, ids, &mut observer(&self.traced, &mut hashes)).map_err(internal)?;
 			Ok((vector, hashes))
 		};
 		let runs: Vec<(Vec<f32>, Vec<H256>)> = if in_pool() && texts.len() > 1 {
@@ -179,7 +183,7 @@ impl Model for OnnxModel {
 				let mut hashes = Vec::new();
 				let (shape, values) = self
 					.model
-					.run_tensor(&EngineExec(self.isa), shape, values, &mut observer(self.model.graph.steps(), &mut hashes))
+					.run_tensor(&EngineExec(self.isa), shape, values, &mut observer(&self.traced, &mut hashes))
 					.map_err(internal)?;
 				record(trace, &hashes)?;
 				Ok(Output { shape, values })

@@ -2,7 +2,7 @@
 
 use alloc::{format, vec::Vec};
 
-use opg_kernels::{lanes, math, ops::relu_one, sqrt};
+use opg_kernels::{lanes, math, ops, sqrt};
 
 use super::RunContext;
 use crate::{
@@ -38,28 +38,31 @@ pub enum Unary {
 }
 
 impl Unary {
-	/// The float function.
-	fn float(self) -> Option<fn(f32) -> f32> {
-		Some(match self {
-			Unary::Abs => f32::abs,
-			Unary::Neg => |x: f32| -x,
-			Unary::Sqrt => sqrt,
-			Unary::Reciprocal => |x: f32| 1.0 / x,
-			Unary::Exp => math::exp,
-			Unary::Log => math::ln,
-			Unary::Erf => math::erf,
-			Unary::Tanh => math::tanh,
-			Unary::Relu => relu_one,
-			Unary::Sigmoid => math::sigmoid,
-			Unary::Not => return None,
-		})
+	/// `x[i] = op(x[i])` over floats: the kernels' multiversioned loops where there is one.
+	fn float(self, cx: &RunContext, v: &mut [f32]) -> Result<(), OnnxError> {
+		let isa = cx.exec.isa();
+		match self {
+			Unary::Abs => v.iter_mut().for_each(|x| *x = x.abs()),
+			Unary::Neg => v.iter_mut().for_each(|x| *x = -*x),
+			Unary::Sqrt => v.iter_mut().for_each(|x| *x = sqrt(*x)),
+			Unary::Reciprocal => v.iter_mut().for_each(|x| *x = 1.0 / *x),
+			Unary::Exp => ops::exp(isa, v),
+			Unary::Log => ops::ln(isa, v),
+			Unary::Erf => ops::erf(isa, v),
+			Unary::Tanh => ops::tanh(isa, v),
+			Unary::Relu => ops::relu(isa, v),
+			Unary::Sigmoid => ops::sigmoid(isa, v),
+			Unary::Not => return Err(cx.bad("Not takes BOOL, FLOAT given")),
+		}
+		Ok(())
 	}
 
 	pub(super) fn run(self, cx: &RunContext, x: &Value) -> Result<Value, OnnxError> {
 		let data = match (&x.data, self) {
 			(Data::F32(v), _) => {
-				let f = self.float().ok_or_else(|| cx.bad("takes BOOL, FLOAT given"))?;
-				Data::F32(v.iter().map(|x| f(*x)).collect())
+				let mut v = v.clone();
+				self.float(cx, &mut v)?;
+				Data::F32(v)
 			}
 			(Data::I64(v), Unary::Abs) => Data::I64(v.iter().map(|x| x.wrapping_abs()).collect()),
 			(Data::I64(v), Unary::Neg) => Data::I64(v.iter().map(|x| x.wrapping_neg()).collect()),
@@ -162,10 +165,18 @@ fn zip_broadcast<T: Copy, U>(
 	}
 	// One operand repeats whole along the leading axes (a bias, a mask): index modulo its size.
 	if a_shape == out_shape && is_suffix(b_shape, out_shape) && !b.is_empty() {
-		return a.iter().enumerate().map(|(i, x)| f(*x, b[i % b.len()])).collect();
+		let mut out = Vec::with_capacity(a.len());
+		for chunk in a.chunks_exact(b.len()) {
+			out.extend(chunk.iter().zip(b).map(|(x, y)| f(*x, *y)));
+		}
+		return out;
 	}
 	if b_shape == out_shape && is_suffix(a_shape, out_shape) && !a.is_empty() {
-		return b.iter().enumerate().map(|(i, y)| f(a[i % a.len()], *y)).collect();
+		let mut out = Vec::with_capacity(b.len());
+		for chunk in b.chunks_exact(a.len()) {
+			out.extend(a.iter().zip(chunk).map(|(x, y)| f(*x, *y)));
+		}
+		return out;
 	}
 	let ia = broadcast_indices(a_shape, out_shape);
 	let ib = broadcast_indices(b_shape, out_shape);
@@ -178,30 +189,27 @@ impl Binary {
 			cx.bad(format!("shapes {:?} and {:?} do not broadcast", a.shape, b.shape))
 		})?;
 		cx.output_len(&shape)?;
-		let z = |f: &dyn Fn(f32, f32) -> f32, x: &[f32], y: &[f32]| {
-			Data::F32(zip_broadcast(x, &a.shape, y, &b.shape, &shape, f))
-		};
+		// One monomorphised loop per operator (a closure, not a `dyn`, so it inlines and
+		// vectorises).
+		macro_rules! z {
+			($x:expr, $y:expr, $f:expr) => {
+				zip_broadcast($x, &a.shape, $y, &b.shape, &shape, $f)
+			};
+		}
 		let (dtype, data) = match (&a.data, &b.data) {
 			(Data::F32(x), Data::F32(y)) => match self {
-				Binary::Add => (DType::F32, z(&|p, q| p + q, x, y)),
-				Binary::Sub => (DType::F32, z(&|p, q| p - q, x, y)),
-				Binary::Mul => (DType::F32, z(&|p, q| p * q, x, y)),
-				Binary::Div => (DType::F32, z(&|p, q| p / q, x, y)),
-				Binary::Pow => (DType::F32, z(&pow, x, y)),
-				Binary::Max => (DType::F32, z(&lanes::max, x, y)),
-				Binary::Min => (DType::F32, z(&|p, q| if p < q { p } else { q }, x, y)),
-				Binary::Equal => (
-					DType::Bool,
-					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p == q)),
-				),
-				Binary::Greater => (
-					DType::Bool,
-					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p > q)),
-				),
-				Binary::Less => (
-					DType::Bool,
-					Data::Bool(zip_broadcast(x, &a.shape, y, &b.shape, &shape, |p, q| p < q)),
-				),
+				Binary::Add => (DType::F32, Data::F32(z!(x, y, |p, q| p + q))),
+				Binary::Sub => (DType::F32, Data::F32(z!(x, y, |p, q| p - q))),
+				Binary::Mul => (DType::F32, Data::F32(z!(x, y, |p, q| p * q))),
+				Binary::Div => (DType::F32, Data::F32(z!(x, y, |p, q| p / q))),
+				Binary::Pow => (DType::F32, Data::F32(z!(x, y, pow))),
+				Binary::Max => (DType::F32, Data::F32(z!(x, y, lanes::max))),
+				Binary::Min => {
+					(DType::F32, Data::F32(z!(x, y, |p: f32, q: f32| if p < q { p } else { q })))
+				}
+				Binary::Equal => (DType::Bool, Data::Bool(z!(x, y, |p, q| p == q))),
+				Binary::Greater => (DType::Bool, Data::Bool(z!(x, y, |p, q| p > q))),
+				Binary::Less => (DType::Bool, Data::Bool(z!(x, y, |p, q| p < q))),
 			},
 			(Data::I64(x), Data::I64(y)) => {
 				let zi = |f: &dyn Fn(i64, i64) -> i64| {
