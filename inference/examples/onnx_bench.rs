@@ -21,13 +21,18 @@ use opg_primitives::{bundle::encode_bundle, InferenceInput, ModelKind};
 
 fn main() {
 	let mut args = std::env::args().skip(1);
-	let dir = std::path::PathBuf::from(args.next().expect("usage: onnx_bench FIXTURES_DIR [REPEATS]"));
+	let dir =
+		std::path::PathBuf::from(args.next().expect("usage: onnx_bench FIXTURES_DIR [REPEATS]"));
 	let repeats: usize = args.next().map_or(10, |r| r.parse().expect("REPEATS"));
 	let model = dir.join("minilm-l3");
 	let reference: serde_json::Value =
 		serde_json::from_slice(&std::fs::read(model.join("reference.json")).unwrap()).unwrap();
-	let texts: Vec<String> =
-		reference["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+	let texts: Vec<String> = reference["texts"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|t| t.as_str().unwrap().to_string())
+		.collect();
 	let config = format!(
 		r#"{{"architecture":"onnx","output":"461","max_seq_length":{}}}"#,
 		reference["max_seq_length"]
@@ -36,11 +41,16 @@ fn main() {
 	let tokenizer = std::fs::read(model.join("tokenizer.json")).unwrap();
 	let bundle = encode_bundle(
 		ModelKind::Onnx,
-		&[("config.json", config.as_bytes()), ("model.onnx", &graph), ("tokenizer.json", &tokenizer)],
+		&[
+			("config.json", config.as_bytes()),
+			("model.onnx", &graph),
+			("tokenizer.json", &tokenizer),
+		],
 	)
 	.unwrap();
 	for threads in [1usize, 2] {
-		let store = std::env::temp_dir().join(format!("opg-onnx-bench-{}-{threads}", std::process::id()));
+		let store =
+			std::env::temp_dir().join(format!("opg-onnx-bench-{}-{threads}", std::process::id()));
 		let mut config = EngineConfig::new(&store);
 		config.threads = threads;
 		let engine = Engine::new(config).unwrap();
@@ -57,7 +67,10 @@ fn main() {
 				})
 				.collect();
 			times.sort_by(f64::total_cmp);
-			println!("canonical onnx-minilm-l3 b{batch} t{threads} median_ms {:.4}", times[times.len() / 2]);
+			println!(
+				"canonical onnx-minilm-l3 b{batch} t{threads} median_ms {:.4}",
+				times[times.len() / 2]
+			);
 		}
 		let _ = std::fs::remove_dir_all(&store);
 	}
