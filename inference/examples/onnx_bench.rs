@@ -12,7 +12,12 @@
 //! ```text
 //! onnx_bench FIXTURES_DIR [REPEATS]
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 use std::time::Instant;
 

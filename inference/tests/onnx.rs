@@ -2,7 +2,12 @@
 //! scripts/onnx-fixtures.sh, made by `scripts/setup.sh`: a skl2onnx export of the repository's
 //! digits MLP, a small CNN made with the `onnx` helper API, and paraphrase-MiniLM-L3-v2 as
 //! shipped in ONNX on PyPI). Fails, never skips, when the fixtures are missing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 mod common;
 

@@ -93,7 +93,7 @@ pub fn serial_linear(
 	bias: Option<&[f32]>,
 	k: usize,
 ) -> Result<alloc::vec::Vec<f32>, ShapeError> {
-	if k == 0 || x.len() % k != 0 || w.len() % k != 0 {
+	if k == 0 || !x.len().is_multiple_of(k) || !w.len().is_multiple_of(k) {
 		return Err(ShapeError);
 	}
 	let mut out = alloc::vec![0f32; (x.len() / k).saturating_mul(w.len() / k)];

@@ -368,6 +368,7 @@ mod tests {
 	}
 
 	#[test]
+	#[allow(clippy::identity_op, reason = "indices written as row-major sums")]
 	fn permutes_axes() {
 		// [[0,1,2],[3,4,5]] transposed.
 		let data: Vec<u8> = (0..6).collect();

@@ -78,7 +78,7 @@ pub(super) fn reshape(
 	}
 	let known = element_count(&out).ok_or_else(|| cx.bad("shape overflows"))?;
 	if let Some(i) = infer {
-		if known == 0 || x.len() % known != 0 {
+		if known == 0 || !x.len().is_multiple_of(known) {
 			return Err(cx.bad(format!("cannot infer -1: {} elements into {requested:?}", x.len())));
 		}
 		out[i] = x.len() / known;
