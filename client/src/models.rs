@@ -1,11 +1,20 @@
 //! The model registry: read models, propose one from a bundle file, pack a bundle.
+//!
+//! A bundle of kind `onnx` is checked here exactly as the engine checks it, by
+//! [`opg_onnx::Model::load`], and its schema is the one [`opg_onnx::Model::schema`] infers
+//! ([`onnx_schema`]): what `opg-cli models pack --kind onnx` prints and `models propose` records
+//! when no schema is given.
 
-use std::path::Path;
+use std::{
+	panic::{catch_unwind, AssertUnwindSafe},
+	path::Path,
+};
 
 use opg_api::ModelsApiClient;
 pub use opg_api::{Model, ModelState};
+use opg_onnx::OnnxConfig;
 use opg_primitives::{
-	bundle::{self, bundle_hash, BundleView},
+	bundle::{self, bundle_hash, BundleView, CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE},
 	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema,
 };
 use subxt::utils::H256;
@@ -173,6 +182,88 @@ pub fn pack(kind: ModelKind, files: &[&Path]) -> Result<(Vec<u8>, H256), Error> 
 	Ok((bytes, hash))
 }
 
+/// The largest batch of a schema inferred by [`pack_onnx`] (and `models propose`'s default).
+pub const DEFAULT_MAX_BATCH: u32 = 32;
+
+/// Packs an ONNX model into a bundle of kind `onnx`: the graph at `graph` (any file name; the
+/// bundle stores it as `model.onnx`), the tokenizer of a text model (stored as
+/// `tokenizer.json`), and the `config.json` written from `config`. The bundle is checked as the
+/// engine checks it and its schema inferred ([`onnx_schema`]). Returns the bytes, the model hash
+/// and the schema.
+pub fn pack_onnx(
+	graph: &Path,
+	tokenizer: Option<&Path>,
+	config: &OnnxConfig,
+	max_batch: u32,
+) -> Result<(Vec<u8>, H256, IoSchema), Error> {
+	let read = |path: &Path| {
+		std::fs::read(path)
+			.map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))
+	};
+	let graph_bytes = read(graph)?;
+	let tokenizer_bytes = tokenizer.map(read).transpose()?;
+	if let (Some(path), Some(bytes)) = (tokenizer, &tokenizer_bytes) {
+		// The engine loads it with `tokenizers`; here it must at least be a JSON object.
+		let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+			Error::Invalid(format!("{} is not a tokenizer.json (not JSON: {e})", path.display()))
+		})?;
+		if !json.is_object() {
+			return Err(Error::Invalid(format!(
+				"{} is not a tokenizer.json (not a JSON object)",
+				path.display()
+			)));
+		}
+	}
+	let config_bytes = config.to_json();
+	let mut files: Vec<(&str, &[u8])> =
+		vec![(CONFIG_FILE, config_bytes.as_slice()), (ONNX_FILE, graph_bytes.as_slice())];
+	if let Some(bytes) = &tokenizer_bytes {
+		files.push((TOKENIZER_FILE, bytes.as_slice()));
+	}
+	let bytes = bundle::encode_bundle(ModelKind::Onnx, &files)
+		.map_err(|e| Error::Invalid(format!("cannot pack: {e}")))?;
+	let schema = onnx_schema(&bytes, max_batch).map_err(|e| match e {
+		Error::Invalid(why) => Error::Invalid(format!("{}: {why}", graph.display())),
+		other => other,
+	})?;
+	let hash = bundle_hash(&bytes);
+	Ok((bytes, hash, schema))
+}
+
+/// The schema of a bundle of kind `onnx` (`max_batch` the largest batch; a text model's is at
+/// most [`opg_primitives::tensor::MAX_TEXT_BATCH`]): its `config.json` and graph loaded and
+/// checked by [`opg_onnx::Model::load`], as the engine loads them, and the graph run on a dummy
+/// input by [`opg_onnx::Model::schema`]. Any failure, a panic of the interpreter included, is
+/// [`Error::Invalid`] with the reason.
+pub fn onnx_schema(bundle_bytes: &[u8], max_batch: u32) -> Result<IoSchema, Error> {
+	let view = BundleView::parse(bundle_bytes)
+		.map_err(|e| Error::Invalid(format!("not a model bundle: {e}")))?;
+	if view.kind != ModelKind::Onnx {
+		return Err(Error::Invalid(format!("the bundle is of kind {}, not onnx", view.kind)));
+	}
+	let config = view
+		.file(CONFIG_FILE)
+		.ok_or_else(|| Error::Invalid("the bundle has no config.json".into()))?;
+	let graph = view
+		.file(ONNX_FILE)
+		.ok_or_else(|| Error::Invalid("the bundle has no model.onnx".into()))?;
+	let has_tokenizer = view.file(TOKENIZER_FILE).is_some();
+	let check = || -> Result<IoSchema, opg_onnx::OnnxError> {
+		let config = OnnxConfig::from_json(config)?;
+		let model =
+			opg_onnx::Model::load(graph, config, has_tokenizer, &opg_onnx::Limits::default())?;
+		model.schema(&opg_onnx::Serial(opg_kernels::Isa::detect()), max_batch.max(1))
+	};
+	match catch_unwind(AssertUnwindSafe(check)) {
+		Ok(Ok(schema)) => Ok(schema),
+		Ok(Err(e)) => Err(Error::Invalid(e.to_string())),
+		Err(_) => Err(Error::Invalid(
+			"the ONNX interpreter panicked on this graph (a bug of opg-onnx: please report it)"
+				.into(),
+		)),
+	}
+}
+
 /// Parses a tensor schema written as `f32[B,64]`: a dtype (`f32`, `f16`, `bf16`, `i64`, `u32`,
 /// `i8`) and axes, `B` for the batch axis.
 pub fn parse_tensor_schema(text: &str) -> Result<TensorSchema, Error> {
@@ -261,6 +352,26 @@ mod tests {
 		assert_eq!(parse_hash(hex).unwrap().0[0], 0x57);
 		assert!(parse_hash("digits-mlp").is_none());
 		assert!(parse_hash(&hex.replace('5', "g")).is_none());
+	}
+
+	#[test]
+	fn onnx_bundles_are_checked_when_packed() {
+		// Garbage is refused by the ONNX loader, naming the file; nothing panics.
+		let garbage = tempfile::NamedTempFile::new().unwrap();
+		std::fs::write(garbage.path(), b"garbage: not an ONNX graph").unwrap();
+		let error = pack_onnx(garbage.path(), None, &OnnxConfig::tensor(), DEFAULT_MAX_BATCH)
+			.unwrap_err()
+			.to_string();
+		assert!(error.contains("not an ONNX model"), "{error}");
+		assert!(error.starts_with(&garbage.path().display().to_string()), "{error}");
+		// A bundle of another kind has no inferred schema.
+		let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits-mlp");
+		let (mlp, _) =
+			pack(ModelKind::Mlp, &[&dir.join("model.safetensors"), &dir.join("config.json")])
+				.unwrap();
+		let error = onnx_schema(&mlp, DEFAULT_MAX_BATCH).unwrap_err().to_string();
+		assert_eq!(error, "the bundle is of kind mlp, not onnx");
+		assert!(onnx_schema(b"OPGMODEL", 32).is_err());
 	}
 
 	#[test]

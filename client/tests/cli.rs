@@ -1,23 +1,32 @@
 //! End to end: `opg-cli` against a real `opg-node --dev`, as a user runs it.
 //!
 //! One dev chain, one story: the workspace's metadata is the node's; the registry lists the
-//! default model; Bob packs and proposes a model, puts its listing to a referendum, Alice votes
-//! it through, and it becomes listed; Charlie requests an inference of it with `--wait` and gets
-//! the final result, equal to what the engine computes here; a request that does not fit the
-//! schema is refused before anything is sent (exit code 2, nothing charged), and one sent anyway
-//! is refused by the chain by name, with only the transaction fee charged; a final result cannot
-//! be challenged; Ferdie delegates to Alice, sees his position, undelegates part of it and
-//! cannot withdraw before the delay; Dave has the node generate his session keys and bonds.
+//! default model; Bob packs and proposes a model, and also packs the same MLP exported to ONNX
+//! (`--kind onnx`: pack writes its config, checks the graph as the engine does and prints the
+//! inferred schema; an unsupported operator or a garbage file is refused with exit code 2) and
+//! proposes it with no schema flags (the schema is inferred from the bundle); he puts both
+//! listings to referenda, Alice votes both through (the two run concurrently), and both become
+//! listed; Charlie requests an inference of each with `--wait` (concurrently too) and gets the
+//! final results, each equal to what the engine computes here, with the same predictions; a
+//! request that does not fit the schema is refused before anything is sent (exit code 2,
+//! nothing charged), and one sent anyway is refused by the chain by name, with only the
+//! transaction fee charged; a final result cannot be challenged; Ferdie delegates to Alice, sees
+//! his position, undelegates part of it and cannot withdraw before the delay; Dave has the node
+//! generate his session keys and bonds.
+//!
+//! The ONNX fixtures come from `scripts/onnx-fixtures.sh`, found through `OPG_ONNX_FIXTURES`
+//! (set by `scripts/env.sh`); without them the test fails, it never skips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::{
-	path::PathBuf,
-	process::{Command, Output},
+	io::Read,
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
 	time::{Duration, Instant},
 };
 
 use opg_inference::{Engine, EngineConfig};
-use opg_primitives::{json::tensor_values, InferenceInput, Tensor};
+use opg_primitives::{bundle::bundle_hash, json::tensor_values, InferenceInput, Tensor};
 use opg_testkit::{workspace_binary, Node};
 use serde_json::{json, Value};
 
@@ -51,6 +60,31 @@ impl Cli {
 		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 	}
 
+	/// Starts `opg-cli` in the background (stdout and stderr piped, for [`Cli::finish`]).
+	fn spawn(&self, args: &[&str]) -> Child {
+		Command::new(workspace_binary("opg-cli"))
+			.args(["--url", &self.url])
+			.args(args)
+			.stdout(Stdio::piped())
+			.stderr(Stdio::piped())
+			.spawn()
+			.expect("opg-cli starts")
+	}
+
+	/// Waits for a [`Cli::spawn`]ed `--json` command, expects success, returns the JSON printed.
+	fn finish(&self, args: &[&str], child: Child) -> Value {
+		let output = child.wait_with_output().expect("opg-cli runs");
+		eprintln!(
+			"[e2e] opg-cli {} (in the background) → {}\n{}",
+			args.join(" "),
+			output.status,
+			String::from_utf8_lossy(&output.stderr).trim_end()
+		);
+		let stdout = String::from_utf8_lossy(&output.stdout);
+		assert!(output.status.success(), "opg-cli {args:?} failed: {stdout}");
+		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+	}
+
 	fn free(&self, suri: &str) -> u128 {
 		self.json(&["balance", "--suri", suri])["free"].as_str().unwrap().parse().unwrap()
 	}
@@ -72,6 +106,33 @@ fn digits(n: usize) -> Vec<Vec<f32>> {
 		.collect()
 }
 
+/// The ONNX fixtures of `scripts/onnx-fixtures.sh`; fails (never skips) without them.
+fn onnx_fixtures() -> PathBuf {
+	let dir = std::env::var_os("OPG_ONNX_FIXTURES").map(PathBuf::from).expect(
+		"OPG_ONNX_FIXTURES is not set: `source scripts/env.sh` (and run scripts/onnx-fixtures.sh \
+		 once) before running this test",
+	);
+	for file in ["digits-mlp/logits.onnx", "digits-mlp/model.onnx"] {
+		assert!(
+			dir.join(file).is_file(),
+			"{} is missing: run scripts/onnx-fixtures.sh",
+			dir.join(file).display()
+		);
+	}
+	dir
+}
+
+/// Each row's argmax of a `[rows, classes]` output's JSON values.
+fn argmax(output: &Value) -> Vec<usize> {
+	let cols = output["shape"][1].as_u64().unwrap() as usize;
+	let values: Vec<f64> =
+		output["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+	values
+		.chunks(cols)
+		.map(|row| (0..cols).max_by(|a, b| row[*a].total_cmp(&row[*b])).unwrap())
+		.collect()
+}
+
 fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
 	let started = Instant::now();
 	while !check() {
@@ -83,6 +144,7 @@ fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
 #[test]
 fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let started = Instant::now();
+	let fixtures = onnx_fixtures();
 	let mut node = Node::start("cli", &["--dev"]);
 	node.wait_rpc(Duration::from_secs(60));
 	node.wait_finalized(1, Duration::from_secs(60));
@@ -165,37 +227,140 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert_eq!(shown["state"], "Proposed");
 	assert_eq!(shown["price"], "500000000000000000");
 
+	// Bob also packs the digits MLP exported to ONNX by skl2onnx, cut at its logits: pack writes
+	// the config (`--output` names the graph output), checks the graph and prints the schema.
+	let onnx_bundle = work.path().join("digits-onnx.opgmodel");
+	let pack_onnx = |graph: &Path, output: &str, json: bool| {
+		let mut args = vec![
+			"models",
+			"pack",
+			"--kind",
+			"onnx",
+			"--out",
+			onnx_bundle.to_str().unwrap(),
+			graph.to_str().unwrap(),
+			"--output",
+			output,
+		];
+		if json {
+			args.push("--json");
+		}
+		cli.run(&args)
+	};
+	let logits = fixtures.join("digits-mlp/logits.onnx");
+	let human = pack_onnx(&logits, "add_result1", false);
+	assert!(human.status.success());
+	let text = String::from_utf8_lossy(&human.stdout);
+	assert!(text.contains("schema f32[B,64] → f32[B,10] (batch ≤ 32)"), "{text}");
+	let packed = pack_onnx(&logits, "add_result1", true);
+	assert!(packed.status.success());
+	let packed: Value = serde_json::from_slice(&packed.stdout).unwrap();
+	let onnx_hash = packed["hash"].as_str().unwrap().to_string();
+	assert!(text.starts_with(&onnx_hash), "{text}");
+	// A graph the engine cannot run is refused by name, before anything is written or sent.
+	let unsupported = pack_onnx(&fixtures.join("digits-mlp/model.onnx"), "label", false);
+	assert_eq!(unsupported.status.code(), Some(2));
+	let stderr = String::from_utf8_lossy(&unsupported.stderr);
+	assert!(stderr.contains("ArrayFeatureExtractor"), "{stderr}");
+	let garbage = work.path().join("garbage.onnx");
+	std::fs::write(&garbage, b"garbage: not an ONNX graph\n").unwrap();
+	let refused = pack_onnx(&garbage, "add_result1", false);
+	assert_eq!(refused.status.code(), Some(2));
+	let stderr = String::from_utf8_lossy(&refused.stderr);
+	assert!(stderr.contains("not an ONNX model"), "{stderr}");
+	// The bundle on disk is still the good one.
+	assert_eq!(format!("{:?}", bundle_hash(&std::fs::read(&onnx_bundle).unwrap())), onnx_hash);
+	// Proposed with no schema flags: the schema is the one inferred from the bundle.
+	let onnx_uri = format!("file://{}", onnx_bundle.display());
+	let proposed = cli.json(&[
+		"models",
+		"propose",
+		onnx_bundle.to_str().unwrap(),
+		"--name",
+		"digits-onnx",
+		"--price",
+		"0.5",
+		"--uri",
+		&onnx_uri,
+		"--suri",
+		"//Bob",
+	]);
+	assert_eq!(proposed["hash"], onnx_hash);
+	let shown = cli.json(&["models", "show", "digits-onnx"]);
+	assert_eq!(shown["state"], "Proposed");
+	assert_eq!(shown["kind"], "Onnx");
+	assert_eq!(shown["schema"], packed["schema"]);
+	assert_eq!(shown["schema"], digits_mlp["schema"], "the MLP's schema, inferred");
+
 	// A request for a model that is not listed is refused before sending.
 	let early = cli.run(&["request", "digits-bob", "--input", "[0]", "--suri", "//Charlie"]);
 	assert_eq!(early.status.code(), Some(2));
 
-	// 4. Token holders list it: a referendum on the listing track, Alice votes aye.
-	let referendum = cli.json(&["govern", "propose-listing", &hash, "--suri", "//Bob"]);
-	let index = referendum["index"].as_u64().unwrap().to_string();
-	cli.json(&[
-		"govern",
-		"vote",
-		&index,
-		"aye",
-		"--amount",
-		"500000",
-		"--conviction",
-		"1x",
-		"--suri",
-		"//Alice",
-	]);
-	let ongoing = cli.json(&["govern", "referendum", &index]);
-	assert_eq!(ongoing["state"], "Ongoing");
-	assert_eq!(ongoing["ayes"], "500000000000000000000000");
-	wait_until("the referendum to list digits-bob", Duration::from_secs(300), || {
-		cli.json(&["models", "show", &hash])["state"] == "Listed"
-	});
-	assert_eq!(cli.json(&["govern", "referendum", &index])["state"], "Approved");
+	// 4. Token holders list both: a referendum each on the listing track, Alice votes aye on
+	// both; they run concurrently.
+	let indexes: Vec<String> = [&hash, &onnx_hash]
+		.iter()
+		.map(|model| {
+			let referendum = cli.json(&["govern", "propose-listing", model, "--suri", "//Bob"]);
+			referendum["index"].as_u64().unwrap().to_string()
+		})
+		.collect();
+	for index in &indexes {
+		cli.json(&[
+			"govern",
+			"vote",
+			index,
+			"aye",
+			"--amount",
+			"500000",
+			"--conviction",
+			"1x",
+			"--suri",
+			"//Alice",
+		]);
+	}
+	for index in &indexes {
+		let ongoing = cli.json(&["govern", "referendum", index]);
+		assert_eq!(ongoing["state"], "Ongoing");
+		assert_eq!(ongoing["ayes"], "500000000000000000000000");
+	}
+	wait_until(
+		"the referenda to list digits-bob and digits-onnx",
+		Duration::from_secs(300),
+		|| {
+			[&hash, &onnx_hash]
+				.iter()
+				.all(|h| cli.json(&["models", "show", h])["state"] == "Listed")
+		},
+	);
+	for index in &indexes {
+		assert_eq!(cli.json(&["govern", "referendum", index])["state"], "Approved");
+	}
 
-	// 5. Charlie requests an inference and waits for the final answer.
+	// 5. Charlie requests an inference of each and waits for the final answers. The two run
+	// concurrently: the ONNX one is sent first, in the background, the other once the first is
+	// in the node's pool (so the second takes the next nonce).
 	let samples = digits(2);
 	let input = serde_json::to_string(&samples).unwrap();
-	let charlie_before = cli.free("//Charlie");
+	let charlie = cli.json(&["balance", "--suri", "//Charlie"]);
+	let charlie_before: u128 = charlie["free"].as_str().unwrap().parse().unwrap();
+	let charlie_address = charlie["account"].as_str().unwrap().to_owned();
+	let nonce =
+		|| node.rpc("system_accountNextIndex", json!([charlie_address])).unwrap().as_u64().unwrap();
+	let nonce_before = nonce();
+	let onnx_args =
+		["request", "digits-onnx", "--input", &input, "--wait", "--suri", "//Charlie", "--json"];
+	let mut onnx_request = cli.spawn(&onnx_args);
+	wait_until("Charlie's request of digits-onnx in the pool", Duration::from_secs(120), || {
+		if let Some(status) = onnx_request.try_wait().unwrap() {
+			let mut stderr = String::new();
+			if let Some(mut pipe) = onnx_request.stderr.take() {
+				pipe.read_to_string(&mut stderr).unwrap();
+			}
+			panic!("opg-cli {onnx_args:?} ended early ({status}): {stderr}");
+		}
+		nonce() > nonce_before
+	});
 	let answer =
 		cli.json(&["request", "digits-bob", "--input", &input, "--wait", "--suri", "//Charlie"]);
 	let id = answer["id"].as_u64().unwrap();
@@ -216,14 +381,32 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 		.run(&model_hash, &InferenceInput::Tensor(Tensor::from_f32(&[2, 64], &flat).unwrap()))
 		.unwrap();
 	assert_eq!(output["values"], json!(tensor_values(local.output.tensor())));
-	// Charlie paid the price and one transaction fee, nothing else.
-	let tx_fee: u128 = answer["txFee"].as_str().unwrap().parse().unwrap();
-	assert_eq!(charlie_before - cli.free("//Charlie"), 500_000_000_000_000_000 + tx_fee);
 	// The human form of the same request, and `result`.
 	let human = cli.run(&["result", &id.to_string()]);
 	let text = String::from_utf8_lossy(&human.stdout);
 	assert!(text.contains("final at block") && text.contains("argmax 2, 0"), "{text}");
 	assert_eq!(cli.json(&["result", &id.to_string()])["result"]["output"], *output);
+
+	// The ONNX export of the same MLP: final, the engine's numbers, the same predictions.
+	let onnx_answer = cli.finish(&onnx_args, onnx_request);
+	let done = &onnx_answer["final"];
+	assert_eq!(done["request"]["status"]["state"], "Final", "{onnx_answer}");
+	let onnx_output = &done["result"]["output"];
+	assert_eq!(onnx_output["shape"], json!([2, 10]));
+	let onnx_model = engine.store().import(&onnx_bundle).unwrap();
+	assert_eq!(format!("{onnx_model:?}"), onnx_hash);
+	let local = engine
+		.run(&onnx_model, &InferenceInput::Tensor(Tensor::from_f32(&[2, 64], &flat).unwrap()))
+		.unwrap();
+	assert_eq!(onnx_output["values"], json!(tensor_values(local.output.tensor())));
+	assert_eq!(argmax(onnx_output), argmax(output));
+	assert_eq!(argmax(output), [2, 0]);
+	// Charlie paid the two prices and two transaction fees, nothing else.
+	let tx_fees: u128 = [&answer, &onnx_answer]
+		.iter()
+		.map(|a| a["txFee"].as_str().unwrap().parse::<u128>().unwrap())
+		.sum();
+	assert_eq!(charlie_before - cli.free("//Charlie"), 2 * 500_000_000_000_000_000 + tx_fees);
 
 	// 6. Bad input: refused before sending, nothing charged, exit code 2.
 	let dave_before = cli.free("//Dave");
