@@ -270,8 +270,29 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert!(stderr.contains("not an ONNX model"), "{stderr}");
 	// The bundle on disk is still the good one.
 	assert_eq!(format!("{:?}", bundle_hash(&std::fs::read(&onnx_bundle).unwrap())), onnx_hash);
-	// Proposed with no schema flags: the schema is the one inferred from the bundle.
+	// A schema that is not the graph's is refused before anything is sent.
 	let onnx_uri = format!("file://{}", onnx_bundle.display());
+	let mismatch = cli.run(&[
+		"models",
+		"propose",
+		onnx_bundle.to_str().unwrap(),
+		"--name",
+		"digits-onnx",
+		"--price",
+		"0.5",
+		"--input-schema",
+		"f32[B,63]",
+		"--output-schema",
+		"f32[B,10]",
+		"--uri",
+		&onnx_uri,
+		"--suri",
+		"//Bob",
+	]);
+	assert_eq!(mismatch.status.code(), Some(2));
+	let stderr = String::from_utf8_lossy(&mismatch.stderr);
+	assert!(stderr.contains("is not the graph's, f32[B,64] → f32[B,10]"), "{stderr}");
+	// Proposed with no schema flags: the schema is the one inferred from the bundle.
 	let proposed = cli.json(&[
 		"models",
 		"propose",

@@ -228,6 +228,17 @@ pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 				(None, None) => inferred_schema(&bundle, max_batch)?,
 				(None, Some(other)) => ctx.client().await?.resolve_model(&other).await?.schema,
 			};
+			// An ONNX bundle's graph says its schema: one given must be the same.
+			if bundle_kind(&bundle) == Some(ModelKind::Onnx) {
+				let inferred = inferred_schema(&bundle, schema.max_batch)?;
+				if (&inferred.input, &inferred.output) != (&schema.input, &schema.output) {
+					return Err(Error::Invalid(format!(
+						"the schema given, {}, is not the graph's, {}",
+						models::show_schema(&schema),
+						models::show_schema(&inferred)
+					)));
+				}
+			}
 			let client = ctx.client().await?;
 			let proposal =
 				Proposal::from_bundle(&bundle, schema, name.clone(), description, price, uris)?;
@@ -268,6 +279,12 @@ pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 			})
 		}
 	}
+}
+
+/// The kind of the bundle at `path`, if it reads as one.
+fn bundle_kind(path: &Path) -> Option<ModelKind> {
+	let bytes = std::fs::read(path).ok()?;
+	opg_primitives::bundle::BundleView::parse(&bytes).map(|view| view.kind).ok()
 }
 
 /// The schema of a bundle of kind onnx, inferred as `models pack` does; for other kinds, the
