@@ -18,7 +18,7 @@ use alloc::{
 	vec::Vec,
 };
 
-use opg_kernels::{lanes, ops};
+use opg_kernels::ops;
 use opg_primitives::{
 	tensor::{MAX_TEXT_BATCH, MAX_TEXT_BYTES},
 	Dim, InputSchema, IoSchema, TensorDType, TensorSchema,
@@ -410,7 +410,6 @@ impl Model {
 			ops::l2_normalize(exec.isa(), &mut pooled, 1e-12, w)
 				.map_err(|_| OnnxError::Kernel { node: "(normalize)".into() })?;
 		}
-		let _ = lanes::LANES;
 		Ok(pooled)
 	}
 }

@@ -269,36 +269,43 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 	Some(out)
 }
 
-/// For each element of `out_shape` (row-major), the index of the element of a tensor of
-/// `shape` (broadcast to `out_shape`, which it must broadcast to) that it reads.
-pub fn broadcast_indices(shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
-	let n = element_count(out_shape).unwrap_or(0);
-	let offset = out_shape.len() - shape.len();
-	let src_strides = strides(shape);
-	// The stride of each output axis in the source (0 where the source broadcasts).
-	let axis_strides: Vec<usize> = (0..out_shape.len())
-		.map(|i| match i.checked_sub(offset) {
-			Some(j) if shape[j] != 1 => src_strides[j],
-			_ => 0,
-		})
-		.collect();
-	let mut indices = Vec::with_capacity(n);
-	let mut counter = alloc::vec![0usize; out_shape.len()];
-	let mut index = 0usize;
+/// The offsets `base + Σ c[a] · strides[a]` of every index `c` of `dims`, in row-major order:
+/// the one walk behind broadcasting, permuting and slicing. `strides` may be 0 (an axis
+/// broadcast) or negative (a slice stepping backwards); every offset must be in range.
+pub fn offsets(dims: &[usize], strides: &[isize], base: isize) -> Vec<usize> {
+	let n = element_count(dims).unwrap_or(0);
+	let mut out = Vec::with_capacity(n);
+	let mut counter = alloc::vec![0usize; dims.len()];
+	let mut offset = base;
 	for _ in 0..n {
-		indices.push(index);
-		// Odometer increment, keeping `index` in step.
-		for axis in (0..out_shape.len()).rev() {
+		out.push(offset as usize);
+		// Odometer increment, keeping `offset` in step.
+		for axis in (0..dims.len()).rev() {
 			counter[axis] += 1;
-			index += axis_strides[axis];
-			if counter[axis] < out_shape[axis] {
+			offset += strides[axis];
+			if counter[axis] < dims[axis] {
 				break;
 			}
-			index -= axis_strides[axis] * counter[axis];
+			offset -= strides[axis] * counter[axis] as isize;
 			counter[axis] = 0;
 		}
 	}
-	indices
+	out
+}
+
+/// For each element of `out_shape` (row-major), the index of the element of a tensor of
+/// `shape` (broadcast to `out_shape`, which it must broadcast to) that it reads.
+pub fn broadcast_indices(shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
+	let offset = out_shape.len() - shape.len();
+	let src_strides = strides(shape);
+	// The stride of each output axis in the source (0 where the source broadcasts).
+	let axis_strides: Vec<isize> = (0..out_shape.len())
+		.map(|i| match i.checked_sub(offset) {
+			Some(j) if shape[j] != 1 => src_strides[j] as isize,
+			_ => 0,
+		})
+		.collect();
+	offsets(out_shape, &axis_strides, 0)
 }
 
 /// Moves the elements of `data` (of `shape`) into the order of `perm` (output axis `i` is
@@ -306,49 +313,21 @@ pub fn broadcast_indices(shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
 pub fn permute<T: Copy>(data: &[T], shape: &[usize], perm: &[usize]) -> Vec<T> {
 	let in_strides = strides(shape);
 	let out_shape: Vec<usize> = perm.iter().map(|p| shape[*p]).collect();
-	let axis_strides: Vec<usize> = perm.iter().map(|p| in_strides[*p]).collect();
-	let n = data.len();
-	let mut out = Vec::with_capacity(n);
-	if n == 0 {
-		return out;
+	let axis_strides: Vec<isize> = perm.iter().map(|p| in_strides[*p] as isize).collect();
+	if data.is_empty() {
+		return Vec::new();
 	}
 	// The last axis stays last: whole rows are copied.
 	let rank = shape.len();
 	if rank > 1 && perm[rank - 1] == rank - 1 {
 		let row = shape[rank - 1];
-		let outer = &out_shape[..rank - 1];
-		let outer_strides = &axis_strides[..rank - 1];
-		let mut counter = alloc::vec![0usize; rank - 1];
-		let mut index = 0usize;
-		for _ in 0..n / row.max(1) {
-			out.extend_from_slice(&data[index..index + row]);
-			for axis in (0..rank - 1).rev() {
-				counter[axis] += 1;
-				index += outer_strides[axis];
-				if counter[axis] < outer[axis] {
-					break;
-				}
-				index -= outer_strides[axis] * counter[axis];
-				counter[axis] = 0;
-			}
+		let mut out = Vec::with_capacity(data.len());
+		for start in offsets(&out_shape[..rank - 1], &axis_strides[..rank - 1], 0) {
+			out.extend_from_slice(&data[start..start + row]);
 		}
 		return out;
 	}
-	let mut counter = alloc::vec![0usize; out_shape.len()];
-	let mut index = 0usize;
-	for _ in 0..n {
-		out.push(data[index]);
-		for axis in (0..out_shape.len()).rev() {
-			counter[axis] += 1;
-			index += axis_strides[axis];
-			if counter[axis] < out_shape[axis] {
-				break;
-			}
-			index -= axis_strides[axis] * counter[axis];
-			counter[axis] = 0;
-		}
-	}
-	out
+	offsets(&out_shape, &axis_strides, 0).into_iter().map(|i| data[i]).collect()
 }
 
 #[cfg(test)]

@@ -302,55 +302,35 @@ pub(super) fn clip(
 			None => Ok(None),
 		}
 	};
-	let (lo, hi) = (one(min)?, one(max)?);
-	let data = match &x.data {
-		Data::F32(v) => {
-			let lo = match lo {
-				Some(Data::F32(l)) => l[0],
-				_ => f32::NEG_INFINITY,
+	fn clamp<T: PartialOrd + Copy>(v: &[T], lo: T, hi: T) -> Vec<T> {
+		v.iter()
+			.map(|x| {
+				if *x < lo {
+					lo
+				} else if *x > hi {
+					hi
+				} else {
+					*x
+				}
+			})
+			.collect()
+	}
+	let data = match (&x.data, one(min)?, one(max)?) {
+		(Data::F32(v), lo, hi) => {
+			let bound = |b: Option<Data>, none: f32| match b {
+				Some(Data::F32(b)) => b[0],
+				_ => none,
 			};
-			let hi = match hi {
-				Some(Data::F32(h)) => h[0],
-				_ => f32::INFINITY,
-			};
-			Data::F32(
-				v.iter()
-					.map(|x| {
-						if *x < lo {
-							lo
-						} else if *x > hi {
-							hi
-						} else {
-							*x
-						}
-					})
-					.collect(),
-			)
+			Data::F32(clamp(v, bound(lo, f32::NEG_INFINITY), bound(hi, f32::INFINITY)))
 		}
-		Data::I64(v) => {
-			let lo = match lo {
-				Some(Data::I64(l)) => l[0],
-				_ => i64::MIN,
+		(Data::I64(v), lo, hi) => {
+			let bound = |b: Option<Data>, none: i64| match b {
+				Some(Data::I64(b)) => b[0],
+				_ => none,
 			};
-			let hi = match hi {
-				Some(Data::I64(h)) => h[0],
-				_ => i64::MAX,
-			};
-			Data::I64(
-				v.iter()
-					.map(|x| {
-						if *x < lo {
-							lo
-						} else if *x > hi {
-							hi
-						} else {
-							*x
-						}
-					})
-					.collect(),
-			)
+			Data::I64(clamp(v, bound(lo, i64::MIN), bound(hi, i64::MAX)))
 		}
-		Data::Bool(_) => return Err(cx.bad("Clip of BOOL")),
+		(Data::Bool(_), ..) => return Err(cx.bad("Clip of BOOL")),
 	};
 	Ok(Value { dtype: x.dtype, shape: x.shape.clone(), data })
 }

@@ -6,7 +6,7 @@ use alloc::{format, sync::Arc, vec::Vec};
 
 use opg_kernels::ops;
 
-use super::{node_name, Attrs, ParseContext, RunContext};
+use super::{Attrs, ParseContext, RunContext};
 use crate::{
 	error::OnnxError,
 	proto::NodeProto,
@@ -42,7 +42,6 @@ impl MatMul {
 			let w = transposed(b.as_f32()?, n)?;
 			Some(Prepared { w: Arc::new(w), k, n })
 		});
-		let _ = node_name;
 		Ok(MatMul { prepared })
 	}
 

@@ -6,7 +6,7 @@ use alloc::{format, vec::Vec};
 use super::RunContext;
 use crate::{
 	error::OnnxError,
-	value::{broadcast_indices, broadcast_shape, element_count, permute, Data, Value},
+	value::{broadcast_indices, broadcast_shape, element_count, offsets, permute, Data, Value},
 };
 
 /// Applies a generic expression to whichever element vector a [`Data`] holds.
@@ -235,42 +235,29 @@ pub(super) fn slice(
 		let d = x.shape[*axis] as i64;
 		let norm = |v: i64| if v < 0 { v.saturating_add(d) } else { v };
 		let (s, e) = (norm(*start), norm(*end));
-		let (s, e, count) = match *step {
+		let (s, count) = match *step {
 			0 => return Err(cx.bad("a step of 0")),
 			st if st > 0 => {
 				let (s, e) = (s.clamp(0, d), e.clamp(0, d));
-				(s, e, if e > s { ((e - s) + st - 1) / st } else { 0 })
+				(s, if e > s { ((e - s) + st - 1) / st } else { 0 })
 			}
 			st => {
 				let (s, e) = (s.clamp(0, d - 1), e.clamp(-1, d - 1));
-				(s, e, if s > e { ((s - e) + (-st) - 1) / (-st) } else { 0 })
+				(s, if s > e { ((s - e) + (-st) - 1) / (-st) } else { 0 })
 			}
 		};
-		let _ = e;
 		plan[*axis] = (s, *step, count as usize);
 	}
 	let shape: Vec<usize> = plan.iter().map(|(_, _, c)| *c).collect();
-	let n = cx.output_len(&shape)?;
+	cx.output_len(&shape)?;
 	let strides = crate::value::strides(&x.shape);
-	// The source index of every output element, by odometer.
-	let mut indices = Vec::with_capacity(n);
-	let mut counter = alloc::vec![0usize; rank];
-	for _ in 0..n {
-		let index: i64 = plan
-			.iter()
-			.zip(&counter)
-			.zip(&strides)
-			.map(|(((s, st, _), c), str)| (s + st * *c as i64) * *str as i64)
-			.sum();
-		indices.push(index as usize);
-		for axis in (0..rank).rev() {
-			counter[axis] += 1;
-			if counter[axis] < shape[axis] {
-				break;
-			}
-			counter[axis] = 0;
-		}
-	}
+	// The source index of every output element: from the first index of each axis, `step`
+	// elements of it at a time.
+	let base: isize =
+		plan.iter().zip(&strides).map(|((s, _, _), str)| *s as isize * *str as isize).sum();
+	let steps: Vec<isize> =
+		plan.iter().zip(&strides).map(|((_, st, _), str)| *st as isize * *str as isize).collect();
+	let indices = offsets(&shape, &steps, base);
 	let data = each!(&x.data, v => indices.iter().map(|i| v[*i]).collect());
 	Ok(Value { dtype: x.dtype, shape, data })
 }
