@@ -241,17 +241,8 @@ pub fn onnx_schema(bundle_bytes: &[u8], max_batch: u32) -> Result<IoSchema, Erro
 	if view.kind != ModelKind::Onnx {
 		return Err(Error::Invalid(format!("the bundle is of kind {}, not onnx", view.kind)));
 	}
-	let config = view
-		.file(CONFIG_FILE)
-		.ok_or_else(|| Error::Invalid("the bundle has no config.json".into()))?;
-	let graph = view
-		.file(ONNX_FILE)
-		.ok_or_else(|| Error::Invalid("the bundle has no model.onnx".into()))?;
-	let has_tokenizer = view.file(TOKENIZER_FILE).is_some();
 	let check = || -> Result<IoSchema, opg_onnx::OnnxError> {
-		let config = OnnxConfig::from_json(config)?;
-		let model =
-			opg_onnx::Model::load(graph, config, has_tokenizer, &opg_onnx::Limits::default())?;
+		let model = opg_onnx::Model::from_bundle(&view, &opg_onnx::Limits::default())?;
 		model.schema(&opg_onnx::Serial(opg_kernels::Isa::detect()), max_batch.max(1))
 	};
 	match catch_unwind(AssertUnwindSafe(check)) {

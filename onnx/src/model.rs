@@ -33,6 +33,10 @@ use crate::{
 };
 
 pub use opg_primitives::bundle::ONNX_FILE;
+use opg_primitives::{
+	bundle::{BundleView, CONFIG_FILE, TOKENIZER_FILE},
+	ModelKind,
+};
 
 /// How a text model's per-token output becomes one vector per text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +152,20 @@ pub struct Model {
 }
 
 impl Model {
+	/// Loads the model a bundle of kind `onnx` holds: its `config.json`, its `model.onnx`, and
+	/// whether it has a `tokenizer.json` (the engine and `opg-cli models pack` both load through
+	/// here).
+	pub fn from_bundle(view: &BundleView, limits: &Limits) -> Result<Self, OnnxError> {
+		if view.kind != ModelKind::Onnx {
+			return Err(OnnxError::Malformed(format!("a bundle of kind {}, not onnx", view.kind)));
+		}
+		let file = |name: &str| {
+			view.file(name).ok_or_else(|| OnnxError::Malformed(format!("the bundle has no {name}")))
+		};
+		let config = OnnxConfig::from_json(file(CONFIG_FILE)?)?;
+		Self::load(file(ONNX_FILE)?, config, view.file(TOKENIZER_FILE).is_some(), limits)
+	}
+
 	/// Loads a graph with its configuration; `has_tokenizer` says whether the bundle has a
 	/// tokenizer (required by, and only allowed for, text models).
 	pub fn load(

@@ -19,9 +19,9 @@
 use std::sync::Arc;
 
 use opg_kernels::Isa;
-use opg_onnx::{Data, Exec, OnnxConfig, Value};
+use opg_onnx::{Data, Exec, Value};
 use opg_primitives::{
-	bundle::{BundleView, CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE},
+	bundle::{BundleView, TOKENIZER_FILE},
 	commitment::{tensor_hash, MAX_TRACE_LEAVES},
 	InferenceError, InferenceInput, IoSchema, ModelKind, TensorDType, H256,
 };
@@ -70,14 +70,8 @@ pub struct OnnxModel {
 
 /// Loads an ONNX model from its bundle.
 pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, InferenceError> {
-	let config = view.file(CONFIG_FILE).ok_or_else(|| corrupt("no config.json"))?;
-	let config = OnnxConfig::from_json(config).map_err(corrupt)?;
-	let graph = view.file(ONNX_FILE).ok_or_else(|| corrupt("no model.onnx"))?;
-	let tokenizer_bytes = view.file(TOKENIZER_FILE);
-	let model =
-		opg_onnx::Model::load(graph, config, tokenizer_bytes.is_some(), &opg_onnx::Limits::default())
-			.map_err(corrupt)?;
-	let tokenizer = match tokenizer_bytes {
+	let model = opg_onnx::Model::from_bundle(view, &opg_onnx::Limits::default()).map_err(corrupt)?;
+	let tokenizer = match view.file(TOKENIZER_FILE) {
 		Some(bytes) => {
 			let max = model.config.max_seq_length.unwrap_or(DEFAULT_MAX_SEQ_LENGTH);
 			Some((text_tokenizer(bytes, max)?, max))
