@@ -1,6 +1,7 @@
 // Run by zombienet (js-script) on Dave's node: watchers re-run every result (sudo), Dave requests
 // the bundled digits model until a request goes to Charlie (the lying executor), then waits until
-// the request is `Corrected` and checks that Charlie lost 10% of its bond. Returns 1 on success.
+// the request is `Corrected` and checks that the verdict took 10% of Charlie's bond. Returns 1 on
+// success.
 
 const { send, digitsInput, waitStatus } = require("./common.js");
 
@@ -14,7 +15,6 @@ async function run(nodeName, networkInfo) {
   const charlie = keyring.addFromUri("//Charlie").address;
 
   await send(api.tx.sudo.sudo(api.tx.inference.setWatchFraction(1_000_000_000)), alice);
-  const bondBefore = (await api.query.executors.executors(charlie)).unwrap().bond.toBigInt();
 
   const [model] = (await api.query.modelRegistry.models.keys()).map((k) => k.args[0]);
   const input = digitsInput(0.25);
@@ -33,9 +33,21 @@ async function run(nodeName, networkInfo) {
   const status = await waitStatus(api, id, ["Corrected", "Final", "Refunded"]);
   if (status.type !== "Corrected") throw new Error(`request ${id} ended ${status.type}`);
   const outcome = (await api.query.inference.disputeOutcomes(id)).unwrap();
-  const bondAfter = (await api.query.executors.executors(charlie)).unwrap().bond.toBigInt();
-  console.log(`verdict ${outcome.verdict.type}, Charlie's bond ${bondBefore} -> ${bondAfter}`);
-  return outcome.verdict.type === "ExecutorWrong" && bondAfter === bondBefore - bondBefore / 10n ? 1 : 0;
+  // Charlie's bond just before and at the verdict's block (other disputes may have moved it
+  // earlier): the verdict takes exactly 10% of it (no delegators), and says so.
+  const at = outcome.at.toNumber();
+  const bondAt = async (n) => {
+    const state = await api.at(await api.rpc.chain.getBlockHash(n));
+    return (await state.query.executors.executors(charlie)).unwrap().bond.toBigInt();
+  };
+  const [bondBefore, bondAfter] = [await bondAt(at - 1), await bondAt(at)];
+  const slashed = outcome.slashed.toBigInt();
+  console.log(`verdict ${outcome.verdict.type} at #${at}, slashed ${slashed}, Charlie's bond ${bondBefore} -> ${bondAfter}`);
+  return outcome.verdict.type === "ExecutorWrong" &&
+    slashed === bondBefore / 10n &&
+    bondAfter === bondBefore - slashed
+    ? 1
+    : 0;
 }
 
 module.exports = { run };

@@ -501,28 +501,35 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		WatchFraction::<Test>::put(Perbill::zero());
 		let (id, liar) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		// Not in the block the dispute opened in: peers still at its parent would refuse the
+		// votes (and never ask for them again).
 		dispute_worker(1);
+		assert!(pool.read().transactions.is_empty());
+		run_to(2);
+		dispute_worker(2);
 		let commits = apply_pool(&pool, 0);
 		assert_eq!(commits.len(), COMMITTEE as usize);
 		assert!(commits
 			.iter()
 			.all(|c| matches!(c, Call::commit_vote { request, .. } if *request == id)));
-		// All committed: the reveal phase opened; the next workers reveal.
+		// All committed: the reveal phase opened; the workers of the next block reveal.
 		assert!(matches!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
-		run_to(2);
 		dispute_worker(2);
+		assert_eq!(pool.read().transactions.len(), COMMITTEE as usize);
+		run_to(3);
+		dispute_worker(3);
 		let reveals = apply_pool(&pool, COMMITTEE as usize);
 		assert_eq!(reveals.len(), COMMITTEE as usize);
 		for call in &reveals {
 			let Call::reveal_vote { output, .. } = call else { panic!("a reveal") };
 			assert_eq!(*output, right());
 		}
-		run_to(3);
+		run_to(4);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
 		));
-		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 3 });
+		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 4 });
 		check_invariants();
 	});
 }
@@ -550,7 +557,8 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_ok!(submit(result_call(bad, liar, wrong())));
 		// Only the results of executors whose keys are not on this node are watched: every
 		// executor's key is here, so nothing is watched.
-		dispute_worker(1);
+		run_to(2);
+		dispute_worker(2);
 		assert!(pool.read().transactions.is_empty());
 	});
 	let mut env = liar_env(&[]);
@@ -564,7 +572,8 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			wrong_output(&expected_output(&input(&[[1.0; 4]])))
 		)));
 		WatchFraction::<Test>::put(Perbill::one());
-		dispute_worker(1);
+		run_to(2);
+		dispute_worker(2);
 	});
 	assert!(env.pool.read().transactions.is_empty());
 
@@ -594,7 +603,12 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			}
 		}
 		assert!(!wrong_ids.is_empty() && !right_ids.is_empty());
+		// Not in the block of the results: peers still at its parent would refuse a challenge.
 		dispute_worker(1);
+		assert_eq!(*engine.runs.lock().unwrap(), 0);
+		assert!(pool.read().transactions.is_empty());
+		run_to(2);
+		dispute_worker(2);
 		let runs = *engine.runs.lock().unwrap();
 		assert_eq!(
 			runs as usize,
@@ -616,7 +630,8 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_eq!(bond_held(ALICE), CHALLENGE_BOND * wrong_ids.len() as u64);
 		// Each result is considered once: later runs only serve the committees Alice sits on.
 		let before = pool.read().transactions.len();
-		dispute_worker(2);
+		run_to(3);
+		dispute_worker(3);
 		for call in pool_calls(&pool, before) {
 			assert!(matches!(call, Call::commit_vote { .. }));
 		}

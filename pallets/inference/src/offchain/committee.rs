@@ -1,19 +1,21 @@
 //! Committee duty: for every open dispute whose committee holds one of this node's executors,
-//! in the commit phase, run the request, draw a secret salt, keep `(commitment, output, salt)` in
-//! the node's persistent off-chain storage and submit the sealed vote ([`Call::commit_vote`]);
-//! in the reveal phase, submit the kept vote ([`Call::reveal_vote`]). The kept vote survives
-//! restarts, so a member always opens the seal it committed.
+//! from the block after its phase began (see [`settled`]): in the commit phase, run the
+//! request, draw a secret salt, keep `(commitment, output, salt)` in the node's persistent
+//! off-chain storage and submit the sealed vote ([`Call::commit_vote`]); in the reveal phase,
+//! submit the kept vote ([`Call::reveal_vote`]). The kept vote survives restarts, so a member
+//! always opens the seal it committed.
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
+use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::{
 	vote_seal, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InferenceRun,
 	ResultCommitment,
 };
-use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
+use sp_runtime::{offchain::storage::StorageValueRef, traits::Saturating, RuntimeAppPublic};
 
-use super::{lock, run_model, submit, Skip};
+use super::{lock, run_model, settled, submit, Skip};
 use crate::{
 	Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet, RequestId, Requests, Vote,
 	LOG_TARGET,
@@ -37,6 +39,14 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 			let Some(member) = dispute.committee.iter().find(|m| m.executor == *owner) else {
 				continue;
 			};
+			// The phase began in the block its deadline minus its length names.
+			let began = match dispute.phase {
+				DisputePhase::Commit { until } => until.saturating_sub(T::CommitPeriod::get()),
+				DisputePhase::Reveal { until } => until.saturating_sub(T::RevealPeriod::get()),
+			};
+			if !settled::<T>(began, now) {
+				continue;
+			}
 			let outcome = match (&dispute.phase, &member.vote) {
 				(DisputePhase::Commit { .. }, Vote::Pending) => commit::<T>(now, request, key),
 				(DisputePhase::Reveal { .. }, Vote::Committed(_)) => reveal::<T>(now, request, key),

@@ -1,15 +1,19 @@
 //! Watching: each executor's worker re-runs a sample of the other executors' results that are
-//! still in their challenge window, and challenges ([`Call::watcher_challenge`]) when its output
-//! hash differs. A result is sampled when `blake2(secret ‖ request)` falls below
-//! [`WatchFraction`]: the secret is drawn once per node and never leaves it, so no executor can
-//! tell which of its results will be checked. Each result is considered once per node.
+//! still in their challenge window (from the block after the result's, see [`super::settled`]),
+//! and challenges ([`Call::watcher_challenge`]) when its output hash differs. A result is sampled
+//! when `blake2(secret ‖ request)` falls below [`WatchFraction`]: the secret is drawn once per
+//! node and never leaves it, so no executor can tell which of its results will be checked. Each
+//! result is considered once per node.
 
 use codec::{Decode, Encode};
+use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::{commitment::output_hash, DisputeStatement, ExecutorKey, InferenceInput};
-use sp_runtime::{offchain::storage::StorageValueRef, Perbill, RuntimeAppPublic};
+use sp_runtime::{
+	offchain::storage::StorageValueRef, traits::Saturating, Perbill, RuntimeAppPublic,
+};
 
-use super::{run_model, submit};
+use super::{run_model, settled, submit};
 use crate::{
 	Call, Config, Pallet, RequestId, RequestStatus, Requests, Results, WatchFraction, WindowQueue,
 	WindowQueueBounds, LOG_TARGET,
@@ -63,7 +67,11 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 			continue;
 		}
 		let Some(record) = Requests::<T>::get(request) else { continue };
-		let RequestStatus::Answered { executor, .. } = &record.status else { continue };
+		let RequestStatus::Answered { executor, challenge_end } = &record.status else { continue };
+		// Answered in this very block: peers still at the parent would refuse the challenge.
+		if !settled::<T>(challenge_end.saturating_sub(T::ChallengeWindow::get()), now) {
+			continue;
+		}
 		// Never this node's own results; any of its keys can sign the challenge.
 		if keys.iter().any(|(_, owner)| owner == executor) {
 			continue;
