@@ -163,3 +163,47 @@ fn presets_list_the_default_model_and_fund_the_treasury() {
 		});
 	}
 }
+
+/// `pallet-session` claims the whole block's weight when a session ends (every
+/// `SessionPeriod` blocks). The executors' transactions are `Operational`, so they still fit in
+/// the part of the block kept for that class; a normal transaction does not.
+#[test]
+fn executor_transactions_fit_a_session_rotation_block() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use sp_runtime::{traits::Header as _, transaction_validity::InvalidTransaction};
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(configs::SessionPeriod::get() - 1);
+		let header = Header::new(
+			configs::SessionPeriod::get(),
+			Default::default(),
+			Default::default(),
+			Default::default(),
+			Default::default(),
+		);
+		Executive::initialize_block(&header);
+		let limits = configs::RuntimeBlockWeights::get();
+		assert!(
+			frame_system::BlockWeight::<Runtime>::get().total().all_gte(limits.max_block),
+			"the rotation claims the whole block"
+		);
+		let key = opg_primitives::ExecutorKey::from(sp_core::sr25519::Public::from_raw([1; 32]));
+		let signature =
+			opg_primitives::ExecutorSignature::from(sp_core::sr25519::Signature::from_raw([0; 64]));
+		let vote = RuntimeCall::Inference(pallet_inference::Call::commit_vote {
+			request: 0,
+			seal: Default::default(),
+			key,
+			signature,
+		});
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_allow_death {
+			dest: Sr25519Keyring::Bob.to_account_id().into(),
+			value: OPG,
+		});
+		assert_eq!(vote.get_dispatch_info().class, DispatchClass::Operational);
+		let book = |call: &RuntimeCall| {
+			frame_system::CheckWeight::<Runtime>::do_prepare(&call.get_dispatch_info(), 200, 200)
+		};
+		assert_ok!(book(&vote));
+		assert_eq!(book(&transfer), Err(InvalidTransaction::ExhaustsResources.into()));
+	});
+}

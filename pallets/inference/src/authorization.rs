@@ -9,7 +9,12 @@
 //! - refused with `InvalidTransaction::Custom(index of the error)` (see [`Pallet::refuse`]);
 //! - valid until the last block the call can succeed in (the deadline, the end of the window or
 //!   of the vote's phase), with the tag `(prefix, what it provides)` so that the pool keeps one
-//!   transaction per request (and member), and propagated ([`Pallet::validity`]).
+//!   transaction per request (and member), at [`Config::ExecutorPriority`] (no lower than
+//!   signed transactions), and propagated ([`Pallet::validity`]).
+//!
+//! The calls are of the `Operational` dispatch class: the part of each block kept for that class
+//! takes them even when normal transactions (or a session rotation, which claims the whole
+//! block's weight) have filled the rest.
 
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
@@ -35,7 +40,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The validity of an authorized transaction: tag `(prefix, provides)`, valid until `until`
-	/// (inclusive), propagated, no weight refunded.
+	/// (inclusive), at [`Config::ExecutorPriority`], propagated, no weight refunded.
 	pub(crate) fn validity(
 		prefix: &'static str,
 		provides: impl Encode,
@@ -45,6 +50,7 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(frame_system::Pallet::<T>::block_number())
 			.saturating_add(1u32.into());
 		let validity = ValidTransaction::with_tag_prefix(prefix)
+			.priority(T::ExecutorPriority::get())
 			.and_provides(provides)
 			.longevity(longevity.saturated_into::<u64>())
 			.propagate(true)

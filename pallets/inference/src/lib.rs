@@ -296,6 +296,16 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueueWork: Get<u32>;
 
+		/// The pool priority of the executors' authorized transactions (results, watchers'
+		/// challenges, committee votes). Set it at least as high as any signed transaction's, so
+		/// that spam neither delays nor evicts them: they carry no fee, and each is valid once per
+		/// request (and committee member), so the priority cannot be bought or used to flood the
+		/// pool.
+		/// They are also of the `Operational` class, which keeps a part of every block for them,
+		/// even one that a session rotation fills.
+		#[pallet::constant]
+		type ExecutorPriority: Get<TransactionPriority>;
+
 		// The dispute game (the committee).
 
 		/// The bond a challenger puts up; slashed if the executor was right.
@@ -658,8 +668,11 @@ pub mod pallet {
 		/// [`Error::DeadlinePassed`], [`Error::BadSignature`], [`Error::CommitmentMismatch`],
 		/// [`Error::BadOutput`], [`Error::OutputTooLarge`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_result(
-			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+		#[pallet::weight((
+			T::WeightInfo::submit_result(
+				(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+			),
+			DispatchClass::Operational
 		))]
 		#[pallet::authorize(Pallet::<T>::authorize_result)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(
@@ -716,7 +729,7 @@ pub mod pallet {
 		/// [`Error::UnknownExecutor`], [`Error::BadSignature`], and those of
 		/// [`Pallet::challenge`].
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::challenge())]
+		#[pallet::weight((T::WeightInfo::challenge(), DispatchClass::Operational))]
 		#[pallet::authorize(Pallet::<T>::authorize_watcher_challenge)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_watcher_challenge())]
 		pub fn watcher_challenge(
@@ -746,7 +759,7 @@ pub mod pallet {
 		/// [`Error::NoDispute`], [`Error::UnknownExecutor`], [`Error::NotMember`],
 		/// [`Error::WrongPhase`], [`Error::AlreadyCommitted`], [`Error::BadSignature`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::commit_vote())]
+		#[pallet::weight((T::WeightInfo::commit_vote(), DispatchClass::Operational))]
 		#[pallet::authorize(Pallet::<T>::authorize_commit)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_commit_vote())]
 		pub fn commit_vote(
@@ -781,8 +794,11 @@ pub mod pallet {
 		/// [`Error::WrongPhase`], [`Error::NotCommitted`], [`Error::SealMismatch`],
 		/// [`Error::CommitmentMismatch`], [`Error::BadOutput`], [`Error::OutputTooLarge`].
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::reveal_vote(
-			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+		#[pallet::weight((
+			T::WeightInfo::reveal_vote(
+				(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
+			),
+			DispatchClass::Operational
 		))]
 		#[pallet::authorize(Pallet::<T>::authorize_reveal)]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_reveal_vote(

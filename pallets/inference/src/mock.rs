@@ -130,6 +130,8 @@ pub const PRICE: Balance = 100;
 pub const BOND: Balance = 1_000;
 pub const TIMEOUT: u64 = 5;
 pub const WINDOW: u64 = 10;
+/// The pool priority of the executors' transactions.
+pub const EXECUTOR_PRIORITY: u64 = 1 << 60;
 pub const MAX_REASSIGN: u32 = 2;
 pub const QUEUE_WORK: u32 = 4;
 pub const DAVE: AccountId = 4;
@@ -215,6 +217,7 @@ impl pallet_inference::Config for Test {
 	type MaxInputBytes = ConstU32<256>;
 	type MaxOutputBytes = ConstU32<256>;
 	type MaxQueueWork = ConstU32<QUEUE_WORK>;
+	type ExecutorPriority = ConstU64<EXECUTOR_PRIORITY>;
 	type ChallengeBond = ConstU64<CHALLENGE_BOND>;
 	type CommitteeSize = ConstU32<COMMITTEE>;
 	type Quorum = ConstU32<QUORUM>;

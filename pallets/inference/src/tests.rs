@@ -12,6 +12,7 @@ use crate::{
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
+	dispatch::{DispatchClass, GetDispatchInfo},
 	pallet_prelude::{InvalidTransaction, TransactionSource},
 	traits::Authorize,
 };
@@ -349,6 +350,9 @@ fn authorization_refuses_what_the_call_would_refuse() {
 		assert_eq!(refund, frame_support::weights::Weight::zero());
 		assert_eq!(valid.longevity, TIMEOUT + 1);
 		assert!(valid.propagate);
+		// Above any signed transaction, and kept a part of every block for.
+		assert_eq!(valid.priority, EXECUTOR_PRIORITY);
+		assert_eq!(good.get_dispatch_info().class, DispatchClass::Operational);
 	});
 }
 

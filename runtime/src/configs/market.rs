@@ -21,12 +21,15 @@
 //!   pool pro rata (1,000 OPG of a 10,000 OPG bond without delegations): [`CommitteeReward`] (10 OPG) to each majority member, half of the rest to the
 //!   challenger, half to the treasury; a wrong challenger loses its whole bond, split the same
 //!   way with the executor in the challenger's place; a member voting with the minority or not
-//!   at all loses [`MemberPenalty`] (10 OPG).
+//!   at all loses [`MemberPenalty`] (10 OPG);
+//! - the executors' transactions (results, challenges, votes) enter the pool at
+//!   [`ExecutorPriority`], never below a signed transaction, in the `Operational` class.
 
 use frame_support::{parameter_types, traits::ConstU32};
 use sp_runtime::{
 	generic::Era,
 	traits::{BlakeTwo256, Hash as HashT},
+	transaction_validity::TransactionPriority,
 	Perbill,
 };
 
@@ -78,6 +81,10 @@ parameter_types! {
 	pub const WinnerShare: Perbill = Perbill::from_percent(50);
 	pub const MemberPenalty: Balance = 10 * OPG;
 	pub const DefaultWatchFraction: Perbill = Perbill::from_percent(10);
+	/// The largest priority, as im-online's heartbeats had. A signed transaction's priority
+	/// grows with its tip and saturates (with 18 decimals, a tip of a thousandth of an OPG gets
+	/// there), so a tipped transaction can at most tie with an executor's, never outrank it.
+	pub const ExecutorPriority: TransactionPriority = TransactionPriority::MAX;
 }
 
 impl pallet_inference::Config for Runtime {
@@ -96,6 +103,7 @@ impl pallet_inference::Config for Runtime {
 	/// 128 KiB: 32 MiniLM embeddings (32 × 384 f32) fit with room to spare.
 	type MaxOutputBytes = ConstU32<{ 128 * 1024 }>;
 	type MaxQueueWork = ConstU32<64>;
+	type ExecutorPriority = ExecutorPriority;
 	type ChallengeBond = ChallengeBond;
 	type CommitteeSize = ConstU32<3>;
 	type Quorum = ConstU32<2>;
