@@ -115,6 +115,11 @@ pub enum SchemaError {
 		/// The axis (0 = outermost).
 		axis: u32,
 	},
+	/// An input element is NaN or infinite (no model can be asked to run on it).
+	NonFinite {
+		/// The element's index, row-major.
+		index: u32,
+	},
 }
 
 impl core::fmt::Display for SchemaError {
@@ -160,6 +165,9 @@ impl core::fmt::Display for SchemaError {
 				f,
 				"axis {axis} is neither a positive length nor, as the first axis, the batch axis"
 			),
+			SchemaError::NonFinite { index } => {
+				write!(f, "input element {index} is NaN or infinite")
+			}
 		}
 	}
 }
@@ -344,11 +352,16 @@ impl IoSchema {
 		self.output.validate()
 	}
 
-	/// Checks an input against the schema and returns its batch size.
+	/// Checks an input against the schema and returns its batch size. A tensor input's
+	/// floating-point elements must be finite.
 	pub fn check(&self, input: &InferenceInput) -> Result<u32, SchemaError> {
 		match (&self.input, input) {
 			(InputSchema::Tensor(schema), InferenceInput::Tensor(tensor)) => {
-				schema.check(tensor, self.max_batch)
+				let batch = schema.check(tensor, self.max_batch)?;
+				match tensor.first_non_finite() {
+					Some(index) => Err(SchemaError::NonFinite { index }),
+					None => Ok(batch),
+				}
 			}
 			(InputSchema::Text { max_bytes }, InferenceInput::Text(texts)) => {
 				let batch = check_batch(rank(texts.len()), self.max_batch)?;
@@ -395,6 +408,17 @@ fn rank(len: usize) -> u32 {
 #[allow(clippy::unwrap_used)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn tensor_inputs_must_be_finite() {
+		let schema = digits_schema();
+		let mut values = [0.5f32; 64];
+		let ok = InferenceInput::Tensor(Tensor::from_f32(&[1, 64], &values).unwrap());
+		assert_eq!(schema.check(&ok), Ok(1));
+		values[17] = f32::NAN;
+		let nan = InferenceInput::Tensor(Tensor::from_f32(&[1, 64], &values).unwrap());
+		assert_eq!(schema.check(&nan), Err(SchemaError::NonFinite { index: 17 }));
+	}
 
 	fn digits_schema() -> IoSchema {
 		IoSchema {

@@ -151,6 +151,23 @@ impl Tensor {
 		Ok(())
 	}
 
+	/// The index of the first NaN or infinite element of a floating-point tensor (`F32`,
+	/// `F16`, `BF16`: the exponent bits all set), `None` when every element is finite or the
+	/// dtype is an integer one.
+	pub fn first_non_finite(&self) -> Option<u32> {
+		let (width, exponent): (usize, u32) = match self.dtype {
+			TensorDType::F32 => (4, 0x7F80_0000),
+			TensorDType::F16 => (2, 0x7C00),
+			TensorDType::BF16 => (2, 0x7F80),
+			_ => return None,
+		};
+		self.data
+			.chunks_exact(width)
+			.map(|c| c.iter().rev().fold(0u32, |bits, b| bits << 8 | u32::from(*b)))
+			.position(|bits| bits & exponent == exponent)
+			.map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+	}
+
 	/// The number of elements this tensor's shape describes (`None` when it overflows a `u32`).
 	pub fn element_count(&self) -> Option<u32> {
 		element_count(&self.shape)
@@ -258,6 +275,31 @@ impl InferenceOutput {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn first_non_finite_reads_each_float_width() {
+		let f32s = |v: &[f32]| Tensor::from_f32(&[rank(v.len())], v).unwrap();
+		assert_eq!(f32s(&[0.0, -1.5, f32::MAX, f32::MIN_POSITIVE / 2.0]).first_non_finite(), None);
+		assert_eq!(f32s(&[0.0, 1.0, f32::NAN]).first_non_finite(), Some(2));
+		assert_eq!(f32s(&[f32::NEG_INFINITY, 1.0]).first_non_finite(), Some(0));
+		// Little-endian halves: 0x7C00 is +inf in F16, 0x7BFF its largest finite value;
+		// 0x7FC0 is a NaN in BF16, 0x7F7F its largest finite value.
+		let halves = |dtype, words: &[u16]| {
+			let data = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+			Tensor::new(dtype, &[rank(words.len())], data).unwrap()
+		};
+		assert_eq!(halves(TensorDType::F16, &[0x7BFF, 0x0001]).first_non_finite(), None);
+		assert_eq!(halves(TensorDType::F16, &[0x3C00, 0x7C00]).first_non_finite(), Some(1));
+		assert_eq!(halves(TensorDType::BF16, &[0x7F7F, 0xFF7F]).first_non_finite(), None);
+		assert_eq!(halves(TensorDType::BF16, &[0x7FC0]).first_non_finite(), Some(0));
+		// Integers have no non-finite values, whatever their bits.
+		let ints = Tensor::new(TensorDType::I64, &[1], i64::MAX.to_le_bytes().to_vec()).unwrap();
+		assert_eq!(ints.first_non_finite(), None);
+	}
+
+	fn rank(len: usize) -> u32 {
+		u32::try_from(len).unwrap()
+	}
 
 	#[test]
 	fn new_checks_length_against_shape() {

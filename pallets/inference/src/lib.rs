@@ -529,7 +529,7 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The model is not listed (or unknown).
 		ModelNotListed,
-		/// The input does not fit the model's schema.
+		/// The input does not fit the model's schema, or holds a NaN or infinite value.
 		BadInput,
 		/// The encoded input is larger than `MaxInputBytes`.
 		InputTooLarge,

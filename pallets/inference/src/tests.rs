@@ -75,6 +75,15 @@ fn request_errors() {
 			Inference::request(origin(), model(1), InferenceInput::text("hi").unwrap(), PRICE),
 			Error::<Test>::BadInput
 		);
+		// A poison input: NaN or infinite values, which an engine may refuse and the requester
+		// would get refunded in full (issue: the attack costs only the transaction fee).
+		for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+			let poison = input(&[[1.0, bad, 0.0, 0.0]]);
+			assert_noop!(
+				Inference::request(origin(), model(1), poison, PRICE),
+				Error::<Test>::BadInput
+			);
+		}
 		// 16 rows of 4 f32 are 256 bytes of data alone: above MaxInputBytes (256) with the
 		// header, refused before the schema is looked at.
 		let big = InferenceInput::Tensor(Tensor::from_f32(&[16, 4], &[0.0; 64]).unwrap());
