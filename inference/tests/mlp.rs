@@ -166,9 +166,14 @@ fn bad_inputs_get_typed_errors() {
 		engine.run(&hash, &InferenceInput::Tensor(inconsistent)),
 		bad(SchemaError::LengthMismatch { expected: 256, found: 10 })
 	);
-	// NaN and infinity are numbers like any other: no panic, a result.
-	let weird = Tensor::from_f32(&[1, 64], &[f32::NAN; 64]).unwrap();
-	assert!(engine.run(&hash, &InferenceInput::Tensor(weird)).is_ok());
+	// NaN and infinity are refused, by the schema check the chain makes on request too.
+	let mut values = [0.5f32; 64];
+	values[3] = f32::INFINITY;
+	let weird = Tensor::from_f32(&[1, 64], &values).unwrap();
+	assert_eq!(
+		engine.run(&hash, &InferenceInput::Tensor(weird)),
+		bad(SchemaError::NonFinite { index: 3 })
+	);
 	assert_eq!(
 		engine.run(&H256::repeat_byte(7), &f32s(&[1, 64])),
 		Err(InferenceError::UnknownModel)
