@@ -522,6 +522,15 @@ impl<T: Config> Committee<T> {
 	pub(crate) fn phase_end(request: RequestId) -> BlockNumberFor<T> {
 		Disputes::<T>::get(request).map(|d| d.phase.until()).unwrap_or_default()
 	}
+
+	/// The block `dispute`'s current phase began in: every phase ends its length after it began
+	/// (`open`, `open_reveal`, an extension).
+	pub(crate) fn phase_began(dispute: &DisputeOf<T>) -> BlockNumberFor<T> {
+		match dispute.phase {
+			DisputePhase::Commit { until } => until.saturating_sub(T::CommitPeriod::get()),
+			DisputePhase::Reveal { until } => until.saturating_sub(T::RevealPeriod::get()),
+		}
+	}
 }
 
 /// How a loser's slash is divided.

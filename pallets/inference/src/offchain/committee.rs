@@ -7,18 +7,17 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
-use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::{
 	vote_seal, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InferenceRun,
 	ResultCommitment,
 };
-use sp_runtime::{offchain::storage::StorageValueRef, traits::Saturating, RuntimeAppPublic};
+use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
 
 use super::{lock, run_model, settled, submit, Skip};
 use crate::{
-	Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet, RequestId, Requests, Vote,
-	LOG_TARGET,
+	dispute::committee::Committee, Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet,
+	RequestId, Requests, Vote, LOG_TARGET,
 };
 
 const VOTE_PREFIX: &[u8] = b"opg/dispute/vote/";
@@ -39,12 +38,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 			let Some(member) = dispute.committee.iter().find(|m| m.executor == *owner) else {
 				continue;
 			};
-			// The phase began in the block its deadline minus its length names.
-			let began = match dispute.phase {
-				DisputePhase::Commit { until } => until.saturating_sub(T::CommitPeriod::get()),
-				DisputePhase::Reveal { until } => until.saturating_sub(T::RevealPeriod::get()),
-			};
-			if !settled::<T>(began, now) {
+			if !settled::<T>(Committee::<T>::phase_began(&dispute), now) {
 				continue;
 			}
 			let outcome = match (&dispute.phase, &member.vote) {
