@@ -3,6 +3,9 @@
 //! Support for end-to-end tests and measuring examples: start real `opg-node` processes on
 //! loopback with free ports and temporary base paths, talk JSON-RPC to them, and kill them by PID
 //! whatever happens. Used by `opg-node`'s and `opg-client`'s tests (a dev-dependency only).
+//!
+//! [`property`]: the driver of the pallets' property tests (random calls against a mock
+//! runtime, invariants after each).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 #![allow(clippy::arithmetic_side_effects)]
 
@@ -15,6 +18,8 @@ use std::{
 };
 
 use serde_json::{json, Value};
+
+pub mod property;
 
 /// The node binary cargo built for these tests (same profile as the tests): `opg-node` in the
 /// profile directory whose `deps/` (or `examples/`) folder this test binary runs from.

@@ -44,6 +44,8 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
+mod property_tests;
+#[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;
