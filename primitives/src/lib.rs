@@ -34,6 +34,7 @@ pub mod executor;
 pub mod host;
 #[cfg(feature = "std")]
 pub mod json;
+pub mod limits;
 pub mod model;
 pub mod schema;
 pub mod tensor;

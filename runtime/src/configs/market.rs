@@ -106,10 +106,11 @@ impl pallet_inference::Config for Runtime {
 	type ResponseTimeout = ResponseTimeout;
 	type ChallengeWindow = ChallengeWindow;
 	type MaxReassignments = ConstU32<2>;
-	/// 72 KiB: a batch of 32 texts of 2 KiB, or a tensor of 18k f32.
-	type MaxInputBytes = ConstU32<{ 72 * 1024 }>;
-	/// 128 KiB: 32 MiniLM embeddings (32 × 384 f32) fit with room to spare.
-	type MaxOutputBytes = ConstU32<{ 128 * 1024 }>;
+	/// 72 KiB (`opg_primitives::limits`): a batch of 32 texts of 2 KiB, or a tensor of 18k f32.
+	type MaxInputBytes = ConstU32<{ opg_primitives::limits::MAX_INPUT_BYTES }>;
+	/// 128 KiB (`opg_primitives::limits`, which every listed schema's output fits): 32 MiniLM
+	/// embeddings (32 × 384 f32) fit with room to spare.
+	type MaxOutputBytes = ConstU32<{ opg_primitives::limits::MAX_OUTPUT_BYTES }>;
 	type MaxQueueWork = ConstU32<64>;
 	type ExecutorPriority = ExecutorPriority;
 	type ChallengeBond = ChallengeBond;
