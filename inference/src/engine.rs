@@ -10,8 +10,8 @@ use std::{
 use codec::Encode;
 use opg_kernels::Isa;
 use opg_primitives::{
-	bundle::BundleView, limits, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError, InferenceInput,
-	InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
+	bundle::BundleView, limits, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError,
+	InferenceInput, InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
 };
 
 use crate::{

@@ -300,7 +300,8 @@ impl TensorSchema {
 		// The output's variant and dtype bytes, the shape (a compact length of at most one byte
 		// and four bytes per axis) and the data's compact length (at most five bytes).
 		let rank = u64::try_from(self.dims.len()).unwrap_or(u64::MAX);
-		let overhead = 1u64.saturating_add(1).saturating_add(1).saturating_add(rank.saturating_mul(4));
+		let overhead =
+			1u64.saturating_add(1).saturating_add(1).saturating_add(rank.saturating_mul(4));
 		data.saturating_add(overhead).saturating_add(5)
 	}
 

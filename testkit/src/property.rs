@@ -50,6 +50,12 @@ impl Rng {
 		(0..len).map(|_| self.next_u64() as u8).collect()
 	}
 
+	/// Random bytes, fewer than `max_len` of them.
+	pub fn bytes_below(&mut self, max_len: u64) -> Vec<u8> {
+		let len = usize::try_from(self.below(max_len)).unwrap_or(usize::MAX);
+		self.bytes(len)
+	}
+
 	/// 32 random bytes.
 	pub fn array32(&mut self) -> [u8; 32] {
 		let mut out = [0u8; 32];

@@ -776,9 +776,8 @@ pub mod pallet {
 				.and_then(|s| s.checked_add(&pool.unbonding))
 				.and_then(|s| s.checked_add(&amount))
 				.ok_or(Error::<T>::Overflow)?;
-			// A `Perbill` of a balance is at most the balance: it cannot overflow.
-			#[allow(clippy::arithmetic_side_effects)]
-			let least = T::MinSelfBond::get() * stake;
+			// Rounded up, so that a stake a hair above `bond / MinSelfBond` is refused.
+			let least = T::MinSelfBond::get().mul_ceil(stake);
 			ensure!(info.bond >= least, Error::<T>::SelfBondTooLow);
 			let points = stake::points_for(amount, pool.active, pool.active_points)
 				.ok_or(Error::<T>::PoolWiped)?;

@@ -13,11 +13,9 @@
 use crate::{mock::*, Call};
 use codec::Decode;
 use frame_support::traits::{
-	fungible::{Inspect, Mutate},
-	tokens::Preservation,
-	OneSessionHandler, UnfilteredDispatchable,
+	fungible::Mutate, tokens::Preservation, OneSessionHandler, UnfilteredDispatchable,
 };
-use opg_primitives::StakeLedger;
+use opg_primitives::{ExecutorKey, StakeLedger};
 use opg_testkit::property::{calls, error_name, Rng, Tally};
 use sp_runtime::Perbill;
 
@@ -100,15 +98,19 @@ fn step(rng: &mut Rng, tally: &mut Tally) {
 			}
 		}
 		3 => {
-			let validators: Vec<(AccountId, _)> = ACCOUNTS
+			let validators: Vec<(AccountId, ExecutorKey)> = ACCOUNTS
 				.iter()
 				.filter(|_| rng.chance(40))
 				.map(|who| (*who, key(*who as u8)))
 				.collect();
+			// One function, so that both iterators have the one type the handler takes.
+			fn pair((a, k): &(AccountId, ExecutorKey)) -> (&AccountId, ExecutorKey) {
+				(a, k.clone())
+			}
 			Executors::on_new_session(
 				true,
-				validators.iter().map(|(a, k)| (a, k.clone())),
-				validators.iter().map(|(a, k)| (a, k.clone())),
+				validators.iter().map(pair),
+				validators.iter().map(pair),
 			);
 		}
 		4 => {

@@ -677,7 +677,7 @@ pub mod pallet {
 		/// - `commitment`: output hash and trace root.
 		/// - `key`: the assigned executor's registered key.
 		/// - `signature`: `key`'s signature of the [`opg_primitives::ResultStatement`]
-		///   `(genesis hash, request, commitment)`.
+		///   `(request's digest, attempt, executor, commitment)`.
 		///
 		/// Opens the result's challenge window. Emits [`Event::ResultSubmitted`].
 		///
@@ -739,7 +739,7 @@ pub mod pallet {
 		/// - `key`: the watcher's registered executor key; [`Config::ChallengeBond`] is held from
 		///   its executor account until the verdict.
 		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Challenge`]
-		///   `(genesis hash, request)`.
+		///   `(request's digest)`.
 		///
 		/// As [`Pallet::challenge`] otherwise. Emits [`Event::Challenged`].
 		///
@@ -769,7 +769,7 @@ pub mod pallet {
 		///   member's own run and a secret salt.
 		/// - `key`: the executor key of a committee member that has not committed yet.
 		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Commit`]
-		///   `(genesis hash, request, seal)`.
+		///   `(request's digest, seal)`.
 		///
 		/// Emits [`Event::VoteCommitted`], and [`Event::RevealOpened`] once every member has.
 		///

@@ -19,14 +19,17 @@ use crate::{
 	mock::*,
 	Call, Disputes, NextRequestId, Requests,
 };
-use codec::{Decode, Encode};
-use frame_support::traits::{fungible::Inspect, Authorize, UnfilteredDispatchable};
+use codec::Decode;
+use frame_support::{
+	traits::{fungible::Inspect, Authorize, UnfilteredDispatchable},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use opg_primitives::{
 	DisputeStatement, ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, Tensor, H256,
 };
 use opg_testkit::property::{calls, error_name, Rng, Tally};
-use sp_runtime::{transaction_validity::TransactionSource, Perbill, RuntimeAppPublic};
+use sp_runtime::{transaction_validity::TransactionSource, Perbill};
 
 const PALLETS: &[&str] = &["System", "Balances", "Executors", "Inference"];
 const ACCOUNTS: &[AccountId] = &[ALICE, BOB, CHARLIE, DAVE, EVE, DAPP, POOR, CHALLENGER, 1_000];
@@ -53,10 +56,16 @@ fn random_input(rng: &mut Rng) -> InferenceInput {
 		0 => InferenceInput::Tensor(
 			Tensor::from_f32(&[rows as u32, 3], &values[..rows * 3]).unwrap(),
 		),
-		1 => InferenceInput::Text(vec![b"not a tensor".to_vec()]),
+		1 => InferenceInput::text("not a tensor").unwrap(),
 		2 => {
-			let bytes = rng.bytes(rng.below(300) as usize);
-			InferenceInput::decode(&mut &bytes[..]).unwrap_or(InferenceInput::Text(vec![bytes]))
+			let len = rng.below(300) as usize;
+			let bytes = rng.bytes(len);
+			let raw = || {
+				InferenceInput::Text(BoundedVec::truncate_from(vec![BoundedVec::truncate_from(
+					bytes.clone(),
+				)]))
+			};
+			InferenceInput::decode(&mut &bytes[..]).unwrap_or_else(|_| raw())
 		}
 		_ => InferenceInput::Tensor(Tensor::from_f32(&[rows as u32, 4], &values).unwrap()),
 	}
@@ -204,7 +213,8 @@ fn step(
 		}
 		18 => {
 			// Bytes that decode to some call of this pallet, from a random origin.
-			let bytes = rng.bytes(rng.below(200) as usize);
+			let len = rng.below(200) as usize;
+			let bytes = rng.bytes(len);
 			if let Ok(call) = Call::<Test>::decode(&mut &bytes[..]) {
 				let origin = match rng.below(3) {
 					0 => RawOrigin::Authorized.into(),

@@ -49,6 +49,9 @@ fn request_for(executor: AccountId, n: &mut u32) -> (u64, InferenceOutput) {
 /// committees vote the right outputs, and the verdicts fall in the next block.
 fn lie_and_self_challenge(lies: usize) -> Vec<u64> {
 	list(1, PRICE);
+	// The review's scenario, a 1% self-bond: `MinSelfBond` (10% in the runtime) would refuse
+	// this pool, yet even with it lying must not pay.
+	MinSelfBond::set(sp_runtime::Perbill::from_percent(1));
 	assert_ok!(Executors::delegate(RuntimeOrigin::signed(WHALE), LIAR, POOL));
 	let mut n = 0;
 	let disputed: Vec<(u64, InferenceOutput)> = (0..lies)

@@ -468,8 +468,9 @@ fn missed_deadlines_reassign_then_refund_in_full() {
 fn a_reassignment_never_goes_back_to_an_executor_that_missed_the_request() {
 	test(|| {
 		list(1, PRICE);
-		// Twelve requests, nobody answers: each goes through all three executors, once each.
-		let ids: Vec<u64> = (0..12).map(|n| request(&[[n as f32; 4]])).collect();
+		// As many requests as one block expires (`MaxQueueWork`), nobody answers: each goes
+		// through all three executors, once each.
+		let ids: Vec<u64> = (0..QUEUE_WORK).map(|n| request(&[[n as f32; 4]])).collect();
 		let mut drawn: Vec<Vec<AccountId>> = ids.iter().map(|id| vec![assigned_to(*id)]).collect();
 		for round in 1..=MAX_REASSIGN as u64 {
 			run_to(1 + round * TIMEOUT);

@@ -12,10 +12,7 @@
 
 use crate::{mock::*, Call, ModelProposalOf};
 use codec::{Decode, Encode};
-use frame_support::{
-	traits::{fungible::Inspect, UnfilteredDispatchable},
-	BoundedVec,
-};
+use frame_support::{traits::UnfilteredDispatchable, BoundedVec};
 use opg_primitives::{Dim, InputSchema, ModelKind, TensorDType, TensorSchema};
 use opg_testkit::property::{calls, error_name, Rng, Tally};
 
@@ -40,7 +37,8 @@ fn random_proposal(rng: &mut Rng) -> ModelProposalOf<Test> {
 	if rng.chance(15) {
 		let dims = [Dim::Batch, Dim::Fixed(rng.below(3) as u32), Dim::Fixed(1 << 20)];
 		let dims: Vec<Dim> = (0..rng.below(4)).map(|_| *rng.pick(&dims)).collect();
-		if let Ok(t) = TensorSchema::new(*rng.pick(&[TensorDType::F32, TensorDType::I64]), &dims) {
+		if let Some(t) = TensorSchema::new(*rng.pick(&[TensorDType::F32, TensorDType::I64]), &dims)
+		{
 			p.spec.schema.input = InputSchema::Tensor(t);
 		}
 	}
@@ -48,7 +46,7 @@ fn random_proposal(rng: &mut Rng) -> ModelProposalOf<Test> {
 		p.spec.schema.max_batch = rng.below(1_000) as u32;
 	}
 	if rng.chance(15) {
-		p.name = BoundedVec::truncate_from(rng.bytes(rng.below(40) as usize));
+		p.name = BoundedVec::truncate_from(rng.bytes_below(40));
 	}
 	if rng.chance(15) {
 		p.price = rng.amount(MAX_PRICE);
@@ -57,9 +55,8 @@ fn random_proposal(rng: &mut Rng) -> ModelProposalOf<Test> {
 		p.size = rng.amount(1 << 30);
 	}
 	if rng.chance(15) {
-		let uris: Vec<_> = (0..rng.below(3))
-			.map(|_| BoundedVec::truncate_from(rng.bytes(rng.below(70) as usize)))
-			.collect();
+		let uris: Vec<_> =
+			(0..rng.below(3)).map(|_| BoundedVec::truncate_from(rng.bytes_below(70))).collect();
 		p.uris = BoundedVec::truncate_from(uris);
 	}
 	p
@@ -78,9 +75,7 @@ fn random_call(rng: &mut Rng) -> Call<Test> {
 		6 => Call::set_uris {
 			model: model(rng),
 			uris: BoundedVec::truncate_from(
-				(0..rng.below(3))
-					.map(|_| BoundedVec::truncate_from(rng.bytes(rng.below(70) as usize)))
-					.collect(),
+				(0..rng.below(3)).map(|_| BoundedVec::truncate_from(rng.bytes_below(70))).collect(),
 			),
 		},
 		7 => Call::remove_model { model: model(rng) },
