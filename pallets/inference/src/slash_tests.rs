@@ -128,10 +128,8 @@ fn lies_in_flight_cost_the_pool_at_most_one_slash_and_the_liar_gets_no_new_work(
 		let after = liar_own() + worth(CHALLENGER);
 		assert!(after < before, "{MAX_DISPUTES} lies took the attacker from {before} to {after}");
 		// Out of the draw from its first lost dispute on.
-		let mut n = 1_000;
-		for _ in 0..20 {
+		for n in 1_000..1_020 {
 			let rows = [[n as f32; 4]];
-			n += 1;
 			let id = request(&rows);
 			assert_ne!(assigned_to(id), LIAR, "a convicted liar drew new work");
 			assert_ok!(submit(correct_result(id)));

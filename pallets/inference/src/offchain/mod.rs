@@ -140,6 +140,9 @@ fn lock_key(id: &impl Encode) -> Vec<u8> {
 	key
 }
 
+/// What a lock holds: the block it was taken at and the last block it holds.
+type Held<T> = (BlockNumberFor<T>, BlockNumberFor<T>);
+
 /// Takes the lock `id` (a request's assignment, or a dispute step) from `now` until `until`
 /// (inclusive), unless another worker holds it: one that took it at or before `now`, until `now`
 /// or later. (A lock taken at a later block is a sibling fork's, or a relaunched chain's: it does
@@ -151,16 +154,11 @@ pub(crate) fn lock<T: Config>(
 ) -> Result<(), Skip> {
 	let key = lock_key(&id);
 	let storage = StorageValueRef::persistent(&key);
-	let result = storage.mutate(
-		|held: Result<Option<(BlockNumberFor<T>, BlockNumberFor<T>)>, StorageRetrievalError>| {
-			match held {
-				Ok(Some((taken, held_until))) if taken <= now && now <= held_until => {
-					Err(Skip::Locked)
-				}
-				_ => Ok((now, until)),
-			}
-		},
-	);
+	let result =
+		storage.mutate(|held: Result<Option<Held<T>>, StorageRetrievalError>| match held {
+			Ok(Some((taken, held_until))) if taken <= now && now <= held_until => Err(Skip::Locked),
+			_ => Ok((now, until)),
+		});
 	match result {
 		Ok(_) => Ok(()),
 		Err(MutateStorageError::ValueFunctionFailed(skip)) => Err(skip),
