@@ -19,7 +19,8 @@ use frame_system::RawOrigin;
 use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
-	IoSchema, ModelHash, ResultCommitment, Tensor, TensorDType, TensorSchema, H256,
+	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema,
+	H256,
 };
 use sp_runtime::{
 	traits::{Bounded, Saturating},
@@ -77,7 +78,11 @@ fn result_call<T: Config>(id: RequestId, output: InferenceOutput) -> Call<T> {
 	};
 	let key = T::Executors::key_of(&executor).unwrap();
 	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(1)]);
-	let statement = Pallet::<T>::result_statement(id, commitment).unwrap();
+	let statement = ResultStatement {
+		genesis: Pallet::<T>::genesis_hash(),
+		request: id,
+		commitment: commitment.clone(),
+	};
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::submit_result { request: id, output, commitment, key, signature }
 }
@@ -123,7 +128,7 @@ fn commit_call<T: Config>(id: RequestId, seat: usize, output: &InferenceOutput) 
 	let commitment = ResultCommitment::new(output, &[H256::repeat_byte(2)]);
 	let seal = vote_seal(id, &key, &commitment, &salt(seat));
 	let statement =
-		DisputeStatement::Commit { request: Pallet::<T>::request_digest(id).unwrap(), seal };
+		DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request: id, seal };
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::commit_vote { request: id, seal, key, signature }
 }
@@ -291,7 +296,7 @@ mod benchmarks {
 		let watcher = T::Executors::select(&[7u8; 32], &[executor]).unwrap();
 		let key = T::Executors::key_of(&watcher).unwrap();
 		let statement =
-			DisputeStatement::Challenge { request: Pallet::<T>::request_digest(id).unwrap() };
+			DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request: id };
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		let call = Call::<T>::watcher_challenge { request: id, key, signature };
 		#[block]

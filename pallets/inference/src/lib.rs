@@ -99,8 +99,7 @@
 //! - [`Pallet::request_details`], [`Pallet::result_details`], [`Pallet::pending`],
 //!   [`Pallet::dispute_details`], [`Pallet::dispute_outcome`]: what the runtime API returns.
 //! - [`Pallet::do_request`]: a request without the call (for benchmarks and other pallets).
-//! - [`Pallet::request_digest`], [`Pallet::result_statement`]: what executors sign about a
-//!   request (bound to the chain and to the request itself, not to its id alone).
+//! - [`Pallet::genesis_hash`]: the genesis hash, as executors sign it.
 //! - [`Pallet::do_try_state`]: the invariants.
 //!
 //! ## Code map
@@ -137,13 +136,9 @@ mod invariants;
 mod mock;
 pub mod offchain;
 mod payout;
-#[cfg(test)]
-mod property_tests;
 mod queue;
 mod requests;
 mod results;
-#[cfg(test)]
-mod slash_tests;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -333,20 +328,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type RevealPeriod: Get<BlockNumberFor<Self>>;
 
-		/// The part of a wrong executor's stake that is slashed: its own bond first, its
-		/// delegators' pool only for what the bond cannot cover (and that part to the treasury).
+		/// The part of a wrong executor's stake (its bond and its delegators' pool, pro rata)
+		/// that is slashed.
 		#[pallet::constant]
 		type WrongResultSlash: Get<Perbill>;
 
-		/// What each committee member in the majority earns from the loser's slash (while the
-		/// winner's share lasts, when the executor was wrong).
+		/// What each committee member in the majority earns from the loser's slash.
 		#[pallet::constant]
 		type CommitteeReward: Get<BalanceOf<Self>>;
 
-		/// What is paid out of a loser's slash. Executor wrong: this part of what the executor
-		/// loses from its own bond, the committee rewards first and the rest to the challenger.
-		/// Executor right: after the committee rewards, this part of the challenger's bond to the
-		/// executor. The rest goes to the treasury. Below 100%, so that a self-challenge costs.
+		/// The winner's part of the loser's slash, after the committee rewards (the challenger's
+		/// when the executor was wrong, the executor's when it was right); the rest goes to the
+		/// treasury.
 		#[pallet::constant]
 		type WinnerShare: Get<Perbill>;
 
@@ -392,17 +385,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Assigned<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RequestId, ()>;
-
-	/// The executors that missed their deadline on a request still waiting for its result, in
-	/// order: a reassignment draws among the others.
-	#[pallet::storage]
-	pub type Missed<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		RequestId,
-		BoundedVec<T::AccountId, T::MaxReassignments>,
-		ValueQuery,
-	>;
 
 	/// Deadline queue: `(due block, request)` by position.
 	#[pallet::storage]
@@ -677,7 +659,7 @@ pub mod pallet {
 		/// - `commitment`: output hash and trace root.
 		/// - `key`: the assigned executor's registered key.
 		/// - `signature`: `key`'s signature of the [`opg_primitives::ResultStatement`]
-		///   `(request's digest, attempt, executor, commitment)`.
+		///   `(genesis hash, request, commitment)`.
 		///
 		/// Opens the result's challenge window. Emits [`Event::ResultSubmitted`].
 		///
@@ -739,7 +721,7 @@ pub mod pallet {
 		/// - `key`: the watcher's registered executor key; [`Config::ChallengeBond`] is held from
 		///   its executor account until the verdict.
 		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Challenge`]
-		///   `(request's digest)`.
+		///   `(genesis hash, request)`.
 		///
 		/// As [`Pallet::challenge`] otherwise. Emits [`Event::Challenged`].
 		///
@@ -769,7 +751,7 @@ pub mod pallet {
 		///   member's own run and a secret salt.
 		/// - `key`: the executor key of a committee member that has not committed yet.
 		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Commit`]
-		///   `(request's digest, seal)`.
+		///   `(genesis hash, request, seal)`.
 		///
 		/// Emits [`Event::VoteCommitted`], and [`Event::RevealOpened`] once every member has.
 		///
