@@ -14,6 +14,24 @@ pub fn parse_key(text: &str) -> Result<[u8; 32], Error> {
 	Ok(hash.0)
 }
 
+/// Parses an sr25519 proof of possession in hex (64 bytes: what [`Client::rotate_session_keys`]
+/// returns for the `infr` key).
+pub fn parse_proof(text: &str) -> Result<[u8; 64], Error> {
+	let bytes = sp_core::bytes::from_hex(text)
+		.map_err(|_| Error::Invalid(format!("`{text}` is not hex")))?;
+	bytes.try_into().map_err(|_| Error::Invalid(format!("`{text}` is not a 64-byte proof")))
+}
+
+/// A new executor key and its proof of possession for the signer's account, as
+/// [`Client::rotate_session_keys`] returns them for [`Client::bond`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProvenKey {
+	/// The node's `infr` public key.
+	pub key: [u8; 32],
+	/// Its signature of `"POP_" ‖ account`.
+	pub proof: [u8; 64],
+}
+
 /// Bytes as `0x`-prefixed lowercase hex.
 pub fn to_hex(bytes: impl AsRef<[u8]>) -> String {
 	sp_core::bytes::to_hex(bytes.as_ref(), false)
@@ -33,12 +51,13 @@ impl Client {
 	/// (`author_rotateKeysWithOwner`, an RPC a node serves only on its local interface), and
 	/// sets them on chain for the signer (`session.set_keys`, holding a small deposit). From the
 	/// next election on, the signer can be elected validator if it is an executor with enough
-	/// stake. Returns the `infr` key, to register with [`Client::bond`].
+	/// stake. Returns the `infr` key with its proof of possession, to register with
+	/// [`Client::bond`].
 	pub async fn rotate_session_keys(
 		&self,
 		signer: &Keypair,
 		on_stage: impl FnMut(&TxStage),
-	) -> Result<([u8; 32], Included), Error> {
+	) -> Result<(ProvenKey, Included), Error> {
 		use codec::Decode;
 		use runtime::runtime_types::opg_runtime::opaque::SessionKeys;
 		use subxt::rpcs::rpc_params;
@@ -52,18 +71,22 @@ impl Client {
 		let session_keys = SessionKeys::decode(&mut &generated.keys[..])
 			.map_err(|e| Error::Decode(format!("the node's session keys: {e}")))?;
 		let infr: [u8; 32] = recode(&session_keys.infr)?;
+		// The proof is the tuple of every key's proof, in the keys' order (Aura, GRANDPA, infr).
+		let (_aura, _grandpa, infr_proof) =
+			<([u8; 64], [u8; 64], [u8; 64])>::decode(&mut &proof[..])
+				.map_err(|e| Error::Decode(format!("the node's ownership proof: {e}")))?;
 		let call = runtime::transactions().session().set_keys(session_keys, proof);
 		let included = self.submit(&call, signer, on_stage).await?;
-		Ok((infr, included))
+		Ok((ProvenKey { key: infr, proof: infr_proof }, included))
 	}
 
-	/// Bonds `amount` more: registers the signer as an executor with its node's `key` the first
-	/// time (the key is required then), adds to its bond afterwards.
+	/// Bonds `amount` more: registers the signer as an executor with its node's `key` (and the
+	/// key's proof of possession for the signer) the first time, adds to its bond afterwards.
 	pub async fn bond(
 		&self,
 		signer: &Keypair,
 		amount: u128,
-		key: Option<[u8; 32]>,
+		key: Option<ProvenKey>,
 		on_stage: impl FnMut(&TxStage),
 	) -> Result<Included, Error> {
 		let who = keys::account(signer);
@@ -73,10 +96,15 @@ impl Client {
 		}
 		let key = key.ok_or_else(|| {
 			Error::Invalid(format!(
-				"{who} is not an executor yet: give its node's infr key (--key 0x…) to register"
+				"{who} is not an executor yet: give its node's infr key and proof (--key 0x… \
+				 --proof 0x…, from `opg-cli executor keys`) to register"
 			))
 		})?;
-		let call = runtime::transactions().executors().register(recode(&key)?, amount);
+		let call = runtime::transactions().executors().register(
+			recode(&key.key)?,
+			amount,
+			recode(&key.proof)?,
+		);
 		self.submit(&call, signer, on_stage).await
 	}
 

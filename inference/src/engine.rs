@@ -10,8 +10,8 @@ use std::{
 use codec::Encode;
 use opg_kernels::Isa;
 use opg_primitives::{
-	bundle::BundleView, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError, InferenceInput,
-	InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
+	bundle::BundleView, limits, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError,
+	InferenceInput, InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
 };
 
 use crate::{
@@ -45,10 +45,12 @@ pub struct Limits {
 impl Default for Limits {
 	fn default() -> Self {
 		Limits {
-			max_model_bytes: 512 * 1024 * 1024,
+			// What the chain lets a model and a request be (`opg_primitives::limits`): the engine
+			// runs everything the chain accepts.
+			max_model_bytes: limits::MAX_MODEL_BYTES,
 			max_input_bytes: 512 * 1024,
 			max_output_bytes: MAX_TENSOR_BYTES,
-			max_batch: 32,
+			max_batch: limits::MAX_BATCH,
 			cache_bytes: 1024 * 1024 * 1024,
 		}
 	}

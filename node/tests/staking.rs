@@ -67,10 +67,18 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	let keys_raw = unhex(generated["keys"].as_str().expect("keys"));
 	let proof = unhex(generated["proof"].as_str().expect("proof"));
 	let keys = SessionKeys::decode(&mut &keys_raw[..]).expect("the runtime's session keys");
+	// One proof of possession per key, in the keys' order: the last is the `infr` key's, which
+	// registering as an executor needs.
+	let (_, _, infr_proof) = <(
+		sp_core::sr25519::Signature,
+		sp_core::ed25519::Signature,
+		opg_primitives::ExecutorKeyProof,
+	)>::decode(&mut &proof[..])
+	.expect("a proof per session key");
 	eprintln!("[e2e] Dave's node generated its keys: infr {:?}", keys.infr);
 
-	// Dave sets them and registers with the node's `infr` key and the minimum bond (1,000 OPG,
-	// against 10,000 for each genesis validator): not enough to be elected.
+	// Dave sets them and registers with the node's `infr` key and a bond of 2,500 OPG (against
+	// 10,000 for each genesis validator): not enough to be elected.
 	let set_keys =
 		RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.clone(), proof });
 	submit(alice, set_keys, dave).expect("set_keys accepted");
@@ -81,17 +89,19 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	});
 	let register = RuntimeCall::Executors(pallet_executors::Call::register {
 		key: keys.infr.clone(),
-		bond: 1_000 * OPG,
+		bond: 2_500 * OPG,
+		proof: infr_proof,
 	});
 	submit(alice, register, dave).expect("register accepted");
 	let dave_ss58 = dave_id.to_string();
 	let registered = wait_for(alice, Duration::from_secs(60), "Dave's registration", || {
 		Some(stake_of(alice, &dave_ss58)).filter(|s| !s.is_null())
 	});
-	assert_eq!(registered["stake"], (1_000 * OPG).to_string());
+	assert_eq!(registered["stake"], (2_500 * OPG).to_string());
 	assert_eq!(registered["validator"], false);
 
-	// Eve delegates 20,000 OPG: Dave now has the most stake.
+	// Eve delegates 20,000 OPG (a 2,500 bond allows a pool of up to 22,500: `MinSelfBond` is
+	// 10%): Dave now has the most stake.
 	let delegate = RuntimeCall::Executors(pallet_executors::Call::delegate {
 		executor: dave_id.clone(),
 		amount: 20_000 * OPG,
@@ -100,7 +110,7 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	let backed = wait_for(alice, Duration::from_secs(60), "Eve's delegation", || {
 		Some(stake_of(alice, &dave_ss58)).filter(|s| s["delegators"] == 1)
 	});
-	assert_eq!(backed["stake"], (21_000 * OPG).to_string());
+	assert_eq!(backed["stake"], (22_500 * OPG).to_string());
 	let positions = alice
 		.rpc("staking_positions", json!([Sr25519Keyring::Eve.to_account_id().to_string(), null]))
 		.unwrap();
@@ -113,7 +123,7 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	let joined = wait_for(alice, Duration::from_secs(300), "Dave in the validator set", || {
 		Some(stake_of(alice, &dave_ss58)).filter(|s| s["validator"] == true)
 	});
-	assert_eq!(joined["stake"], (21_000 * OPG).to_string());
+	assert_eq!(joined["stake"], (22_500 * OPG).to_string());
 	let joined_at = alice.best_number();
 	eprintln!("[e2e] Dave validates from block #{joined_at} (delegated at #{delegated_at})");
 	assert!(
@@ -204,7 +214,7 @@ fn a_fourth_node_gains_delegated_stake_joins_the_validators_and_answers_requests
 	assert!(rewards > 0 && earned > 0, "{paid}");
 	assert!(
 		rewards > earned,
-		"20,000 delegated against a 1,000 bond: the pool's share is larger: {paid}"
+		"20,000 delegated against a 2,500 bond: the pool's share is larger: {paid}"
 	);
 	drop(dave_node);
 }

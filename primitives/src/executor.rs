@@ -10,7 +10,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::{crypto::KeyTypeId, H256};
 
-use crate::commitment::ResultCommitment;
+use crate::{commitment::ResultCommitment, model::ModelHash};
 
 /// The key type of executor keys in a node's keystore.
 pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"infr");
@@ -25,27 +25,77 @@ pub mod app {
 pub type ExecutorKey = app::Public;
 /// A signature by an executor key.
 pub type ExecutorSignature = app::Signature;
+/// An executor key's proof of possession for an account: its signature of `"POP_" ‖ account`
+/// (SCALE-encoded), what `author_rotateKeysWithOwner` returns for the `infr` key (and what
+/// `session.set_keys` checks for every session key). Registering a key needs it, so nobody can
+/// register a key someone else's node holds.
+pub type ExecutorKeyProof = app::ProofOfPossession;
 
 /// The id of an inference request, assigned by the chain in order.
 pub type RequestId = u64;
 
-/// What an executor signs when it submits a result: which chain, which request, and the
-/// commitment (output hash and trace root). The output itself is bound through its hash.
+/// Which request, exactly: the blake2-256 of `"opg/request/v1" ‖ genesis ‖ id ‖ requester ‖ model
+/// ‖ blake2_256(input) ‖ created`, SCALE-encoded.
+///
+/// Request ids are a counter: on a sibling fork, or on a relaunched chain with the same genesis,
+/// request 100 can be another requester's, another model's or another input. Everything an
+/// executor signs about a request names it by this digest, so a statement made for one request
+/// is worthless for any other, on any branch.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RequestDigest(pub H256);
+
+impl RequestDigest {
+	/// Domain separation of the digest.
+	pub const TAG: &'static [u8] = b"opg/request/v1";
+
+	/// The digest of request `id` of the chain `genesis`, made by `requester` for `model` with
+	/// the SCALE-encoded `input` in block `created`.
+	pub fn new(
+		genesis: &H256,
+		id: RequestId,
+		requester: &impl Encode,
+		model: &ModelHash,
+		input: &[u8],
+		created: &impl Encode,
+	) -> Self {
+		let input_hash = sp_crypto_hashing::blake2_256(input);
+		Self(H256(sp_crypto_hashing::blake2_256(
+			&(Self::TAG, genesis, id, requester, model, input_hash, created).encode(),
+		)))
+	}
+}
+
+/// What an executor signs when it submits a result: the request (by its [`RequestDigest`]),
+/// which assignment of it, the executor account it answers as, and the commitment (output hash
+/// and trace root). The output itself is bound through its hash.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct ResultStatement {
-	/// The chain's genesis hash, so a signature cannot be replayed on another chain.
-	pub genesis: H256,
-	/// The request answered.
-	pub request: RequestId,
+pub struct ResultStatement<AccountId> {
+	/// The request answered (the chain's genesis is inside).
+	pub request: RequestDigest,
+	/// The assignment answered: 0 for the first executor, one more per reassignment.
+	pub attempt: u32,
+	/// The executor account the result is submitted for (the key's owner on chain).
+	pub executor: AccountId,
 	/// The output hash and trace root.
 	pub commitment: ResultCommitment,
 }
 
-impl ResultStatement {
+impl<AccountId: Encode> ResultStatement<AccountId> {
 	/// Domain separation: the bytes signed are this tag followed by the SCALE encoding.
-	pub const TAG: &'static [u8] = b"opg/result/v1";
+	pub const TAG: &'static [u8] = b"opg/result/v2";
 
 	/// The exact bytes an executor key signs.
 	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {
@@ -55,7 +105,8 @@ impl ResultStatement {
 	}
 }
 
-/// What executors sign in the dispute game.
+/// What executors sign in the dispute game, naming the disputed request by its
+/// [`RequestDigest`] (which holds the chain's genesis).
 ///
 /// A committee member's vote is sealed first ([`vote_seal`]) and opened later, so no member can
 /// see, let alone copy, another's answer before committing to its own. Reveals need no signature:
@@ -65,18 +116,14 @@ pub enum DisputeStatement {
 	/// A watcher challenges the result of `request`.
 	#[codec(index = 0)]
 	Challenge {
-		/// The chain's genesis hash.
-		genesis: H256,
 		/// The challenged request.
-		request: RequestId,
+		request: RequestDigest,
 	},
 	/// A committee member commits to a sealed vote on `request`.
 	#[codec(index = 1)]
 	Commit {
-		/// The chain's genesis hash.
-		genesis: H256,
 		/// The disputed request.
-		request: RequestId,
+		request: RequestDigest,
 		/// [`vote_seal`] of the member's answer.
 		seal: H256,
 	},
@@ -84,7 +131,7 @@ pub enum DisputeStatement {
 
 impl DisputeStatement {
 	/// Domain separation: the bytes signed are this tag followed by the SCALE encoding.
-	pub const TAG: &'static [u8] = b"opg/dispute/v1";
+	pub const TAG: &'static [u8] = b"opg/dispute/v2";
 
 	/// The exact bytes an executor key signs.
 	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {

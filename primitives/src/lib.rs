@@ -34,6 +34,7 @@ pub mod executor;
 pub mod host;
 #[cfg(feature = "std")]
 pub mod json;
+pub mod limits;
 pub mod model;
 pub mod schema;
 pub mod tensor;
@@ -41,7 +42,8 @@ pub mod traits;
 
 pub use commitment::{LayerHashes, MerkleProof, ResultCommitment, OPSET};
 pub use executor::{
-	vote_seal, DisputeStatement, ExecutorKey, ExecutorSignature, RequestId, ResultStatement,
+	vote_seal, DisputeStatement, ExecutorKey, ExecutorKeyProof, ExecutorSignature, RequestDigest,
+	RequestId, ResultStatement,
 };
 pub use host::{inference, InferenceError, InferenceRun};
 #[cfg(not(substrate_runtime))]
@@ -51,4 +53,4 @@ pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
 /// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
 pub use sp_core::H256;
 pub use tensor::{InferenceInput, InferenceOutput, Tensor, TensorDType};
-pub use traits::{ExecutorSet, ListedModel, ModelCatalog, StakeLedger};
+pub use traits::{ExecutorSet, ListedModel, ModelCatalog, Slashed, StakeLedger};

@@ -5,10 +5,16 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_core::{bounded::BoundedVec, ConstU32};
 
-use crate::tensor::{
-	InferenceInput, InferenceOutput, Tensor, TensorDType, MAX_TENSOR_RANK, MAX_TEXT_BATCH,
-	MAX_TEXT_BYTES,
+use crate::{
+	limits::{MAX_BATCH, MAX_OUTPUT_BYTES},
+	tensor::{
+		InferenceInput, InferenceOutput, Tensor, TensorDType, MAX_TENSOR_RANK, MAX_TEXT_BATCH,
+		MAX_TEXT_BYTES,
+	},
 };
+
+// Every batch a schema may allow fits the wire format's bound on the texts of one input.
+const _: () = assert!(MAX_BATCH <= MAX_TEXT_BATCH);
 
 /// Why an input (or output) does not fit a tensor's bounds or a model's schema.
 #[derive(
@@ -103,13 +109,6 @@ pub enum SchemaError {
 		/// The bound given.
 		found: u32,
 	},
-	/// A text schema's largest batch is above [`MAX_TEXT_BATCH`].
-	TextBatchTooLarge {
-		/// The largest batch allowed.
-		max: u32,
-		/// The batch given.
-		found: u32,
-	},
 	/// A tensor schema's axis is neither a positive length nor, first, the batch axis.
 	BadAxis {
 		/// The axis (0 = outermost).
@@ -119,6 +118,21 @@ pub enum SchemaError {
 	NonFinite {
 		/// The element's index, row-major.
 		index: u32,
+	},
+	/// A schema's largest batch is above [`MAX_BATCH`], the largest every engine runs.
+	MaxBatchTooLarge {
+		/// The largest batch allowed.
+		max: u32,
+		/// The batch given.
+		found: u32,
+	},
+	/// A schema's output, at its largest batch, could encode larger than [`MAX_OUTPUT_BYTES`]
+	/// (no result of such a size could be submitted).
+	OutputTooLarge {
+		/// The bound, in encoded bytes.
+		max: u32,
+		/// The largest encoded output of the schema, in bytes (saturated at `u32::MAX`).
+		found: u32,
 	},
 }
 
@@ -158,9 +172,6 @@ impl core::fmt::Display for SchemaError {
 			SchemaError::TextBoundOutOfRange { max, found } => {
 				write!(f, "a text bound of {found} bytes, it must be 1 to {max}")
 			}
-			SchemaError::TextBatchTooLarge { max, found } => {
-				write!(f, "a largest text batch of {found}, at most {max} is allowed")
-			}
 			SchemaError::BadAxis { axis } => write!(
 				f,
 				"axis {axis} is neither a positive length nor, as the first axis, the batch axis"
@@ -168,6 +179,14 @@ impl core::fmt::Display for SchemaError {
 			SchemaError::NonFinite { index } => {
 				write!(f, "input element {index} is NaN or infinite")
 			}
+			SchemaError::MaxBatchTooLarge { max, found } => {
+				write!(f, "a largest batch of {found}, at most {max} is allowed")
+			}
+			SchemaError::OutputTooLarge { max, found } => write!(
+				f,
+				"the output could encode to {found} bytes at the largest batch, at most {max} \
+				 are allowed"
+			),
 		}
 	}
 }
@@ -267,6 +286,25 @@ impl TensorSchema {
 		Ok(())
 	}
 
+	/// The largest SCALE encoding of an [`InferenceOutput`] of this schema with the batch axis
+	/// at `batch` (saturating: a schema this large is refused anyway).
+	pub fn max_encoded_output(&self, batch: u32) -> u64 {
+		let elements = self.dims.iter().fold(1u64, |acc, dim| {
+			let len = match dim {
+				Dim::Batch => batch,
+				Dim::Fixed(n) => *n,
+			};
+			acc.saturating_mul(u64::from(len))
+		});
+		let data = elements.saturating_mul(u64::from(self.dtype.size_in_bytes()));
+		// The output's variant and dtype bytes, the shape (a compact length of at most one byte
+		// and four bytes per axis) and the data's compact length (at most five bytes).
+		let rank = u64::try_from(self.dims.len()).unwrap_or(u64::MAX);
+		let overhead =
+			1u64.saturating_add(1).saturating_add(1).saturating_add(rank.saturating_mul(4));
+		data.saturating_add(overhead).saturating_add(5)
+	}
+
 	/// Every axis is a positive length, but the first, which may be the batch axis.
 	fn validate(&self) -> Result<(), SchemaError> {
 		let bad = self.dims.iter().enumerate().position(|(axis, d)| match d {
@@ -325,16 +363,21 @@ pub struct IoSchema {
 	pub input: InputSchema,
 	/// The produced output. Its batch axis (if any) has the input's batch size.
 	pub output: TensorSchema,
-	/// The largest batch accepted (at least 1; at most [`MAX_TEXT_BATCH`] for text).
+	/// The largest batch accepted (1 to [`MAX_BATCH`]).
 	pub max_batch: u32,
 }
 
 impl IoSchema {
-	/// Checks that the schema itself makes sense: `max_batch ≥ 1`, a batch axis only as the
-	/// first axis, fixed axes non-zero, text bounds within the wire format's.
+	/// Checks that the schema itself makes sense and that every engine can serve it:
+	/// `1 ≤ max_batch ≤` [`MAX_BATCH`], a batch axis only as the first axis, fixed axes non-zero,
+	/// text bounds within the wire format's, and an output that encodes within
+	/// [`MAX_OUTPUT_BYTES`] at the largest batch.
 	pub fn validate(&self) -> Result<(), SchemaError> {
 		if self.max_batch == 0 {
 			return Err(SchemaError::ZeroMaxBatch);
+		}
+		if self.max_batch > MAX_BATCH {
+			return Err(SchemaError::MaxBatchTooLarge { max: MAX_BATCH, found: self.max_batch });
 		}
 		match &self.input {
 			InputSchema::Tensor(schema) => schema.validate()?,
@@ -343,13 +386,15 @@ impl IoSchema {
 					let (max, found) = (MAX_TEXT_BYTES, *max_bytes);
 					return Err(SchemaError::TextBoundOutOfRange { max, found });
 				}
-				if self.max_batch > MAX_TEXT_BATCH {
-					let (max, found) = (MAX_TEXT_BATCH, self.max_batch);
-					return Err(SchemaError::TextBatchTooLarge { max, found });
-				}
 			}
 		}
-		self.output.validate()
+		self.output.validate()?;
+		let largest = self.output.max_encoded_output(self.max_batch);
+		if largest > u64::from(MAX_OUTPUT_BYTES) {
+			let found = u32::try_from(largest).unwrap_or(u32::MAX);
+			return Err(SchemaError::OutputTooLarge { max: MAX_OUTPUT_BYTES, found });
+		}
+		Ok(())
 	}
 
 	/// Checks an input against the schema and returns its batch size. A tensor input's
@@ -505,10 +550,23 @@ mod tests {
 		let mut s = digits_schema();
 		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Fixed(10), Dim::Batch]).unwrap();
 		assert_eq!(s.validate(), Err(SchemaError::BadAxis { axis: 1 }));
-		let mut s = text_schema();
-		s.max_batch = MAX_TEXT_BATCH + 1;
-		let error =
-			SchemaError::TextBatchTooLarge { max: MAX_TEXT_BATCH, found: MAX_TEXT_BATCH + 1 };
+		// No schema may allow a batch an engine would refuse, for texts or tensors.
+		for mut s in [text_schema(), digits_schema()] {
+			s.max_batch = MAX_BATCH + 1;
+			let error = SchemaError::MaxBatchTooLarge { max: MAX_BATCH, found: MAX_BATCH + 1 };
+			assert_eq!(s.validate(), Err(error));
+			s.max_batch = MAX_BATCH;
+			assert_eq!(s.validate(), Ok(()));
+		}
+		// Nor an output no result could carry: 32 rows of 1,000 f32 and the encoding's few bytes
+		// fit in 128 KiB, 32 rows of 1,025 do not.
+		let mut s = digits_schema();
+		s.max_batch = MAX_BATCH;
+		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(1000)]).unwrap();
+		assert_eq!(s.validate(), Ok(()));
+		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(1025)]).unwrap();
+		let found = 32 * 1025 * 4 + 3 + 8 + 5;
+		let error = SchemaError::OutputTooLarge { max: MAX_OUTPUT_BYTES, found };
 		assert_eq!(s.validate(), Err(error));
 		let s = IoSchema { input: InputSchema::Text { max_bytes: 4096 }, ..text_schema() };
 		let error = SchemaError::TextBoundOutOfRange { max: MAX_TEXT_BYTES, found: 4096 };

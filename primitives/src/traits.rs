@@ -50,6 +50,27 @@ pub trait ExecutorSet<AccountId> {
 	fn active_count() -> u32;
 }
 
+/// What a slash took from an executor, and whom it paid.
+///
+/// A slash takes the executor's own bond first (first loss) and only then its delegators' pool.
+/// Only the bond part pays anyone named by the slasher; the pool part, and whatever of the bond
+/// part nobody was paid, goes to the treasury.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Slashed<AccountId, Balance> {
+	/// Taken from the executor's own bond.
+	pub from_bond: Balance,
+	/// Taken from its delegators' pool (active and unbonding), all to the treasury.
+	pub from_pool: Balance,
+	/// Who was paid what out of `from_bond`, in the order asked (each at most what it asked).
+	pub paid: Vec<(AccountId, Balance)>,
+}
+
+impl<AccountId, Balance: Default> Default for Slashed<AccountId, Balance> {
+	fn default() -> Self {
+		Self { from_bond: Balance::default(), from_pool: Balance::default(), paid: Vec::new() }
+	}
+}
+
 /// Paying and slashing an executor's stake, for the inference market and its dispute game:
 /// implemented by the executors pallet.
 pub trait StakeLedger<AccountId, Balance> {
@@ -57,11 +78,20 @@ pub trait StakeLedger<AccountId, Balance> {
 	fn bond_of(executor: &AccountId) -> Balance;
 	/// Everything a slash of `executor` can reach: its bond plus its pool (active and unbonding).
 	fn stake_of(executor: &AccountId) -> Balance;
-	/// Moves up to `amount` of `executor`'s stake to `to`'s free balance, pro rata from its bond
-	/// and its delegators' pool; returns how much moved. An executor whose bond falls below the
-	/// minimum stops taking work: it is unbonding from then on, with its full unbonding period
-	/// ahead.
-	fn slash(executor: &AccountId, amount: Balance, to: &AccountId) -> Balance;
+	/// A penalty (a committee member that did not vote with the majority): up to `amount` of
+	/// `executor`'s stake, its bond first, all to the treasury. An executor whose bond falls below
+	/// the minimum stops taking work: it is unbonding from then on.
+	fn penalize(executor: &AccountId, amount: Balance) -> Slashed<AccountId, Balance>;
+	/// The slash of a fault (a lost dispute): up to `amount` of `executor`'s stake, its bond
+	/// first. Faults of one executor share one slash: while it stays registered only the part of
+	/// `amount` above its largest earlier fault slash is taken (the largest counts), and its
+	/// first fault ends its work at once (it is unbonding from then on). `payees(from_bond)`
+	/// says who is paid what out of the bond part; the rest goes to the treasury.
+	fn slash_fault(
+		executor: &AccountId,
+		amount: Balance,
+		payees: impl FnOnce(Balance) -> Vec<(AccountId, Balance)>,
+	) -> Slashed<AccountId, Balance>;
 	/// `executor` was just paid `amount` (already in its free balance): moves its delegators'
 	/// share, less commission, into its pool. Returns the pool's part.
 	fn reward(executor: &AccountId, amount: Balance) -> Balance;

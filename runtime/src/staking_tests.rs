@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{currency::OPG, tests::ext_from_preset};
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{OnFinalize, OnInitialize},
@@ -45,10 +45,17 @@ fn delegated_stake_brings_a_new_validator_in_at_a_session_boundary() {
 		assert_eq!(sorted(Session::validators()), genesis);
 
 		// Dave's node generates its session keys from //Dave (what `--dave` does) and proves
-		// possession for Dave's account; Dave registers as an executor with the minimum bond.
+		// possession for Dave's account; Dave registers as an executor with its infr key and that
+		// key's proof, bonding 2,500 OPG (a delegation may not bring its own bond below
+		// `MinSelfBond`, 10% of its stake).
 		let generated = opaque::SessionKeys::generate(&dave.encode(), Some(b"//Dave".to_vec()));
 		let keys = generated.keys;
 		let proof = generated.proof.encode();
+		// The proof is the tuple of each key's proof, in the keys' order (Aura, GRANDPA, infr).
+		let (_, _, infr_proof) =
+			<([u8; 64], [u8; 64], [u8; 64])>::decode(&mut &proof[..]).expect("three proofs");
+		let infr_proof = opg_primitives::ExecutorKeyProof::decode(&mut &infr_proof[..])
+			.expect("an sr25519 proof");
 		assert_eq!(keys.aura.as_slice(), Sr25519Keyring::Dave.public().as_slice());
 		assert_eq!(keys.grandpa.as_slice(), Ed25519Keyring::Dave.public().as_slice());
 		// A proof made for another account is refused.
@@ -65,21 +72,22 @@ fn delegated_stake_brings_a_new_validator_in_at_a_session_boundary() {
 		assert_ok!(Executors::register(
 			RuntimeOrigin::signed(dave.clone()),
 			keys.infr.clone(),
-			1_000 * OPG
+			2_500 * OPG,
+			infr_proof
 		));
 
-		// Keys and a bond are not enough: 1,000 OPG against 10,000 each. Two rotations later the
+		// Keys and a bond are not enough: 2,500 OPG against 10,000 each. Two rotations later the
 		// set is unchanged.
 		run_to_block(20);
 		assert_eq!(Session::current_index(), 2);
 		assert_eq!(sorted(Session::validators()), genesis);
 
-		// Eve delegates 20,000 OPG to Dave: 21,000 of stake, the most. The election at the end of
+		// Eve delegates 20,000 OPG to Dave: 22,500 of stake, the most. The election at the end of
 		// session 2 was already held (session 3 is queued), so the one at the end of session 3
 		// picks Dave in place of the lowest-staked incumbent (ties: the lower account id stays,
 		// so Alice, with the highest id, leaves); session 4 starts with him.
 		assert_ok!(Executors::delegate(RuntimeOrigin::signed(eve), dave.clone(), 20_000 * OPG));
-		assert_eq!(Executors::stake(&dave), 21_000 * OPG);
+		assert_eq!(Executors::stake(&dave), 22_500 * OPG);
 		run_to_block(39);
 		assert_eq!(
 			sorted(Session::validators()),

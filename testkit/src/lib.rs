@@ -3,6 +3,9 @@
 //! Support for end-to-end tests and measuring examples: start real `opg-node` processes on
 //! loopback with free ports and temporary base paths, talk JSON-RPC to them, and kill them by PID
 //! whatever happens. Used by `opg-node`'s and `opg-client`'s tests (a dev-dependency only).
+//!
+//! [`property`]: the driver of the pallets' property tests (random calls against a mock
+//! runtime, invariants after each).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 #![allow(clippy::arithmetic_side_effects)]
 
@@ -15,6 +18,8 @@ use std::{
 };
 
 use serde_json::{json, Value};
+
+pub mod property;
 
 /// The node binary cargo built for these tests (same profile as the tests): `opg-node` in the
 /// profile directory whose `deps/` (or `examples/`) folder this test binary runs from.
@@ -41,6 +46,14 @@ pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `N` distinct free TCP ports on 127.0.0.1: all are held until all are picked, so two of them are
+/// never the same port (as two calls of [`free_port`] can be).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+	let listeners: Vec<TcpListener> =
+		(0..N).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+	core::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
+}
+
 /// A running `opg-node`. Dropping it kills the process (by PID) and reaps it; the base path is a
 /// temporary directory removed with it. ([`Node::attach`] makes one for a node started by someone
 /// else, which is left running.)
@@ -56,7 +69,8 @@ pub struct Node {
 impl Node {
 	/// Starts `opg-node` with `args` plus loopback ports, a temp base path and a log file.
 	pub fn start(name: &str, args: &[&str]) -> Node {
-		Self::start_with(name, args, free_port(), free_port())
+		let [rpc, p2p] = free_ports();
+		Self::start_with(name, args, rpc, p2p)
 	}
 
 	/// As [`Node::start`], with chosen ports.
@@ -274,7 +288,7 @@ impl LocalNetwork {
 		};
 		let alice_key = key_file("alice", 1);
 		let alice_peer = Node::peer_id_of_key(Path::new(&alice_key));
-		let alice_p2p = free_port();
+		let [alice_rpc, alice_p2p] = free_ports();
 		let args = |name: &str, key: String, bootnode: Option<&str>| -> Vec<String> {
 			let mut args: Vec<String> =
 				["--chain", "local", &format!("--{name}"), "--node-key-file", &key]
@@ -288,7 +302,7 @@ impl LocalNetwork {
 			args
 		};
 		let alice_args = args("alice", alice_key, None);
-		let mut alice = Node::start_with("alice", &as_strs(&alice_args), free_port(), alice_p2p);
+		let mut alice = Node::start_with("alice", &as_strs(&alice_args), alice_rpc, alice_p2p);
 		let bootnode = format!("/ip4/127.0.0.1/tcp/{alice_p2p}/p2p/{alice_peer}");
 		let bob_args = args("bob", key_file("bob", 2), Some(&bootnode));
 		let mut bob = Node::start("bob", &as_strs(&bob_args));

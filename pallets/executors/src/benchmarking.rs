@@ -13,6 +13,16 @@ fn key(n: u32) -> ExecutorKey {
 	ExecutorKey::from(sp_application_crypto::sr25519::Public::from_raw(raw))
 }
 
+/// A key generated in the keystore, with its proof of possession for `who` (what a node's
+/// `author_rotateKeysWithOwner` gives).
+fn proven_key<T: Config>(who: &T::AccountId) -> (ExecutorKey, ExecutorKeyProof) {
+	use codec::Encode;
+	use sp_runtime::RuntimeAppPublic;
+	let mut key = ExecutorKey::generate_pair(None);
+	let proof = key.generate_proof_of_possession(&who.encode()).unwrap();
+	(key, proof)
+}
+
 fn funded<T: Config>(n: u32) -> T::AccountId {
 	let who: T::AccountId = account("executor", n, 0);
 	// Enough for many bonds, small enough that 64 funded accounts cannot overflow the issuance.
@@ -51,8 +61,9 @@ mod benchmarks {
 	fn register() {
 		fill::<T>(1);
 		let who = funded::<T>(0);
+		let (key, proof) = proven_key::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), key(0), T::MinBond::get());
+		_(RawOrigin::Signed(who.clone()), key, T::MinBond::get(), proof);
 		assert!(Executors::<T>::contains_key(&who));
 	}
 
@@ -73,9 +84,10 @@ mod benchmarks {
 	fn set_key() {
 		let who = funded::<T>(0);
 		Pallet::<T>::do_register(who.clone(), key(0), T::MinBond::get()).unwrap();
+		let (new, proof) = proven_key::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), key(1));
-		assert_eq!(KeyOwner::<T>::get(key(1)), Some(who));
+		_(RawOrigin::Signed(who.clone()), new.clone(), proof);
+		assert_eq!(KeyOwner::<T>::get(new), Some(who));
 	}
 
 	#[benchmark]

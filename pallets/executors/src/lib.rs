@@ -7,16 +7,24 @@
 //!
 //! An account becomes an executor by [registering](Pallet::register) an *executor key* (key type
 //! `infr`, sr25519, see [`opg_primitives::executor`]) and **bonding** at least
-//! [`Config::MinBond`] OPG, held under [`HoldReason::ExecutorBond`]. The key lives in the
+//! [`Config::MinBond`] OPG, held under [`HoldReason::ExecutorBond`]. The registration carries the
+//! key's proof of possession for the account (its signature of `"POP_" ‖ account`, which the
+//! node's `author_rotateKeysWithOwner` returns and `session.set_keys` checks too): nobody can
+//! register, and so squat, a key another node holds. The key lives in the
 //! keystore of the executor's node; its off-chain worker signs results, dispute votes and
 //! challenges with it, so the bonded account's own key stays off the node (as a validator's stash
 //! stays off its node).
 //!
 //! ```text
-//!   register ──► Active ──unbond, or a slash below MinBond──► Unbonding { unlocks_at } ──withdraw (after UnbondingPeriod)──► gone
-//!                 ▲  │                                                                              (bond released)
-//!     bond_extra ─┘  └─ set_key, set_commission
+//!   register ──► Active ──unbond, a fault, a penalty below MinBond, or displaced──► Unbonding { unlocks_at }
+//!               ▲ ▲  │                                                                  │   │
+//!    bond_extra ┘ │  └─ set_key, set_commission                                         │   └─ withdraw (after
+//!                 └──────────── bond_extra (never faulted, bond ≥ MinBond) ──────────────┘      UnbondingPeriod) ──► gone
 //! ```
+//!
+//! The active executors are at most [`Config::MaxExecutors`]; when they are that many, a
+//! newcomer with more stake than the least-staked one displaces it ([`Event::Displaced`]): the
+//! set cannot be filled by cheap registrations, and unbonding ones do not hold a place.
 //!
 //! ## Stake: own bond plus delegations
 //!
@@ -48,14 +56,38 @@
 //! ```
 //! Every planck of `amount` goes somewhere: rounding favours the executor.
 //!
-//! **Slashes.** A slash of `amount` ([`StakeLedger::slash`](opg_primitives::StakeLedger::slash)) is taken pro rata from the bond
-//! `B`, the pool's active value `A` and its unbonding value `U` (`T = B + A + U`):
+//! **Slashes: first loss on the bond.** A slash of `amount` takes the executor's own bond `B`
+//! first and only the rest from the pool, its active value `A` and unbonding value `U` pro rata
+//! (`P = A + U`):
 //! ```text
-//!   from active    = floor(amount · A / T)
-//!   from unbonding = floor(amount · U / T)
-//!   from the bond  = amount − from active − from unbonding  (any excess over B: from A, then U)
+//!   from the bond  = min(amount, B)
+//!   from the pool  = min(amount − from the bond, P)
+//!   from active    = floor(from the pool · A / P),   from unbonding = the rest
 //! ```
-//! Delegators' points are unchanged; each point is worth less.
+//! Delegators' points are unchanged; each point is worth less. The part taken from the pool
+//! always goes to [`Config::Treasury`]: delegators' funds never pay anyone the slasher names. A
+//! [penalty](opg_primitives::StakeLedger::penalize) goes to the treasury whole; a
+//! [fault slash](opg_primitives::StakeLedger::slash_fault) (a lost dispute) pays the slasher's
+//! payees (the challenger, the committee) out of its bond part only, the rest to the treasury.
+//!
+//! **One fault slash per registration.** An executor's first fault ends its work at once: it
+//! starts unbonding and is drawn for nothing new. Results it already gave may still be
+//! disputed and lost; each such fault takes only what its slash exceeds the largest one so far
+//! ([`ExecutorInfo::fault_slash`]): the largest counts, once. A new registration starts over.
+//!
+//! **Self-bond.** A delegation that would make the bond less than [`Config::MinSelfBond`] of the
+//! stake is refused ([`Error::SelfBondTooLow`]). With `MinSelfBond` at least the market's fault
+//! slash (10% of the stake in the runtime), one fault is paid from the bond alone.
+//!
+//! **Why lying never pays.** An attacker runs an executor with bond `B` and pool `P` and
+//! controls any other accounts (challengers, even committee members). Its lie is disputed and
+//! lost: the executor loses `L = min(s · (B + P), B) > 0` of its own (`s` the fault slash), and
+//! the slasher pays out of `L` at most a share `w < 1` (the inference market's `WinnerShare`,
+//! committee rewards included). The attacker's balance changes by at most `−(1 − w) · L < 0`,
+//! however many accounts it controls; the pool's part goes to the treasury, never to it. Lies in
+//! flight when the first verdict falls cost it nothing more, but pay it nothing either (payees
+//! are paid from what the executor loses in that dispute, zero after the first), and the
+//! executor draws no new work: twenty lies in flight cost the pool one slash, not twenty.
 //!
 //! **Undelegating** turns points into unbonding points worth the same; they earn nothing, stay
 //! slashable (a delegator cannot escape a dispute by leaving), and are
@@ -71,8 +103,9 @@
 //! delegators see it coming and can undelegate (unbonding points earn nothing, so an increase
 //! never reaches them).
 //!
-//! A lost dispute [slashes](opg_primitives::StakeLedger::slash) the stake; an executor whose bond
-//! falls below [`Config::MinBond`] stops taking work and starts unbonding.
+//! A lost dispute [slashes](opg_primitives::StakeLedger::slash_fault) the stake and ends the
+//! executor's work; an executor whose bond a penalty takes below [`Config::MinBond`] stops taking
+//! work and starts unbonding too.
 //!
 //! ## Interface
 //!
@@ -111,6 +144,8 @@ mod api;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod property_tests;
 mod stake;
 #[cfg(test)]
 mod stake_tests;
@@ -124,7 +159,7 @@ pub use weights::WeightInfo;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::traits::fungible;
-use opg_primitives::ExecutorKey;
+use opg_primitives::{ExecutorKey, ExecutorKeyProof};
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
 
@@ -177,6 +212,9 @@ pub struct ExecutorInfo<Balance, BlockNumber> {
 	pub next_commission: Option<(Perbill, BlockNumber)>,
 	/// Everything it has been paid for its work (its own share plus commission), ever.
 	pub earned: Balance,
+	/// The largest fault slash it suffered since it registered (zero without a fault): a later
+	/// fault takes only what exceeds it.
+	pub fault_slash: Balance,
 }
 
 impl<Balance, BlockNumber: PartialOrd> ExecutorInfo<Balance, BlockNumber> {
@@ -307,7 +345,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
 
-		/// The most executors (active or unbonding).
+		/// The most active executors. When they are that many, a newcomer (or a returning
+		/// executor) with more stake than the least-staked one takes its place, which starts
+		/// unbonding; unbonding executors do not count.
 		#[pallet::constant]
 		type MaxExecutors: Get<u32>;
 
@@ -330,6 +370,17 @@ pub mod pallet {
 		/// The largest validator set [`Pallet::elect`] returns.
 		#[pallet::constant]
 		type MaxValidators: Get<u32>;
+
+		/// The smallest part of an executor's stake (bond plus pool, active and unbonding) its
+		/// own bond must be: a delegation that would take it below is refused. Slashes take the
+		/// bond first, so with this at least the fault slash of the inference market, one fault
+		/// is paid from the executor's own bond alone.
+		#[pallet::constant]
+		type MinSelfBond: Get<Perbill>;
+
+		/// Where slashed stake goes that nobody is paid: every part of a slash taken from a pool,
+		/// what the slasher did not pay out of the bond, and penalties.
+		type Treasury: Get<Self::AccountId>;
 
 		/// Whether only the current validators (as the session handler reports them) are drawn
 		/// for work. `true` in a runtime whose sessions are driven by [`Pallet::elect`]; `false`
@@ -393,20 +444,28 @@ pub mod pallet {
 		Registered { executor: T::AccountId, key: ExecutorKey, bond: BalanceOf<T> },
 		/// An executor added `amount` to its bond, now `bond`.
 		Bonded { executor: T::AccountId, amount: BalanceOf<T>, bond: BalanceOf<T> },
+		/// An unbonding executor topped its bond up and takes work again.
+		Rejoined { executor: T::AccountId },
+		/// The active set was full: `executor`, the least staked, starts unbonding to make room
+		/// for `by`, which has more stake.
+		Displaced { executor: T::AccountId, by: T::AccountId },
 		/// An executor changed its key.
 		KeyChanged { executor: T::AccountId, key: ExecutorKey },
 		/// An executor stopped taking work; its bond unlocks at `unlocks_at`.
 		Unbonding { executor: T::AccountId, unlocks_at: BlockNumberFor<T> },
 		/// An executor left; `released` went back to it.
 		Withdrawn { executor: T::AccountId, released: BalanceOf<T> },
-		/// `amount` of an executor's stake went to `to`: `from_bond` of its bond, the rest from
-		/// its delegators' pool; its bond is now `bond`.
+		/// An executor's stake was slashed: `from_bond` of its own bond, of which `paid` went to
+		/// the slasher's payees and the rest to the treasury, and `from_pool` of its delegators'
+		/// pool, to the treasury. Its bond is now `bond`. `fault`: for a lost dispute (else a
+		/// penalty).
 		Slashed {
 			executor: T::AccountId,
-			amount: BalanceOf<T>,
 			from_bond: BalanceOf<T>,
-			to: T::AccountId,
+			paid: BalanceOf<T>,
+			from_pool: BalanceOf<T>,
 			bond: BalanceOf<T>,
+			fault: bool,
 		},
 		/// `delegator` delegated `amount` to `executor`, receiving `points`.
 		Delegated {
@@ -446,12 +505,18 @@ pub mod pallet {
 		NotExecutor,
 		/// Another executor registered this key.
 		KeyInUse,
+		/// The proof does not show that the signer's node holds the key: it must be the key's
+		/// proof of possession for the signer's account.
+		BadKeyProof,
 		/// The bond would be below `MinBond`.
 		BondTooLow,
 		/// The account cannot hold that much.
 		InsufficientBalance,
-		/// There are `MaxExecutors` executors already.
+		/// There are `MaxExecutors` active executors, none with less stake than this one would
+		/// have.
 		TooManyExecutors,
+		/// The executor lost a dispute: it cannot take work again under this registration.
+		Faulted,
 		/// The executor is unbonding.
 		NotActive,
 		/// The executor is not unbonding.
@@ -462,6 +527,8 @@ pub mod pallet {
 		DelegationTooLow,
 		/// Executors bond more with `bond_extra` instead of delegating to themselves.
 		SelfDelegation,
+		/// The executor's own bond would be less than `MinSelfBond` of its stake.
+		SelfBondTooLow,
 		/// The account has no delegation with this executor (or nothing active in it).
 		NotDelegating,
 		/// Nothing is unbonding in this delegation.
@@ -525,30 +592,39 @@ pub mod pallet {
 		/// - Origin: signed; the signer becomes the executor.
 		/// - `key`: the executor key its node holds (`infr`).
 		/// - `bond`: held from the signer; at least [`Config::MinBond`].
+		/// - `proof`: `key`'s proof of possession for the signer's account
+		///   ([`opg_primitives::ExecutorKeyProof`]; the node's `author_rotateKeysWithOwner`
+		///   gives it), so that nobody registers a key another node holds.
 		///
 		/// Emits [`Event::Registered`].
 		///
-		/// Errors: [`Error::AlreadyRegistered`], [`Error::KeyInUse`], [`Error::BondTooLow`],
-		/// [`Error::TooManyExecutors`], [`Error::InsufficientBalance`].
+		/// Errors: [`Error::BadKeyProof`], [`Error::AlreadyRegistered`], [`Error::KeyInUse`],
+		/// [`Error::BondTooLow`], [`Error::TooManyExecutors`], [`Error::InsufficientBalance`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register())]
 		pub fn register(
 			origin: OriginFor<T>,
 			key: ExecutorKey,
 			#[pallet::compact] bond: BalanceOf<T>,
+			proof: ExecutorKeyProof,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			Self::check_key_proof(&who, &key, &proof)?;
 			Self::do_register(who, key, bond)
 		}
 
 		/// Add to the signer's bond.
 		///
-		/// - Origin: signed by an active executor.
+		/// - Origin: signed by an executor, active, or unbonding without a lost dispute (after a
+		///   penalty took its bond below the minimum, after [`Pallet::unbond`], or after a
+		///   larger executor took its place): then it is active again once its bond is at least
+		///   [`Config::MinBond`] (and there is room, see [`Config::MaxExecutors`]).
 		/// - `amount`: held from the signer and added to its bond (and stake).
 		///
-		/// Emits [`Event::Bonded`].
+		/// Emits [`Event::Bonded`] (and [`Event::Rejoined`]).
 		///
-		/// Errors: [`Error::NotExecutor`], [`Error::NotActive`], [`Error::InsufficientBalance`].
+		/// Errors: [`Error::NotExecutor`], [`Error::Faulted`], [`Error::InsufficientBalance`],
+		/// [`Error::TooManyExecutors`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::bond_extra())]
 		pub fn bond_extra(
@@ -557,14 +633,29 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Executors::<T>::get(&who).ok_or(Error::<T>::NotExecutor)?;
-			ensure!(info.status == ExecutorStatus::Active, Error::<T>::NotActive);
+			ensure!(info.fault_slash.is_zero(), Error::<T>::Faulted);
 			let bond = info.bond.checked_add(&amount).ok_or(Error::<T>::InsufficientBalance)?;
+			let rejoins = info.status != ExecutorStatus::Active && bond >= T::MinBond::get();
+			if rejoins {
+				Self::make_room(&who, Self::pooled(&who).saturating_add(bond))?;
+			}
 			T::Currency::hold(&HoldReason::ExecutorBond.into(), &who, amount)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			info.bond = bond;
+			if rejoins {
+				info.status = ExecutorStatus::Active;
+				Active::<T>::try_mutate(|active| {
+					active
+						.try_push((who.clone(), Zero::zero()))
+						.map_err(|_| Error::<T>::TooManyExecutors)
+				})?;
+			}
 			Executors::<T>::insert(&who, info);
 			Self::refresh_stake(&who);
-			Self::deposit_event(Event::Bonded { executor: who, amount, bond });
+			Self::deposit_event(Event::Bonded { executor: who.clone(), amount, bond });
+			if rejoins {
+				Self::deposit_event(Event::Rejoined { executor: who });
+			}
 			Ok(())
 		}
 
@@ -572,15 +663,22 @@ pub mod pallet {
 		///
 		/// - Origin: signed by an executor.
 		/// - `key`: the new executor key, registered by no executor.
+		/// - `proof`: `key`'s proof of possession for the signer's account (as for
+		///   [`Pallet::register`]).
 		///
 		/// Requests already assigned must then be answered with the new key. Emits
 		/// [`Event::KeyChanged`].
 		///
-		/// Errors: [`Error::NotExecutor`], [`Error::KeyInUse`].
+		/// Errors: [`Error::BadKeyProof`], [`Error::NotExecutor`], [`Error::KeyInUse`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::set_key())]
-		pub fn set_key(origin: OriginFor<T>, key: ExecutorKey) -> DispatchResult {
+		pub fn set_key(
+			origin: OriginFor<T>,
+			key: ExecutorKey,
+			proof: ExecutorKeyProof,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			Self::check_key_proof(&who, &key, &proof)?;
 			let mut info = Executors::<T>::get(&who).ok_or(Error::<T>::NotExecutor)?;
 			ensure!(!KeyOwner::<T>::contains_key(&key), Error::<T>::KeyInUse);
 			KeyOwner::<T>::remove(&info.key);
@@ -657,8 +755,8 @@ pub mod pallet {
 		/// Emits [`Event::Delegated`].
 		///
 		/// Errors: [`Error::NotExecutor`], [`Error::NotActive`], [`Error::SelfDelegation`],
-		/// [`Error::DelegationTooLow`], [`Error::PoolWiped`], [`Error::AmountTooSmall`],
-		/// [`Error::InsufficientBalance`], [`Error::Overflow`].
+		/// [`Error::DelegationTooLow`], [`Error::SelfBondTooLow`], [`Error::PoolWiped`],
+		/// [`Error::AmountTooSmall`], [`Error::InsufficientBalance`], [`Error::Overflow`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::delegate())]
 		pub fn delegate(
@@ -672,6 +770,15 @@ pub mod pallet {
 			ensure!(who != executor, Error::<T>::SelfDelegation);
 			ensure!(amount >= T::MinDelegation::get(), Error::<T>::DelegationTooLow);
 			let mut pool = Pools::<T>::get(&executor).unwrap_or_default();
+			let stake = info
+				.bond
+				.checked_add(&pool.active)
+				.and_then(|s| s.checked_add(&pool.unbonding))
+				.and_then(|s| s.checked_add(&amount))
+				.ok_or(Error::<T>::Overflow)?;
+			// Rounded up, so that a stake a hair above `bond / MinSelfBond` is refused.
+			let least = T::MinSelfBond::get().mul_ceil(stake);
+			ensure!(info.bond >= least, Error::<T>::SelfBondTooLow);
 			let points = stake::points_for(amount, pool.active, pool.active_points)
 				.ok_or(Error::<T>::PoolWiped)?;
 			ensure!(!points.is_zero(), Error::<T>::AmountTooSmall);
@@ -873,16 +980,14 @@ pub mod pallet {
 			ensure!(!Executors::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 			ensure!(!KeyOwner::<T>::contains_key(&key), Error::<T>::KeyInUse);
 			ensure!(bond >= T::MinBond::get(), Error::<T>::BondTooLow);
-			ensure!(Executors::<T>::count() < T::MaxExecutors::get(), Error::<T>::TooManyExecutors);
 			// A returning executor's pool may still hold delegations: they count again.
-			let pooled = Pools::<T>::get(&who).map(|p| p.active).unwrap_or_else(Zero::zero);
-			let mut active = Active::<T>::get();
-			active
-				.try_push((who.clone(), bond.saturating_add(pooled)))
-				.map_err(|_| Error::<T>::TooManyExecutors)?;
+			let stake = bond.saturating_add(Self::pooled(&who));
+			Self::make_room(&who, stake)?;
 			T::Currency::hold(&HoldReason::ExecutorBond.into(), &who, bond)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			Active::<T>::put(active);
+			Active::<T>::try_mutate(|active| {
+				active.try_push((who.clone(), stake)).map_err(|_| Error::<T>::TooManyExecutors)
+			})?;
 			KeyOwner::<T>::insert(&key, &who);
 			Executors::<T>::insert(
 				&who,
@@ -893,6 +998,7 @@ pub mod pallet {
 					commission: Perbill::zero(),
 					next_commission: None,
 					earned: Zero::zero(),
+					fault_slash: Zero::zero(),
 				},
 			);
 			log::debug!(target: LOG_TARGET, "executor {who:?} registered, bond {bond:?}");
@@ -925,6 +1031,56 @@ pub mod pallet {
 		/// The executor record of `who`.
 		pub fn executor(who: &T::AccountId) -> Option<ExecutorInfoOf<T>> {
 			Executors::<T>::get(who)
+		}
+
+		/// Checks `key`'s proof of possession for `who`: its signature of `"POP_" ‖
+		/// who.encode()`, the statement `session.set_keys` checks too.
+		fn check_key_proof(
+			who: &T::AccountId,
+			key: &ExecutorKey,
+			proof: &ExecutorKeyProof,
+		) -> DispatchResult {
+			use sp_runtime::RuntimeAppPublic;
+			ensure!(
+				who.using_encoded(|owner| key.verify_proof_of_possession(owner, proof)),
+				Error::<T>::BadKeyProof
+			);
+			Ok(())
+		}
+
+		/// The active value of `who`'s pool (zero without one).
+		fn pooled(who: &T::AccountId) -> BalanceOf<T> {
+			Pools::<T>::get(who).map(|p| p.active).unwrap_or_else(Zero::zero)
+		}
+
+		/// Room in the active set for `who` with `stake`: nothing to do below
+		/// [`Config::MaxExecutors`]; at it, the least-staked active executor (the latest of
+		/// equals) starts unbonding if `stake` is larger, else [`Error::TooManyExecutors`].
+		/// Checks only when `who` is not active already.
+		fn make_room(who: &T::AccountId, stake: BalanceOf<T>) -> DispatchResult {
+			let active = Active::<T>::get();
+			if (active.len() as u32) < T::MaxExecutors::get()
+				|| active.iter().any(|(a, _)| a == who)
+			{
+				return Ok(());
+			}
+			let Some((least, least_stake)) = active.iter().rev().min_by_key(|(_, s)| *s).cloned()
+			else {
+				return Err(Error::<T>::TooManyExecutors.into());
+			};
+			ensure!(stake > least_stake, Error::<T>::TooManyExecutors);
+			let unlocks_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			Executors::<T>::mutate(&least, |info| {
+				if let Some(info) = info {
+					info.status = ExecutorStatus::Unbonding { unlocks_at };
+				}
+			});
+			Active::<T>::mutate(|set| set.retain(|(a, _)| *a != least));
+			log::info!(target: LOG_TARGET, "executor {least:?} ({least_stake:?}) makes room for {who:?} ({stake:?}), unbonding");
+			Self::deposit_event(Event::Displaced { executor: least.clone(), by: who.clone() });
+			Self::deposit_event(Event::Unbonding { executor: least, unlocks_at });
+			Ok(())
 		}
 	}
 }

@@ -6,7 +6,7 @@ use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
 };
-use opg_primitives::ExecutorKey;
+use opg_primitives::{ExecutorKey, ExecutorKeyProof};
 use sp_runtime::{BuildStorage, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -64,6 +64,7 @@ pub const UNBONDING: u64 = 10;
 pub const MIN_DELEGATION: Balance = 10;
 pub const DELEGATION_UNBONDING: u64 = 5;
 pub const COMMISSION_DELAY: u64 = 7;
+pub const TREASURY: AccountId = 99;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;
@@ -71,6 +72,9 @@ parameter_types! {
 	pub const UnbondingPeriod: u64 = UNBONDING;
 	pub const MinDelegation: Balance = MIN_DELEGATION;
 	pub const MaxCommission: Perbill = Perbill::from_percent(50);
+	pub const Treasury: AccountId = TREASURY;
+	/// The bond at least a tenth of the stake (lowered by the tests of large pools).
+	pub static MinSelfBond: Perbill = Perbill::from_percent(10);
 	/// Flipped by the tests of the validators-only draw.
 	pub static OnlyValidatorsServe: bool = false;
 }
@@ -86,13 +90,29 @@ impl pallet_executors::Config for Test {
 	type MaxCommission = MaxCommission;
 	type CommissionChangeDelay = ConstU64<COMMISSION_DELAY>;
 	type MaxValidators = ConstU32<2>;
+	type MinSelfBond = MinSelfBond;
+	type Treasury = Treasury;
 	type OnlyValidatorsServe = OnlyValidatorsServe;
 	type WeightInfo = ();
 }
 
-/// An executor key for tests: `n` repeated.
+/// The key pair of test executor key `n` (seeded with `n` repeated).
+fn pair(n: u8) -> sp_core::sr25519::Pair {
+	use sp_core::Pair;
+	sp_core::sr25519::Pair::from_seed(&[n; 32])
+}
+
+/// An executor key for tests.
 pub fn key(n: u8) -> ExecutorKey {
-	ExecutorKey::from(sp_core::sr25519::Public::from_raw([n; 32]))
+	use sp_core::Pair;
+	ExecutorKey::from(pair(n).public())
+}
+
+/// Key `n`'s proof of possession for `who` (what the node's `author_rotateKeysWithOwner` gives).
+pub fn proof(n: u8, who: AccountId) -> ExecutorKeyProof {
+	use codec::Encode;
+	use sp_core::proof_of_possession::ProofOfPossessionGenerator;
+	ExecutorKeyProof::from(pair(n).generate_proof_of_possession(&who.encode()))
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
@@ -106,6 +126,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(EVE, 10_000),
 			(FERDIE, 10_000),
 			(POOR, 50),
+			(TREASURY, 1),
 		],
 		..Default::default()
 	}
@@ -115,6 +136,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext: sp_io::TestExternalities = storage.into();
+	// Benchmarks generate executor keys in a keystore.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

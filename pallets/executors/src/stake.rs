@@ -1,4 +1,4 @@
-//! Stake: the point arithmetic of pools, payouts, pro-rata slashes, the election of validators,
+//! Stake: the point arithmetic of pools, payouts, first-loss slashes, the election of validators,
 //! and the draw of executors for work. The formulas are in the crate docs.
 
 use crate::{pallet::*, BalanceOf, ExecutorStatus, LOG_TARGET};
@@ -11,7 +11,10 @@ use frame_support::{
 	},
 	BoundedVec,
 };
-use opg_primitives::{ExecutorKey, ExecutorSet, StakeLedger};
+use opg_primitives::{ExecutorKey, ExecutorSet, Slashed, StakeLedger};
+
+/// A slash's report in a given runtime.
+type SlashedOf<T> = Slashed<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
 	traits::{CheckedAdd, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
@@ -195,6 +198,89 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// A slash of up to `amount` (see the crate docs): the bond first, then the pool pro rata
+	/// between its active and unbonding parts. For a `fault`, only what exceeds the executor's
+	/// largest earlier fault slash, and the executor stops taking work. `payees(from_bond)` are
+	/// paid from the bond part in order, each while it lasts; the rest of it and all of the pool
+	/// part go to the treasury. Books and reports what moved.
+	fn do_slash(
+		executor: &T::AccountId,
+		amount: BalanceOf<T>,
+		fault: bool,
+		payees: impl FnOnce(BalanceOf<T>) -> Vec<(T::AccountId, BalanceOf<T>)>,
+	) -> SlashedOf<T> {
+		let Some(mut info) = Executors::<T>::get(executor) else { return Slashed::default() };
+		let mut pool = Pools::<T>::get(executor).unwrap_or_default();
+		let amount = if fault {
+			let beyond = amount.saturating_sub(info.fault_slash);
+			info.fault_slash = info.fault_slash.max(amount);
+			beyond
+		} else {
+			amount
+		};
+		let from_bond = amount.min(info.bond);
+		let pooled = pool.active.saturating_add(pool.unbonding);
+		let from_pool = amount.saturating_sub(from_bond).min(pooled);
+		let from_active = mul_div(from_pool, pool.active, pooled, Rounding::Down)
+			.unwrap_or_else(Zero::zero)
+			.min(pool.active);
+		let treasury = T::Treasury::get();
+		let mut left = from_bond;
+		let mut paid = Vec::new();
+		for (to, asked) in payees(from_bond) {
+			let moved = Self::take(HoldReason::ExecutorBond, executor, &to, asked.min(left));
+			left = left.saturating_sub(moved);
+			paid.push((to, moved));
+		}
+		let paid_total =
+			paid.iter().fold(BalanceOf::<T>::zero(), |sum, (_, moved)| sum.saturating_add(*moved));
+		let moved_bond = paid_total.saturating_add(Self::take(
+			HoldReason::ExecutorBond,
+			executor,
+			&treasury,
+			left,
+		));
+		let moved_pool = Self::take(HoldReason::DelegatedStake, executor, &treasury, from_pool);
+		// The pool's hold moved as one amount; book it on the parts in the same proportion.
+		let moved_active = moved_pool.min(from_active);
+		pool.active = pool.active.saturating_sub(moved_active);
+		pool.unbonding = pool.unbonding.saturating_sub(moved_pool.saturating_sub(moved_active));
+		if Pools::<T>::contains_key(executor) {
+			Pools::<T>::insert(executor, pool);
+		}
+		info.bond = info.bond.saturating_sub(moved_bond);
+		let active = info.status == ExecutorStatus::Active;
+		if active && (fault || info.bond < T::MinBond::get()) {
+			let unlocks_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			info.status = ExecutorStatus::Unbonding { unlocks_at };
+			Active::<T>::mutate(|set| set.retain(|(a, _)| a != executor));
+			log::info!(target: LOG_TARGET, "executor {executor:?} out of work (fault: {fault}), unbonding until {unlocks_at:?}");
+			Self::deposit_event(Event::Unbonding { executor: executor.clone(), unlocks_at });
+		}
+		let bond = info.bond;
+		let still_active = info.status == ExecutorStatus::Active;
+		Executors::<T>::insert(executor, info);
+		if still_active {
+			Self::refresh_stake(executor);
+		}
+		if !moved_bond.is_zero() || !moved_pool.is_zero() {
+			log::debug!(
+				target: LOG_TARGET,
+				"executor {executor:?} slashed {moved_bond:?} of its bond ({paid_total:?} paid out) and {moved_pool:?} of its pool, bond now {bond:?}"
+			);
+			Self::deposit_event(Event::Slashed {
+				executor: executor.clone(),
+				from_bond: moved_bond,
+				paid: paid_total,
+				from_pool: moved_pool,
+				bond,
+				fault,
+			});
+		}
+		Slashed { from_bond: moved_bond, from_pool: moved_pool, paid }
+	}
+
 	/// Takes `amount` held under `reason` on `executor` to `to`; returns what moved.
 	fn take(
 		reason: HoldReason,
@@ -273,70 +359,16 @@ impl<T: Config> StakeLedger<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		info.bond.saturating_add(pool.active).saturating_add(pool.unbonding)
 	}
 
-	fn slash(executor: &T::AccountId, amount: BalanceOf<T>, to: &T::AccountId) -> BalanceOf<T> {
-		let Some(mut info) = Executors::<T>::get(executor) else { return Zero::zero() };
-		let mut pool = Pools::<T>::get(executor).unwrap_or_default();
-		let total = info.bond.saturating_add(pool.active).saturating_add(pool.unbonding);
-		let amount = amount.min(total);
-		if amount.is_zero() {
-			return amount;
-		}
-		// Pro rata, rounding down for the pool; the bond takes the rest, and what the bond cannot
-		// cover falls back on the pool.
-		let share = |part| mul_div(amount, part, total, Rounding::Down).unwrap_or_else(Zero::zero);
-		let mut from_active = share(pool.active);
-		let mut from_unbonding = share(pool.unbonding);
-		let mut from_bond = amount.saturating_sub(from_active).saturating_sub(from_unbonding);
-		if from_bond > info.bond {
-			let mut excess = from_bond.saturating_sub(info.bond);
-			from_bond = info.bond;
-			let extra = excess.min(pool.active.saturating_sub(from_active));
-			from_active = from_active.saturating_add(extra);
-			excess = excess.saturating_sub(extra);
-			from_unbonding = from_unbonding
-				.saturating_add(excess.min(pool.unbonding.saturating_sub(from_unbonding)));
-		}
-		let moved_bond = Self::take(HoldReason::ExecutorBond, executor, to, from_bond);
-		let moved_pool = Self::take(
-			HoldReason::DelegatedStake,
-			executor,
-			to,
-			from_active.saturating_add(from_unbonding),
-		);
-		// The pool's hold moved as one amount; book it on the parts in the same proportion.
-		let moved_active = moved_pool.min(from_active);
-		pool.active = pool.active.saturating_sub(moved_active);
-		pool.unbonding = pool.unbonding.saturating_sub(moved_pool.saturating_sub(moved_active));
-		if Pools::<T>::contains_key(executor) {
-			Pools::<T>::insert(executor, pool);
-		}
-		info.bond = info.bond.saturating_sub(moved_bond);
-		let active = info.status == ExecutorStatus::Active;
-		if active && info.bond < T::MinBond::get() {
-			let unlocks_at =
-				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
-			info.status = ExecutorStatus::Unbonding { unlocks_at };
-			Active::<T>::mutate(|set| set.retain(|(a, _)| a != executor));
-			Self::deposit_event(Event::Unbonding { executor: executor.clone(), unlocks_at });
-		}
-		let bond = info.bond;
-		Executors::<T>::insert(executor, info);
-		if active {
-			Self::refresh_stake(executor);
-		}
-		let moved = moved_bond.saturating_add(moved_pool);
-		log::debug!(
-			target: LOG_TARGET,
-			"executor {executor:?} slashed {moved:?} ({moved_bond:?} from its bond), bond now {bond:?}"
-		);
-		Self::deposit_event(Event::Slashed {
-			executor: executor.clone(),
-			amount: moved,
-			from_bond: moved_bond,
-			to: to.clone(),
-			bond,
-		});
-		moved
+	fn penalize(executor: &T::AccountId, amount: BalanceOf<T>) -> SlashedOf<T> {
+		Self::do_slash(executor, amount, false, |_| Vec::new())
+	}
+
+	fn slash_fault(
+		executor: &T::AccountId,
+		amount: BalanceOf<T>,
+		payees: impl FnOnce(BalanceOf<T>) -> Vec<(T::AccountId, BalanceOf<T>)>,
+	) -> SlashedOf<T> {
+		Self::do_slash(executor, amount, true, payees)
 	}
 
 	fn reward(executor: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {

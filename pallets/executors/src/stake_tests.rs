@@ -1,4 +1,4 @@
-//! Unit tests of stake: delegation, commission, payouts, pro-rata slashes, unbonding, the
+//! Unit tests of stake: delegation, commission, payouts, first-loss slashes, unbonding, the
 //! election and the validators-only draw. Every test ends with `do_try_state` (see `mock::test`).
 #![allow(
 	clippy::unwrap_used,
@@ -25,7 +25,7 @@ fn pooled(executor: AccountId) -> Balance {
 }
 
 fn register(who: AccountId, k: u8, bond: Balance) {
-	assert_ok!(Executors::register(RuntimeOrigin::signed(who), key(k), bond));
+	assert_ok!(Executors::register(RuntimeOrigin::signed(who), key(k), bond, proof(k, who)));
 }
 
 fn delegate(who: AccountId, executor: AccountId, amount: Balance) {
@@ -296,33 +296,43 @@ fn undelegated_funds_wait_their_delay_and_the_last_one_out_takes_the_remainder()
 }
 
 #[test]
-fn a_slash_hits_bond_active_and_unbonding_stake_pro_rata() {
+fn a_slash_takes_the_bond_first_then_active_and_unbonding_stake_pro_rata() {
 	test(|| {
 		register(ALICE, 1, 1_000);
 		delegate(BOB, ALICE, 600);
 		delegate(CHARLIE, ALICE, 400);
 		undelegate(CHARLIE, ALICE, 400);
-		let dave = Balances::free_balance(DAVE);
-		// T = 1000 + 600 + 400: 30 from active, 20 from unbonding, 50 from the bond.
+		let treasury = Balances::free_balance(TREASURY);
 		assert_eq!(Executors::stake_of(&ALICE), 2_000);
-		assert_eq!(Executors::slash(&ALICE, 100, &DAVE), 100);
-		System::assert_last_event(
-			Event::Slashed { executor: ALICE, amount: 100, from_bond: 50, to: DAVE, bond: 950 }
-				.into(),
+		// Within the bond: the pool is untouched.
+		assert_eq!(Executors::penalize(&ALICE, 100).from_bond, 100);
+		assert_eq!(value(ALICE, BOB), (600, 0));
+		assert_eq!(Executors::stake(&ALICE), 1_500);
+		// Beyond it: 900 from the bond, then 100 from the pool, 60 active and 40 unbonding.
+		let taken = Executors::penalize(&ALICE, 1_000);
+		assert_eq!((taken.from_bond, taken.from_pool), (900, 100));
+		System::assert_has_event(
+			Event::Slashed {
+				executor: ALICE,
+				from_bond: 900,
+				paid: 0,
+				from_pool: 100,
+				bond: 0,
+				fault: false,
+			}
+			.into(),
 		);
-		assert_eq!(Balances::free_balance(DAVE), dave + 100);
-		assert_eq!(Executors::bond_of(&ALICE), 950);
-		assert_eq!(value(ALICE, BOB), (570, 0));
-		assert_eq!(value(ALICE, CHARLIE), (0, 380));
-		assert_eq!(Executors::stake(&ALICE), 1_520);
-		assert_eq!(Active::<Test>::get().into_inner(), vec![(ALICE, 1_520)]);
-		// Points are unchanged, each worth less: a newcomer gets more points for the same OPG.
-		delegate(DAVE, ALICE, 570);
-		assert_eq!(Delegations::<Test>::get(ALICE, DAVE).unwrap().points, 600);
+		assert_eq!(Balances::free_balance(TREASURY), treasury + 1_100);
+		assert_eq!(Executors::bond_of(&ALICE), 0);
+		assert_eq!(value(ALICE, BOB), (540, 0));
+		assert_eq!(value(ALICE, CHARLIE), (0, 360));
+		// Points are unchanged, each worth less; the bond below the minimum: out of the draw.
+		assert_eq!(Delegations::<Test>::get(ALICE, BOB).unwrap().points, 600);
+		assert!(Active::<Test>::get().is_empty());
 		// Charlie cannot escape by having undelegated: he withdraws what is left.
 		System::set_block_number(1 + DELEGATION_UNBONDING);
 		assert_ok!(Executors::withdraw_delegation(RuntimeOrigin::signed(CHARLIE), ALICE));
-		assert_eq!(Balances::free_balance(CHARLIE), 10_000 - 400 + 380);
+		assert_eq!(Balances::free_balance(CHARLIE), 10_000 - 400 + 360);
 		assert_eq!(Delegations::<Test>::get(ALICE, CHARLIE), None);
 	});
 }
@@ -331,10 +341,11 @@ fn a_slash_hits_bond_active_and_unbonding_stake_pro_rata() {
 fn a_slash_takes_at_most_the_whole_stake_and_chills_a_small_bond() {
 	test(|| {
 		register(ALICE, 1, 100);
-		delegate(BOB, ALICE, 9_000);
-		let dave = Balances::free_balance(DAVE);
-		assert_eq!(Executors::slash(&ALICE, 20_000, &DAVE), 9_100);
-		assert_eq!(Balances::free_balance(DAVE), dave + 9_100);
+		delegate(BOB, ALICE, 900);
+		let treasury = Balances::free_balance(TREASURY);
+		let taken = Executors::penalize(&ALICE, 20_000);
+		assert_eq!((taken.from_bond, taken.from_pool), (100, 900));
+		assert_eq!(Balances::free_balance(TREASURY), treasury + 1_000);
 		assert_eq!(Executors::stake_of(&ALICE), 0);
 		assert_eq!(Executors::active_count(), 0);
 		assert_eq!(value(ALICE, BOB), (0, 0));
@@ -342,6 +353,33 @@ fn a_slash_takes_at_most_the_whole_stake_and_chills_a_small_bond() {
 		undelegate(BOB, ALICE, 1);
 		assert_eq!(Delegations::<Test>::get(ALICE, BOB), None);
 		assert_eq!(Pools::<Test>::get(ALICE), None);
+	});
+}
+
+#[test]
+fn the_bond_stays_at_least_the_self_bond_share_of_the_stake() {
+	test(|| {
+		register(ALICE, 1, 1_000);
+		// A 1,000 bond carries at most 10,000 of stake: 9,000 delegated.
+		delegate(BOB, ALICE, 5_000);
+		assert_noop!(
+			Executors::delegate(RuntimeOrigin::signed(CHARLIE), ALICE, 4_001),
+			Error::<Test>::SelfBondTooLow
+		);
+		delegate(CHARLIE, ALICE, 4_000);
+		// Unbonding value still counts: it is slashable.
+		undelegate(BOB, ALICE, 5_000);
+		assert_noop!(
+			Executors::delegate(RuntimeOrigin::signed(DAVE), ALICE, MIN_DELEGATION),
+			Error::<Test>::SelfBondTooLow
+		);
+		// A larger bond makes room.
+		assert_ok!(Executors::bond_extra(RuntimeOrigin::signed(ALICE), 200));
+		delegate(DAVE, ALICE, 1_000);
+		// With the share lowered (as a runtime may), the ratio binds no more.
+		MinSelfBond::set(Perbill::zero());
+		delegate(EVE, ALICE, 9_000);
+		MinSelfBond::set(Perbill::from_percent(10));
 	});
 }
 

@@ -3,8 +3,9 @@
 //! [`Call::reveal_vote`].
 //!
 //! These are general transactions without a signer: no nonce, no fee. What makes them valid is
-//! the executor key's signature of a statement bound to this chain by its genesis hash
-//! ([`Pallet::genesis_hash`]), checked with everything else the call would check. So each
+//! the executor key's signature of a statement bound to this chain and to the request itself by
+//! the request's digest ([`Pallet::request_digest`]: genesis, id, requester, model, input, block),
+//! checked with everything else the call would check. So each
 //! authorization runs the call's own checks and is valid exactly when the call would succeed:
 //! - refused with `InvalidTransaction::Custom(index of the error)` (see [`Pallet::refuse`]);
 //! - valid until the last block the call can succeed in (the deadline, the end of the window or
@@ -19,7 +20,10 @@
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::{ExecutorKey, ExecutorSignature, InferenceOutput, ResultCommitment, H256};
+use opg_primitives::{
+	ExecutorKey, ExecutorSignature, InferenceOutput, RequestDigest, ResultCommitment,
+	ResultStatement, H256,
+};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	SaturatedConversion,
@@ -28,8 +32,8 @@ use sp_runtime::{
 #[cfg(doc)]
 use crate::Call;
 use crate::{
-	dispute::committee::Committee, Config, Error, Pallet, RequestId, RequestStatus, Requests,
-	LOG_TARGET,
+	dispute::committee::Committee, Config, Error, Pallet, RequestId, RequestOf, RequestStatus,
+	Requests, LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
@@ -37,6 +41,42 @@ impl<T: Config> Pallet<T> {
 	pub fn genesis_hash() -> H256 {
 		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		H256::decode(&mut &hash.encode()[..]).unwrap_or_default()
+	}
+
+	/// The [`RequestDigest`] of request `id` as the chain recorded it (`None` if there is no
+	/// such request): what executors sign about it.
+	pub fn request_digest(id: RequestId) -> Option<RequestDigest> {
+		Requests::<T>::get(id).map(|record| Self::digest_of(id, &record))
+	}
+
+	/// The [`RequestDigest`] of `record`, request `id`.
+	pub(crate) fn digest_of(id: RequestId, record: &RequestOf<T>) -> RequestDigest {
+		RequestDigest::new(
+			&Self::genesis_hash(),
+			id,
+			&record.requester,
+			&record.model,
+			&record.input,
+			&record.created,
+		)
+	}
+
+	/// The statement the executor assigned to request `id` signs for a result with
+	/// `commitment` (`None` unless the request is waiting for a result).
+	pub fn result_statement(
+		id: RequestId,
+		commitment: ResultCommitment,
+	) -> Option<ResultStatement<T::AccountId>> {
+		let record = Requests::<T>::get(id)?;
+		let RequestStatus::Assigned { executor, attempt, .. } = &record.status else {
+			return None;
+		};
+		Some(ResultStatement {
+			request: Self::digest_of(id, &record),
+			attempt: *attempt,
+			executor: executor.clone(),
+			commitment,
+		})
 	}
 
 	/// The validity of an authorized transaction: tag `(prefix, provides)`, valid until `until`

@@ -19,8 +19,7 @@ use frame_system::RawOrigin;
 use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
-	IoSchema, ModelHash, ResultCommitment, ResultStatement, Tensor, TensorDType, TensorSchema,
-	H256,
+	IoSchema, ModelHash, ResultCommitment, Tensor, TensorDType, TensorSchema, H256,
 };
 use sp_runtime::{
 	traits::{Bounded, Saturating},
@@ -78,11 +77,7 @@ fn result_call<T: Config>(id: RequestId, output: InferenceOutput) -> Call<T> {
 	};
 	let key = T::Executors::key_of(&executor).unwrap();
 	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(1)]);
-	let statement = ResultStatement {
-		genesis: Pallet::<T>::genesis_hash(),
-		request: id,
-		commitment: commitment.clone(),
-	};
+	let statement = Pallet::<T>::result_statement(id, commitment).unwrap();
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::submit_result { request: id, output, commitment, key, signature }
 }
@@ -128,7 +123,7 @@ fn commit_call<T: Config>(id: RequestId, seat: usize, output: &InferenceOutput) 
 	let commitment = ResultCommitment::new(output, &[H256::repeat_byte(2)]);
 	let seal = vote_seal(id, &key, &commitment, &salt(seat));
 	let statement =
-		DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request: id, seal };
+		DisputeStatement::Commit { request: Pallet::<T>::request_digest(id).unwrap(), seal };
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::commit_vote { request: id, seal, key, signature }
 }
@@ -296,7 +291,7 @@ mod benchmarks {
 		let watcher = T::Executors::select(&[7u8; 32], &[executor]).unwrap();
 		let key = T::Executors::key_of(&watcher).unwrap();
 		let statement =
-			DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request: id };
+			DisputeStatement::Challenge { request: Pallet::<T>::request_digest(id).unwrap() };
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		let call = Call::<T>::watcher_challenge { request: id, key, signature };
 		#[block]

@@ -23,10 +23,10 @@ use opg_primitives::{
 use sp_core::offchain::testing::PoolState;
 use sp_runtime::{DispatchResult, Perbill, RuntimeAppPublic};
 
-const EVERYONE: [AccountId; 5] = [ALICE, BOB, CHARLIE, DAVE, EVE];
+pub(crate) const EVERYONE: [AccountId; 5] = [ALICE, BOB, CHARLIE, DAVE, EVE];
 
 /// Five executors, all of their keys on this node; runs `f`, then both pallets' invariants.
-fn network(f: impl FnOnce()) {
+pub(crate) fn network(f: impl FnOnce()) {
 	run_checked(new_network(FakeEngine::default(), &EVERYONE, &EVERYONE), f)
 }
 
@@ -55,30 +55,30 @@ fn answered(output: InferenceOutput) -> (u64, AccountId) {
 	(id, executor)
 }
 
-fn committee(id: u64) -> Vec<AccountId> {
+pub(crate) fn committee(id: u64) -> Vec<AccountId> {
 	Disputes::<Test>::get(id).unwrap().committee.iter().map(|m| m.executor).collect()
 }
 
-fn salt(member: AccountId) -> [u8; 32] {
+pub(crate) fn salt(member: AccountId) -> [u8; 32] {
 	[member as u8; 32]
 }
 
-fn commit_seal(id: u64, member: AccountId, seal: H256) -> DispatchResult {
+pub(crate) fn commit_seal(id: u64, member: AccountId, seal: H256) -> DispatchResult {
 	let key = Executors::key_of(&member).unwrap();
 	let statement =
-		DisputeStatement::Commit { genesis: Inference::genesis_hash(), request: id, seal };
+		DisputeStatement::Commit { request: Inference::request_digest(id).unwrap(), seal };
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Inference::commit_vote(RawOrigin::Authorized.into(), id, seal, key, signature)
 }
 
 /// `member` commits a sealed vote for `output`.
-fn commit(id: u64, member: AccountId, output: &InferenceOutput) -> DispatchResult {
+pub(crate) fn commit(id: u64, member: AccountId, output: &InferenceOutput) -> DispatchResult {
 	let key = Executors::key_of(&member).unwrap();
 	commit_seal(id, member, vote_seal(id, &key, &commitment_of(output), &salt(member)))
 }
 
 /// `member` opens its vote for `output`.
-fn reveal(id: u64, member: AccountId, output: &InferenceOutput) -> DispatchResult {
+pub(crate) fn reveal(id: u64, member: AccountId, output: &InferenceOutput) -> DispatchResult {
 	let key = Executors::key_of(&member).unwrap();
 	Inference::reveal_vote(
 		RawOrigin::Authorized.into(),
@@ -90,7 +90,7 @@ fn reveal(id: u64, member: AccountId, output: &InferenceOutput) -> DispatchResul
 	)
 }
 
-fn resolved(id: u64) -> Event<Test> {
+pub(crate) fn resolved(id: u64) -> Event<Test> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {
@@ -132,8 +132,9 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		// Decided in the next block.
 		run_to(2);
 
-		// 10% of the liar's 1,000 bond: 20 to each of 3 members, half of the other 40 to the
-		// challenger, 20 to the treasury. The fee: 10 to the treasury, 30 to each member.
+		// 10% of the liar's 1,000 bond, all from its bond: half of it paid out, 10 to each of 3
+		// members and the other 20 to the challenger; 50 to the treasury. The fee: 10 to the
+		// treasury, 30 to each member.
 		assert_eq!(
 			resolved(id),
 			Event::DisputeResolved {
@@ -141,8 +142,8 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 				verdict: Verdict::ExecutorWrong,
 				slashed: 100,
 				to_winner: 20,
-				to_committee: 60,
-				to_treasury: 20,
+				to_committee: 30,
+				to_treasury: 50,
 			}
 		);
 		assert_eq!(Executors::bond_of(&liar), BOND - 100);
@@ -156,7 +157,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		}
 		assert_eq!(free(CHALLENGER), challenger + CHALLENGE_BOND + 20);
 		assert_eq!(bond_held(CHALLENGER), 0);
-		assert_eq!(free(TREASURY), treasury + 20 + 10);
+		assert_eq!(free(TREASURY), treasury + 50 + 10);
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 2 });
 		let result = Results::<Test>::get(id).unwrap();
@@ -194,25 +195,25 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 			assert_ok!(reveal(id, *m, &right()));
 		}
 		run_to(2);
-		// The whole 200 bond: 20 to each member, half of the other 140 to the executor.
+		// The whole 200 bond: 10 to each member, half of the other 170 to the executor.
 		assert_eq!(
 			resolved(id),
 			Event::DisputeResolved {
 				request: id,
 				verdict: Verdict::ExecutorRight,
 				slashed: CHALLENGE_BOND,
-				to_winner: 70,
-				to_committee: 60,
-				to_treasury: 70,
+				to_winner: 85,
+				to_committee: 30,
+				to_treasury: 85,
 			}
 		);
 		assert_eq!(free(CHALLENGER), challenger);
 		assert_eq!(bond_held(CHALLENGER), 0);
-		assert_eq!(free(executor), executor_before + 70 + 90);
+		assert_eq!(free(executor), executor_before + 85 + 90);
 		for (m, b) in members.iter().zip(before) {
 			assert_eq!(free(*m), b + REWARD);
 		}
-		assert_eq!(free(TREASURY), treasury + 70 + 10);
+		assert_eq!(free(TREASURY), treasury + 85 + 10);
 		assert_eq!(Executors::bond_of(&executor), BOND);
 		assert_eq!(status(id), RequestStatus::Final { executor, at: 2 });
 		assert_eq!(
@@ -327,7 +328,7 @@ fn vote_errors() {
 		let other = Executors::key_of(&m[1]).unwrap();
 		let seal = H256::repeat_byte(1);
 		let statement =
-			DisputeStatement::Commit { genesis: Inference::genesis_hash(), request: id, seal };
+			DisputeStatement::Commit { request: Inference::request_digest(id).unwrap(), seal };
 		let bad = other.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
 			Inference::commit_vote(RawOrigin::Authorized.into(), id, seal, key, bad),

@@ -8,13 +8,14 @@ use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 use crate::{
 	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DisputeDeadlines,
-	Disputes, HoldReason, NextRequestId, Pallet, RequestId, RequestStatus, Requests, Results,
-	WindowQueue, WindowQueueBounds,
+	Disputes, HoldReason, Missed, NextRequestId, Pallet, RequestId, RequestStatus, Requests,
+	Results, WindowQueue, WindowQueueBounds,
 };
 
 impl<T: Config> Pallet<T> {
 	/// Invariants: every account's held request fees equal the fees of its open (assigned,
-	/// answered or disputed) requests; every assignment is an assigned request and vice versa;
+	/// answered or disputed) requests; every assignment is an assigned request and vice versa,
+	/// and a reassigned request never went back to an executor that missed it;
 	/// every answered, disputed or final request has a result and no other has; the queues hold
 	/// every open deadline and window; then the committee game's invariants. Run by
 	/// `try-runtime` and by the tests.
@@ -72,6 +73,15 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(Assigned::<T>::iter().count() == assigned, "Assigned has stale entries");
+		for (id, missed) in Missed::<T>::iter() {
+			let Some(RequestStatus::Assigned { executor, attempt, .. }) =
+				Requests::<T>::get(id).map(|r| r.status)
+			else {
+				return Err("missed executors kept for a request that is not waiting".into());
+			};
+			ensure!(missed.len() == attempt as usize, "missed executors do not match the attempt");
+			ensure!(!missed.contains(&executor), "reassigned to an executor that missed it");
+		}
 		for who in requesters {
 			let held = T::Currency::balance_on_hold(&HoldReason::RequestFee.into(), &who);
 			let open = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);

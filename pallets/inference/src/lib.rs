@@ -99,7 +99,8 @@
 //! - [`Pallet::request_details`], [`Pallet::result_details`], [`Pallet::pending`],
 //!   [`Pallet::dispute_details`], [`Pallet::dispute_outcome`]: what the runtime API returns.
 //! - [`Pallet::do_request`]: a request without the call (for benchmarks and other pallets).
-//! - [`Pallet::genesis_hash`]: the genesis hash, as executors sign it.
+//! - [`Pallet::request_digest`], [`Pallet::result_statement`]: what executors sign about a
+//!   request (bound to the chain and to the request itself, not to its id alone).
 //! - [`Pallet::do_try_state`]: the invariants.
 //!
 //! ## Code map
@@ -136,9 +137,13 @@ mod invariants;
 mod mock;
 pub mod offchain;
 mod payout;
+#[cfg(test)]
+mod property_tests;
 mod queue;
 mod requests;
 mod results;
+#[cfg(test)]
+mod slash_tests;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -328,18 +333,20 @@ pub mod pallet {
 		#[pallet::constant]
 		type RevealPeriod: Get<BlockNumberFor<Self>>;
 
-		/// The part of a wrong executor's stake (its bond and its delegators' pool, pro rata)
-		/// that is slashed.
+		/// The part of a wrong executor's stake that is slashed: its own bond first, its
+		/// delegators' pool only for what the bond cannot cover (and that part to the treasury).
 		#[pallet::constant]
 		type WrongResultSlash: Get<Perbill>;
 
-		/// What each committee member in the majority earns from the loser's slash.
+		/// What each committee member in the majority earns from the loser's slash (while the
+		/// winner's share lasts, when the executor was wrong).
 		#[pallet::constant]
 		type CommitteeReward: Get<BalanceOf<Self>>;
 
-		/// The winner's part of the loser's slash, after the committee rewards (the challenger's
-		/// when the executor was wrong, the executor's when it was right); the rest goes to the
-		/// treasury.
+		/// What is paid out of a loser's slash. Executor wrong: this part of what the executor
+		/// loses from its own bond, the committee rewards first and the rest to the challenger.
+		/// Executor right: after the committee rewards, this part of the challenger's bond to the
+		/// executor. The rest goes to the treasury. Below 100%, so that a self-challenge costs.
 		#[pallet::constant]
 		type WinnerShare: Get<Perbill>;
 
@@ -385,6 +392,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Assigned<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RequestId, ()>;
+
+	/// The executors that missed their deadline on a request still waiting for its result, in
+	/// order: a reassignment draws among the others.
+	#[pallet::storage]
+	pub type Missed<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		RequestId,
+		BoundedVec<T::AccountId, T::MaxReassignments>,
+		ValueQuery,
+	>;
 
 	/// Deadline queue: `(due block, request)` by position.
 	#[pallet::storage]
@@ -659,7 +677,7 @@ pub mod pallet {
 		/// - `commitment`: output hash and trace root.
 		/// - `key`: the assigned executor's registered key.
 		/// - `signature`: `key`'s signature of the [`opg_primitives::ResultStatement`]
-		///   `(genesis hash, request, commitment)`.
+		///   `(request's digest, attempt, executor, commitment)`.
 		///
 		/// Opens the result's challenge window. Emits [`Event::ResultSubmitted`].
 		///
@@ -721,7 +739,7 @@ pub mod pallet {
 		/// - `key`: the watcher's registered executor key; [`Config::ChallengeBond`] is held from
 		///   its executor account until the verdict.
 		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Challenge`]
-		///   `(genesis hash, request)`.
+		///   `(request's digest)`.
 		///
 		/// As [`Pallet::challenge`] otherwise. Emits [`Event::Challenged`].
 		///
@@ -751,7 +769,7 @@ pub mod pallet {
 		///   member's own run and a secret salt.
 		/// - `key`: the executor key of a committee member that has not committed yet.
 		/// - `signature`: `key`'s signature of [`opg_primitives::DisputeStatement::Commit`]
-		///   `(genesis hash, request, seal)`.
+		///   `(request's digest, seal)`.
 		///
 		/// Emits [`Event::VoteCommitted`], and [`Event::RevealOpened`] once every member has.
 		///

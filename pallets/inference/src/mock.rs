@@ -22,8 +22,8 @@ use frame_system::RawOrigin;
 use opg_primitives::{
 	executor::KEY_TYPE, Dim, ExecutorKey, InferenceBackend, InferenceError, InferenceExt,
 	InferenceInput, InferenceOutput, InferenceRun, InputSchema, IoSchema, ListedModel,
-	ModelCatalog, ModelHash, ModelKind, ModelSpec, ResultCommitment, ResultStatement, Tensor,
-	TensorDType, TensorSchema, H256,
+	ModelCatalog, ModelHash, ModelKind, ModelSpec, ResultCommitment, Tensor, TensorDType,
+	TensorSchema, H256,
 };
 use sp_core::offchain::{
 	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
@@ -90,6 +90,8 @@ impl pallet_executors::Config for Test {
 	type MaxCommission = MaxCommission;
 	type CommissionChangeDelay = ConstU64<100>;
 	type MaxValidators = ConstU32<64>;
+	type MinSelfBond = MinSelfBond;
+	type Treasury = Treasury;
 	type OnlyValidatorsServe = frame_support::traits::ConstBool<false>;
 	type WeightInfo = ();
 }
@@ -137,12 +139,14 @@ pub const QUEUE_WORK: u32 = 4;
 pub const DAVE: AccountId = 4;
 pub const EVE: AccountId = 5;
 pub const CHALLENGER: AccountId = 12;
+/// A delegator with a large balance, for the tests of slashing economics.
+pub const WHALE: AccountId = 13;
 pub const CHALLENGE_BOND: Balance = 200;
 pub const COMMITTEE: u32 = 3;
 pub const QUORUM: u32 = 2;
 pub const COMMIT_PERIOD: u64 = 3;
 pub const REVEAL_PERIOD: u64 = 3;
-pub const REWARD: Balance = 20;
+pub const REWARD: Balance = 10;
 pub const PENALTY: Balance = 5;
 pub const MAX_DISPUTES: u32 = 4;
 
@@ -155,6 +159,8 @@ parameter_types! {
 	pub const WinnerShare: Perbill = Perbill::from_percent(50);
 	pub const DefaultWatchFraction: Perbill = Perbill::from_percent(10);
 	pub const MaxCommission: Perbill = Perbill::from_percent(50);
+	/// The bond at least a tenth of the stake (lowered by the tests of large pools).
+	pub static MinSelfBond: Perbill = Perbill::from_percent(10);
 }
 
 /// A deterministic "randomness": blake2 of the subject and the block number.
@@ -376,6 +382,7 @@ pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[Account
 			(DAVE, 10_000),
 			(EVE, 10_000),
 			(CHALLENGER, 10_000),
+			(WHALE, 1_000_000),
 			(DAPP, 10_000),
 			(POOR, 50),
 			(TREASURY, ED),
@@ -485,7 +492,18 @@ pub fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Tes
 	use opg_primitives::ExecutorSet;
 	let key = Executors::key_of(&who).unwrap();
 	let commitment = commitment_of(&output);
-	let statement = ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment };
+	// What `who` would sign: the request's current assignment if it is waiting, else attempt 0.
+	let attempt = match Requests::<Test>::get(id).map(|r| r.status) {
+		Some(RequestStatus::Assigned { attempt, .. }) => attempt,
+		_ => 0,
+	};
+	let statement = opg_primitives::ResultStatement {
+		request: Inference::request_digest(id)
+			.unwrap_or(opg_primitives::RequestDigest(H256::zero())),
+		attempt,
+		executor: who,
+		commitment,
+	};
 	let signature = sign_as(who, &statement.signing_payload());
 	Call::submit_result { request: id, output, commitment, key, signature }
 }

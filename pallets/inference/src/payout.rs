@@ -60,21 +60,37 @@ impl<T: Config> Pallet<T> {
 				Precision::Exact,
 			)
 		};
-		let mut outcome = Ok(());
+		// What has moved so far: if a transfer fails, only the rest of this fee is released.
+		let mut moved: BalanceOf<T> = Zero::zero();
+		let mut failure = None;
 		for who in to {
-			outcome = outcome.and_then(|()| pay(who, each));
-			if outcome.is_ok() {
-				// The executor's delegators get their share (less commission) of what it earned.
-				T::Executors::reward(who, each);
+			match pay(who, each) {
+				Ok(()) => {
+					moved = moved.saturating_add(each);
+					// The executor's delegators get their share (less commission) of what it
+					// earned.
+					T::Executors::reward(who, each);
+				}
+				Err(e) => {
+					failure = Some(e);
+					break;
+				}
 			}
 		}
-		if let Err(e) = outcome.and_then(|()| pay(&T::Treasury::get(), to_treasury)) {
+		if failure.is_none() {
+			match pay(&T::Treasury::get(), to_treasury) {
+				Ok(()) => moved = moved.saturating_add(to_treasury),
+				Err(e) => failure = Some(e),
+			}
+		}
+		if let Some(e) = failure {
 			// Cannot happen while the hold matches the record (try_state); if it does, the
-			// requester gets back whatever is still held rather than leaving it stuck.
-			log::error!(target: LOG_TARGET, "request {request}: paying the fee failed: {e:?}; releasing the rest");
+			// requester gets back what is left of this fee (never another request's), rather
+			// than leaving it stuck.
+			let rest = record.fee.saturating_sub(moved);
+			log::error!(target: LOG_TARGET, "request {request}: paying the fee failed after {moved:?}: {e:?}; releasing the other {rest:?}");
 			let reason = HoldReason::RequestFee.into();
-			let still_held =
-				T::Currency::balance_on_hold(&reason, &record.requester).min(record.fee);
+			let still_held = T::Currency::balance_on_hold(&reason, &record.requester).min(rest);
 			let _ =
 				T::Currency::release(&reason, &record.requester, still_held, Precision::BestEffort);
 		}

@@ -20,7 +20,8 @@ use sp_runtime::traits::Saturating;
 
 use crate::{
 	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, Error, Event,
-	HoldReason, NextRequestId, Pallet, Request, RequestId, RequestStatus, Requests, LOG_TARGET,
+	HoldReason, Missed, NextRequestId, Pallet, Request, RequestId, RequestStatus, Requests,
+	LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
@@ -111,8 +112,9 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// A deadline `due` of request `id` passed: reassign or refund, unless it was answered
-	/// (or reassigned, with a later deadline) meanwhile.
+	/// A deadline `due` of request `id` passed: reassign (to an executor that has not missed it
+	/// yet, [`Missed`]) or refund, unless it was answered (or reassigned, with a later deadline)
+	/// meanwhile.
 	fn expire(id: RequestId, due: BlockNumberFor<T>, now: BlockNumberFor<T>) {
 		let Some(mut record) = Requests::<T>::get(id) else { return };
 		let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone() else {
@@ -123,13 +125,17 @@ impl<T: Config> Pallet<T> {
 		}
 		Assigned::<T>::remove(&executor, id);
 		let next = attempt.saturating_add(1);
-		let reassigned = if attempt < T::MaxReassignments::get() {
-			Self::draw_executor(id, next, core::slice::from_ref(&executor))
-		} else {
-			None
-		};
+		// Never back to an executor that already missed this request.
+		let mut missed = Missed::<T>::take(id);
+		let reassigned =
+			if attempt < T::MaxReassignments::get() && missed.try_push(executor.clone()).is_ok() {
+				Self::draw_executor(id, next, &missed)
+			} else {
+				None
+			};
 		match reassigned {
 			Some(to) => {
+				Missed::<T>::insert(id, missed);
 				let deadline = now.saturating_add(T::ResponseTimeout::get());
 				record.status =
 					RequestStatus::Assigned { executor: to.clone(), deadline, attempt: next };

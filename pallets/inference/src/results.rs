@@ -20,7 +20,7 @@ use sp_runtime::{traits::Saturating, RuntimeAppPublic};
 
 use crate::{
 	dispute::{DisputeGame, Game, Market},
-	queue, Assigned, Config, Error, Event, InferenceResult, Pallet, RequestId, RequestOf,
+	queue, Assigned, Config, Error, Event, InferenceResult, Missed, Pallet, RequestId, RequestOf,
 	RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds, LOG_TARGET,
 };
 
@@ -56,14 +56,18 @@ impl<T: Config> Pallet<T> {
 		signature: &ExecutorSignature,
 	) -> Result<CheckedResult<T>, Error<T>> {
 		let record = Requests::<T>::get(request).ok_or(Error::<T>::UnknownRequest)?;
-		let RequestStatus::Assigned { executor, deadline, .. } = record.status.clone() else {
+		let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone() else {
 			return Err(Error::<T>::NotAssigned);
 		};
 		ensure!(T::Executors::owner_of(key).as_ref() == Some(&executor), Error::<T>::WrongExecutor);
 		ensure!(frame_system::Pallet::<T>::block_number() <= deadline, Error::<T>::DeadlinePassed);
 		ensure!(commitment.opset == OPSET, Error::<T>::UnsupportedOpset);
-		let statement =
-			ResultStatement { genesis: Self::genesis_hash(), request, commitment: *commitment };
+		let statement = ResultStatement {
+			request: Self::digest_of(request, &record),
+			attempt,
+			executor: executor.clone(),
+			commitment: *commitment,
+		};
 		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
 		ensure!(output_hash(output) == commitment.output_hash, Error::<T>::CommitmentMismatch);
 		Self::check_output_of(&record, output)?;
@@ -95,6 +99,7 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		Assigned::<T>::remove(&executor, request);
+		Missed::<T>::remove(request);
 		let (output_hash, trace_root) = (commitment.output_hash, commitment.trace_root);
 		Results::<T>::insert(request, InferenceResult { output, commitment, submitted_at: now });
 		queue::push::<WindowQueue<T>, WindowQueueBounds<T>, _>(challenge_end, request);
@@ -199,7 +204,8 @@ impl<T: Config> Pallet<T> {
 		signature: &ExecutorSignature,
 	) -> Result<T::AccountId, Error<T>> {
 		let watcher = T::Executors::owner_of(key).ok_or(Error::<T>::UnknownExecutor)?;
-		let statement = DisputeStatement::Challenge { genesis: Self::genesis_hash(), request };
+		let digest = Self::request_digest(request).ok_or(Error::<T>::UnknownRequest)?;
+		let statement = DisputeStatement::Challenge { request: digest };
 		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
 		Self::check_challenge(request, &watcher)?;
 		ensure!(Game::<T>::can_bond(&watcher), Error::<T>::CannotHoldBond);

@@ -17,9 +17,17 @@ use frame_support::{
 	traits::Authorize,
 };
 use opg_primitives::{
-	ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, ResultStatement, Tensor, H256,
+	ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, Tensor, H256,
 };
 use sp_runtime::{DispatchError, RuntimeAppPublic};
+
+/// The executor whose result request `id` holds.
+fn executor_of(id: u64) -> AccountId {
+	match status(id) {
+		RequestStatus::Answered { executor, .. } => executor,
+		other => panic!("request {id} is {other:?}"),
+	}
+}
 
 fn other_executor(than: AccountId) -> AccountId {
 	[ALICE, BOB, CHARLIE].into_iter().find(|e| *e != than).unwrap()
@@ -177,6 +185,30 @@ fn offchain_worker_resubmits_after_the_lock_expires() {
 }
 
 #[test]
+fn a_run_in_progress_holds_its_lock_until_the_deadline() {
+	let mut env = new_env(FakeEngine::default());
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let RequestStatus::Assigned { deadline, attempt, .. } = status(id) else {
+			panic!("assigned")
+		};
+		// The worker of block 1 took the lock and is still running the model, blocks later.
+		let digest = Inference::request_digest(id).unwrap();
+		assert_eq!(offchain::lock::<Test>(1, (digest, attempt), deadline), Ok(()));
+		for block in 2..=deadline {
+			answer_worker(block);
+		}
+		assert!(pool.read().transactions.is_empty(), "a second run while the first one ran");
+		// Once it has sent its result (or failed), a later worker may retry.
+		offchain::release_after::<Test>(1, (digest, attempt));
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
+		assert_eq!(pool.read().transactions.len(), 1);
+	});
+}
+
+#[test]
 fn offchain_worker_fetches_a_missing_model_from_its_uris() {
 	let mut env = new_env(FakeEngine::default());
 	let pool = env.pool.clone();
@@ -269,8 +301,7 @@ fn result_errors() {
 		// A commitment to another output, correctly signed.
 		let lie =
 			ResultCommitment::new(&expected_output(&input(&[[0.0; 4]])), &[H256::repeat_byte(7)]);
-		let statement =
-			ResultStatement { genesis: Inference::genesis_hash(), request: id, commitment: lie };
+		let statement = Inference::result_statement(id, lie).unwrap();
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
 			submit(Call::submit_result {
@@ -285,11 +316,7 @@ fn result_errors() {
 		// The right output, signed, but computed under another opset than the runtime's.
 		let other_opset =
 			ResultCommitment { opset: opg_primitives::OPSET.wrapping_add(1), ..commitment };
-		let statement = ResultStatement {
-			genesis: Inference::genesis_hash(),
-			request: id,
-			commitment: other_opset,
-		};
+		let statement = Inference::result_statement(id, other_opset).unwrap();
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
 			submit(Call::submit_result {
@@ -438,6 +465,39 @@ fn missed_deadlines_reassign_then_refund_in_full() {
 }
 
 #[test]
+fn a_reassignment_never_goes_back_to_an_executor_that_missed_the_request() {
+	test(|| {
+		list(1, PRICE);
+		// As many requests as one block expires (`MaxQueueWork`), nobody answers: each goes
+		// through all three executors, once each.
+		let ids: Vec<u64> = (0..QUEUE_WORK).map(|n| request(&[[n as f32; 4]])).collect();
+		let mut drawn: Vec<Vec<AccountId>> = ids.iter().map(|id| vec![assigned_to(*id)]).collect();
+		for round in 1..=MAX_REASSIGN as u64 {
+			run_to(1 + round * TIMEOUT);
+			for (id, seen) in ids.iter().zip(&mut drawn) {
+				seen.push(assigned_to(*id));
+			}
+		}
+		for (id, seen) in ids.iter().zip(&drawn) {
+			let mut distinct = seen.clone();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(
+				distinct.len(),
+				seen.len(),
+				"request {id} went back to a missed executor: {seen:?}"
+			);
+		}
+		assert_eq!(crate::Missed::<Test>::get(ids[0]).len(), MAX_REASSIGN as usize);
+		// Answered or refunded, a request forgets who missed it.
+		assert_ok!(submit(correct_result(ids[0])));
+		assert!(crate::Missed::<Test>::get(ids[0]).is_empty());
+		run_to(1 + (MAX_REASSIGN as u64 + 1) * TIMEOUT);
+		assert_eq!(crate::Missed::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
 fn a_request_with_no_other_executor_is_refunded() {
 	test(|| {
 		list(1, PRICE);
@@ -493,5 +553,87 @@ fn many_requests_keep_holds_balanced_through_every_path() {
 		assert_eq!(held(DAPP), 0);
 		let paid = 3 * PRICE;
 		assert_eq!(Balances::free_balance(DAPP), 10_000 - paid);
+	});
+}
+
+/// Runs `f` on a branch that is then abandoned (its storage changes rolled back), as a sibling
+/// fork or a chain relaunched from the same genesis would be.
+fn on_abandoned_branch<R>(f: impl FnOnce() -> R) -> R {
+	use frame_support::storage::{with_transaction, TransactionOutcome};
+	with_transaction(|| TransactionOutcome::Rollback(Ok::<_, DispatchError>(f()))).unwrap()
+}
+
+#[test]
+fn a_result_signed_on_one_branch_is_refused_for_the_same_id_on_another() {
+	test(|| {
+		list(1, PRICE);
+		// One branch: request 0 is one input, and its executor signs the result.
+		let (id, executor, replayed) = on_abandoned_branch(|| {
+			let id = request(&[[1.0; 4]]);
+			(id, assigned_to(id), correct_result(id))
+		});
+		// Another branch: request 0 is another input, drawn for the same executor.
+		assert_eq!(request(&[[2.0; 4]]), id);
+		assert_eq!(assigned_to(id), executor);
+		assert_noop!(submit(replayed.clone()), Error::<Test>::BadSignature);
+		assert_eq!(
+			replayed.authorize(TransactionSource::External).unwrap(),
+			Err(InvalidTransaction::Custom(Error::<Test>::BadSignature.encode()[0]).into())
+		);
+		assert_ok!(submit(correct_result(id)));
+	});
+}
+
+#[test]
+fn a_result_statement_binds_the_assignment_and_the_executor() {
+	test(|| {
+		list(1, PRICE);
+		let id = request(&[[1.0; 4]]);
+		let first = assigned_to(id);
+		let output = expected_output(&input(&[[1.0; 4]]));
+		let commitment = commitment_of(&output);
+		let statement = Inference::result_statement(id, commitment).unwrap();
+		assert_eq!((statement.attempt, statement.executor), (0, first));
+		// Reassigned after the deadline: the first executor's signature is for attempt 0.
+		let signature = sign_as(first, &statement.signing_payload());
+		run_to(1 + TIMEOUT + 1);
+		let second = assigned_to(id);
+		let Some(replayed) = Inference::result_statement(id, commitment) else {
+			panic!("reassigned, still waiting")
+		};
+		assert_eq!((replayed.attempt, &replayed.executor), (1, &second));
+		assert_ne!(replayed.signing_payload(), statement.signing_payload());
+		let key = Executors::key_of(&first).unwrap();
+		assert_noop!(
+			submit(Call::submit_result { request: id, output, commitment, key, signature }),
+			Error::<Test>::WrongExecutor
+		);
+	});
+}
+
+#[test]
+fn a_watchers_challenge_signed_on_one_branch_is_refused_on_another() {
+	test(|| {
+		list(1, PRICE);
+		let answer = |rows: [[f32; 4]; 1]| {
+			let id = request(&rows);
+			assert_ok!(submit(correct_result(id)));
+			id
+		};
+		let (id, challenge) = on_abandoned_branch(|| {
+			let id = answer([[1.0; 4]]);
+			let watcher = other_executor(executor_of(id));
+			let key = Executors::key_of(&watcher).unwrap();
+			let statement = opg_primitives::DisputeStatement::Challenge {
+				request: Inference::request_digest(id).unwrap(),
+			};
+			let signature = sign_as(watcher, &statement.signing_payload());
+			(id, Call::<Test>::watcher_challenge { request: id, key, signature })
+		});
+		assert_eq!(answer([[2.0; 4]]), id);
+		assert_eq!(
+			challenge.authorize(TransactionSource::External).unwrap(),
+			Err(InvalidTransaction::Custom(Error::<Test>::BadSignature.encode()[0]).into())
+		);
 	});
 }

@@ -44,6 +44,8 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
+mod property_tests;
+#[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;
@@ -192,10 +194,12 @@ pub mod pallet {
 		NotListed,
 		/// A listed model cannot be removed; governance must delist it first.
 		StillListed,
-		/// The input/output schema is malformed: its largest batch is 0; a text input's bound is
-		/// 0 or above `MAX_TEXT_BYTES` (2,048 bytes), or its largest batch above `MAX_TEXT_BATCH`
-		/// (32); or a tensor axis is 0 long, or is the batch axis but not the first
-		/// (`opg_primitives::IoSchema::validate` says which, with the value found).
+		/// The input/output schema is malformed or beyond what every engine serves: its largest
+		/// batch is 0 or above `MAX_BATCH` (32); a text input's bound is 0 or above
+		/// `MAX_TEXT_BYTES` (2,048 bytes); a tensor axis is 0 long, or is the batch axis but not
+		/// the first; or its output at the largest batch could encode larger than
+		/// `MAX_OUTPUT_BYTES` (128 KiB, the largest result) (`opg_primitives::IoSchema::validate`
+		/// says which, with the value found; the bounds are `opg_primitives::limits`).
 		InvalidSchema,
 		/// The engine cannot run models of this kind yet.
 		UnsupportedKind,

@@ -67,7 +67,7 @@ parameter_types! {
 	pub const DepositBase: Balance = DEPOSIT_BASE;
 	pub const DepositPerByte: Balance = DEPOSIT_PER_BYTE;
 	pub const MaxPrice: Balance = MAX_PRICE;
-	pub const MaxModelSize: u64 = 1 << 30;
+	pub const MaxModelSize: u64 = opg_primitives::limits::MAX_MODEL_BYTES;
 }
 
 impl pallet_model_registry::Config for Test {

@@ -77,6 +77,22 @@ fn propose_rejects_bad_proposals() {
 			Error::<Test>::InvalidSchema
 		);
 
+		// Schemas no engine serves, whose every request would end refunded: a largest batch
+		// above the engines' 32, and an output larger than any result may be.
+		let mut p = proposal(2);
+		p.spec.schema.max_batch = opg_primitives::limits::MAX_BATCH + 1;
+		assert_noop!(
+			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
+			Error::<Test>::InvalidSchema
+		);
+		let mut p = proposal(2);
+		p.spec.schema.output =
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4096)]).unwrap();
+		assert_noop!(
+			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
+			Error::<Test>::InvalidSchema
+		);
+
 		let mut p = proposal(2);
 		p.spec.kind = ModelKind::TextGeneration;
 		assert_noop!(

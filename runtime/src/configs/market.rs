@@ -17,11 +17,14 @@
 //! - a committee of 3 other executors re-runs it: [`CommitPeriod`] (5 blocks) to commit sealed
 //!   votes, [`RevealPeriod`] (5 blocks) to open them; 2 matching votes (and a majority of the
 //!   revealed ones) decide;
-//! - a wrong executor loses [`WrongResultSlash`] (10%) of its stake, its bond and its delegators'
-//!   pool pro rata (1,000 OPG of a 10,000 OPG bond without delegations): [`CommitteeReward`] (10 OPG) to each majority member, half of the rest to the
-//!   challenger, half to the treasury; a wrong challenger loses its whole bond, split the same
-//!   way with the executor in the challenger's place; a member voting with the minority or not
-//!   at all loses [`MemberPenalty`] (10 OPG);
+//! - a wrong executor loses [`WrongResultSlash`] (10%) of its stake, from its own bond first
+//!   (1,000 OPG of a 10,000 OPG bond; its bond is at least [`MinSelfBond`], 10%, of its stake,
+//!   so the pool is reached only after earlier slashes): half of what it lost itself is paid out,
+//!   [`CommitteeReward`] (10 OPG) to each majority member and the rest to the challenger, and the
+//!   other half (with anything taken from the pool) goes to the treasury; its first lost dispute
+//!   ends its work. A wrong challenger loses its whole bond: the committee rewards, half of the
+//!   rest to the executor, half to the treasury. A member voting with the minority or not at all
+//!   loses [`MemberPenalty`] (10 OPG);
 //! - the executors' transactions (results, challenges, votes) enter the pool at
 //!   [`ExecutorPriority`], never below a signed transaction, in the `Operational` class.
 
@@ -51,6 +54,9 @@ parameter_types! {
 	pub const MaxCommission: Perbill = Perbill::from_percent(50);
 	/// A commission increase applies a day after it is announced.
 	pub const CommissionChangeDelay: BlockNumber = crate::time::DAYS;
+	/// An executor's own bond is at least a tenth of its stake, as large as the fault slash
+	/// ([`WrongResultSlash`]): one lost dispute is paid from the bond alone.
+	pub const MinSelfBond: Perbill = Perbill::from_percent(10);
 }
 
 impl pallet_executors::Config for Runtime {
@@ -64,6 +70,8 @@ impl pallet_executors::Config for Runtime {
 	type MaxCommission = MaxCommission;
 	type CommissionChangeDelay = CommissionChangeDelay;
 	type MaxValidators = super::MaxValidators;
+	type MinSelfBond = MinSelfBond;
+	type Treasury = TreasuryAccount;
 	/// Sessions elect the validators from stake, and only they serve.
 	type OnlyValidatorsServe = frame_support::traits::ConstBool<true>;
 	type WeightInfo = pallet_executors::weights::SubstrateWeight<Runtime>;
@@ -98,10 +106,11 @@ impl pallet_inference::Config for Runtime {
 	type ResponseTimeout = ResponseTimeout;
 	type ChallengeWindow = ChallengeWindow;
 	type MaxReassignments = ConstU32<2>;
-	/// 72 KiB: a batch of 32 texts of 2 KiB, or a tensor of 18k f32.
-	type MaxInputBytes = ConstU32<{ 72 * 1024 }>;
-	/// 128 KiB: 32 MiniLM embeddings (32 × 384 f32) fit with room to spare.
-	type MaxOutputBytes = ConstU32<{ 128 * 1024 }>;
+	/// 72 KiB (`opg_primitives::limits`): a batch of 32 texts of 2 KiB, or a tensor of 18k f32.
+	type MaxInputBytes = ConstU32<{ opg_primitives::limits::MAX_INPUT_BYTES }>;
+	/// 128 KiB (`opg_primitives::limits`, which every listed schema's output fits): 32 MiniLM
+	/// embeddings (32 × 384 f32) fit with room to spare.
+	type MaxOutputBytes = ConstU32<{ opg_primitives::limits::MAX_OUTPUT_BYTES }>;
 	type MaxQueueWork = ConstU32<64>;
 	type ExecutorPriority = ExecutorPriority;
 	type ChallengeBond = ChallengeBond;

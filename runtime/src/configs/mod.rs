@@ -158,8 +158,9 @@ parameter_types! {
 	pub const ModelDepositPerByte: Balance = 10 * MILLI_OPG;
 	/// No model may ask more than 1,000 OPG per inference.
 	pub const MaxModelPrice: Balance = 1_000 * OPG;
-	/// Bundles up to 1 GiB: executors keep loaded models in memory.
-	pub const MaxModelSize: u64 = 1 << 30;
+	/// Bundles up to 512 MiB, what every engine loads (`opg_primitives::limits`): executors keep
+	/// loaded models in memory.
+	pub const MaxModelSize: u64 = opg_primitives::limits::MAX_MODEL_BYTES;
 }
 
 impl pallet_model_registry::Config for Runtime {

@@ -31,12 +31,16 @@ pub enum Tx {
 	Bond {
 		/// Amount (OPG).
 		amount: String,
-		/// The node's `infr` public key (hex; `author_rotateKeys` or `key insert` on the node).
-		#[arg(long)]
+		/// The node's `infr` public key (hex), as `opg-cli executor keys` prints it.
+		#[arg(long, requires = "proof")]
 		key: Option<String>,
+		/// The key's proof of possession for the signer's account (hex), as `opg-cli executor
+		/// keys` prints it.
+		#[arg(long, requires = "key")]
+		proof: Option<String>,
 	},
 	/// Have the node (`--url`) generate session keys and set them for the signer, to be
-	/// electable as a validator; prints the `infr` key to bond with.
+	/// electable as a validator; prints the `infr` key and its proof to bond with.
 	Keys,
 	/// Start unbonding: no new requests; the bond unlocks after the unbonding period.
 	Unbond,
@@ -78,6 +82,7 @@ fn show(status: &Status) -> String {
 #[derive(Serialize)]
 struct Keys {
 	infr: String,
+	proof: String,
 }
 
 pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
@@ -97,17 +102,24 @@ pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 	let client = ctx.client().await?;
 	let tx = ctx.progress().tx();
 	let included = match tx_command {
-		Tx::Bond { amount, key } => {
-			let key = key.as_deref().map(executors::parse_key).transpose()?;
+		Tx::Bond { amount, key, proof } => {
+			let key = match (key, proof) {
+				(Some(key), Some(proof)) => Some(executors::ProvenKey {
+					key: executors::parse_key(&key)?,
+					proof: executors::parse_proof(&proof)?,
+				}),
+				_ => None,
+			};
 			client.bond(&signer, parse_opg(&amount)?, key, tx).await?
 		}
 		Tx::Keys => {
 			let (infr, included) = client.rotate_session_keys(&signer, tx).await?;
-			let keys = Keys { infr: executors::to_hex(infr) };
+			let keys =
+				Keys { infr: executors::to_hex(infr.key), proof: executors::to_hex(infr.proof) };
 			return Output::of(&After { included: &included, then: keys }, |k| {
 				format!(
-					"in block #{}: session keys set; infr key {}",
-					k.included.block_number, k.then.infr
+					"in block #{}: session keys set; infr key {} (proof {})",
+					k.included.block_number, k.then.infr, k.then.proof
 				)
 			});
 		}

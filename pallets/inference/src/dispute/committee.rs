@@ -29,12 +29,16 @@
 //! **Verdict.** An output hash wins with at least [`Config::Quorum`] votes and more than half of
 //! the revealed votes. Members who revealed another output, or nothing, lose
 //! [`Config::MemberPenalty`] of their stake to the treasury.
-//! - Executor wrong: [`Config::WrongResultSlash`] of its stake (its bond and its delegators'
-//!   pool, pro rata) is slashed. Each majority member gets [`Config::CommitteeReward`] from it,
-//!   [`Config::WinnerShare`] of the rest goes to the challenger and the remainder to the
-//!   treasury. The challenger's bond is released. The majority's output replaces the result,
-//!   final at once; the fee goes to the majority in equal parts (the protocol share and the
-//!   division's remainder to the treasury).
+//! - Executor wrong: [`Config::WrongResultSlash`] of its stake is slashed, its own bond first
+//!   (its delegators' pool only for what the bond cannot cover). At most [`Config::WinnerShare`]
+//!   of what the executor itself lost is paid out: [`Config::CommitteeReward`] to each majority
+//!   member while it lasts, the rest of that share to the challenger; everything else (the
+//!   pool's part included) goes to the treasury. So a self-challenge never pays: the executor's
+//!   accounts together lose at least `(1 − WinnerShare)` of its own loss. Its first lost dispute
+//!   ends its work, and a later one takes only what exceeds the largest slash so far (see the
+//!   executors pallet). The challenger's bond is released. The majority's output replaces the
+//!   result, final at once; the fee goes to the majority in equal parts (the protocol share and
+//!   the division's remainder to the treasury).
 //! - Executor right: the challenger's whole bond is slashed: committee rewards first,
 //!   [`Config::WinnerShare`] of the rest to the executor, the remainder to the treasury. The
 //!   result is final at once and the fee paid as usual.
@@ -57,7 +61,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{InspectHold, MutateHold},
-		tokens::Precision,
+		tokens::{Fortitude, Precision, Restriction},
 		Get,
 	},
 	BoundedVec,
@@ -223,8 +227,8 @@ impl<T: Config> Committee<T> {
 			dispute.committee.get(seat).map(|m| &m.vote) == Some(&Vote::Pending),
 			Error::<T>::AlreadyCommitted
 		);
-		let statement =
-			DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request, seal: *seal };
+		let digest = Pallet::<T>::request_digest(request).ok_or(Error::<T>::UnknownRequest)?;
+		let statement = DisputeStatement::Commit { request: digest, seal: *seal };
 		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
 		Ok(seat)
 	}
@@ -410,12 +414,22 @@ impl<T: Config> Committee<T> {
 				// A `Perbill` of a balance is at most the balance: it cannot overflow.
 				#[allow(clippy::arithmetic_side_effects)]
 				let amount = T::WrongResultSlash::get() * T::Executors::stake_of(&dispute.executor);
-				let split = Self::split(amount, majority.len());
-				for member in &majority {
-					T::Executors::slash(&dispute.executor, split.each, member);
-				}
-				T::Executors::slash(&dispute.executor, split.to_winner, &dispute.challenger);
-				T::Executors::slash(&dispute.executor, split.to_treasury, &treasury);
+				let taken = T::Executors::slash_fault(&dispute.executor, amount, |own_loss| {
+					Self::payees(own_loss, &majority, &dispute.challenger)
+				});
+				// `payees` lists the majority, then the challenger.
+				let (to_committee, to_winner) = taken.paid.iter().enumerate().fold(
+					(BalanceOf::<T>::zero(), BalanceOf::<T>::zero()),
+					|(committee, winner), (i, (_, paid))| {
+						if i < majority.len() {
+							(committee.saturating_add(*paid), winner)
+						} else {
+							(committee, winner.saturating_add(*paid))
+						}
+					},
+				);
+				let slashed = taken.from_bond.saturating_add(taken.from_pool);
+				let to_treasury = slashed.saturating_sub(to_committee).saturating_sub(to_winner);
 				Self::release_bond(&dispute);
 				if let Some(winner) = winner {
 					let output = DisputeOutputs::<T>::get(request, winner.output_hash);
@@ -428,27 +442,46 @@ impl<T: Config> Committee<T> {
 						now,
 					);
 				}
-				(amount, split.to_winner, split.to_committee(), split.to_treasury)
+				(slashed, to_winner, to_committee, to_treasury)
 			}
 			Verdict::ExecutorRight => {
-				let amount = dispute.bond;
-				let split = Self::split(amount, majority.len());
-				let pay = |to: &T::AccountId, amount: BalanceOf<T>| {
-					let _ = Pallet::<T>::transfer_held(
-						HoldReason::ChallengeBond,
+				let split = Self::split(dispute.bond, majority.len());
+				// What moved, payee by payee: a payment that fails stays with the challenger.
+				let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> BalanceOf<T> {
+					if amount.is_zero() {
+						return amount;
+					}
+					T::Currency::transfer_on_hold(
+						&HoldReason::ChallengeBond.into(),
 						&dispute.challenger,
 						to,
 						amount,
 						Precision::BestEffort,
-					);
+						Restriction::Free,
+						Fortitude::Force,
+					)
+					.unwrap_or_else(|e| {
+						log::error!(target: LOG_TARGET, "request {request}: paying {amount:?} of the challenge bond to {to:?} failed: {e:?}");
+						Zero::zero()
+					})
 				};
-				for member in &majority {
-					pay(member, split.each);
+				let to_committee = majority
+					.iter()
+					.fold(BalanceOf::<T>::zero(), |sum, m| sum.saturating_add(pay(m, split.each)));
+				let to_winner = pay(&dispute.executor, split.to_winner);
+				let to_treasury = pay(&treasury, split.to_treasury);
+				let slashed = to_committee.saturating_add(to_winner).saturating_add(to_treasury);
+				let unpaid = dispute.bond.saturating_sub(slashed);
+				if !unpaid.is_zero() {
+					let _ = T::Currency::release(
+						&HoldReason::ChallengeBond.into(),
+						&dispute.challenger,
+						unpaid,
+						Precision::BestEffort,
+					);
 				}
-				pay(&dispute.executor, split.to_winner);
-				pay(&treasury, split.to_treasury);
 				Pallet::<T>::uphold(request, &dispute.executor, now);
-				(amount, split.to_winner, split.to_committee(), split.to_treasury)
+				(slashed, to_winner, to_committee, to_treasury)
 			}
 			Verdict::NoQuorum => {
 				Self::release_bond(&dispute);
@@ -483,8 +516,8 @@ impl<T: Config> Committee<T> {
 		});
 	}
 
-	/// How a loser's `amount` is split: `each` majority member gets the committee reward (while
-	/// it lasts), the winner its share of the rest, the treasury the remainder.
+	/// How a challenger's bond `amount` is split: `each` majority member gets the committee
+	/// reward (while it lasts), the executor its share of the rest, the treasury the remainder.
 	fn split(amount: BalanceOf<T>, members: usize) -> Split<BalanceOf<T>> {
 		let members_b: BalanceOf<T> = (members as u32).into();
 		let each =
@@ -493,12 +526,34 @@ impl<T: Config> Committee<T> {
 		// A `Perbill` of a balance is at most the balance: it cannot overflow.
 		#[allow(clippy::arithmetic_side_effects)]
 		let to_winner = T::WinnerShare::get() * rest;
-		Split { each, members: members_b, to_winner, to_treasury: rest.saturating_sub(to_winner) }
+		Split { each, to_winner, to_treasury: rest.saturating_sub(to_winner) }
+	}
+
+	/// Who is paid out of what a wrong executor lost from its own bond (`own_loss`): at most
+	/// [`Config::WinnerShare`] of it, the committee reward to each majority member first (while
+	/// it lasts), the rest to the challenger; in that order.
+	fn payees(
+		own_loss: BalanceOf<T>,
+		majority: &[T::AccountId],
+		challenger: &T::AccountId,
+	) -> Vec<(T::AccountId, BalanceOf<T>)> {
+		// A `Perbill` of a balance is at most the balance: it cannot overflow.
+		#[allow(clippy::arithmetic_side_effects)]
+		let payable = T::WinnerShare::get() * own_loss;
+		let members: BalanceOf<T> = (majority.len() as u32).into();
+		let each = T::CommitteeReward::get().min(payable.checked_div(&members).unwrap_or_default());
+		let to_challenger = payable.saturating_sub(each.saturating_mul(members));
+		majority
+			.iter()
+			.map(|member| (member.clone(), each))
+			.chain(core::iter::once((challenger.clone(), to_challenger)))
+			.collect()
 	}
 
 	/// Takes [`Config::MemberPenalty`] from a member's stake to the treasury.
 	fn penalize(request: RequestId, member: &T::AccountId) {
-		let amount = T::Executors::slash(member, T::MemberPenalty::get(), &T::Treasury::get());
+		let taken = T::Executors::penalize(member, T::MemberPenalty::get());
+		let amount = taken.from_bond.saturating_add(taken.from_pool);
 		log::debug!(target: LOG_TARGET, "request {request}: committee member {member:?} penalized {amount:?}");
 		Pallet::<T>::deposit_event(Event::MemberPenalized {
 			request,
@@ -533,16 +588,9 @@ impl<T: Config> Committee<T> {
 	}
 }
 
-/// How a loser's slash is divided.
+/// How a challenger's bond is divided.
 struct Split<Balance> {
 	each: Balance,
-	members: Balance,
 	to_winner: Balance,
 	to_treasury: Balance,
-}
-
-impl<Balance: Saturating + Copy> Split<Balance> {
-	fn to_committee(&self) -> Balance {
-		self.each.saturating_mul(self.members)
-	}
 }

@@ -1,18 +1,22 @@
 //! Answering: run the requests assigned to this node's executors and submit their results.
 //!
 //! For every local executor and every request assigned to it, the worker:
-//! 1. takes the request's lock (see [`super::RESUBMIT_AFTER`]);
+//! 1. takes the request's lock, keyed by its digest and assignment, until the deadline;
 //! 2. runs the model through the [`opg_primitives::inference`] host function (fetching the
 //!    bundle from the model's URIs first if the engine does not have it);
-//! 3. signs the [`ResultStatement`] with the executor key and submits [`Call::submit_result`].
+//! 3. signs the [`ResultStatement`] with the executor key and submits [`Call::submit_result`];
+//! 4. shortens the lock to [`super::RESUBMIT_AFTER`] blocks, so a result that does not land is
+//!    sent again.
 
 use codec::Decode;
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::{ExecutorKey, InferenceInput, InferenceRun, ResultStatement};
+use opg_primitives::{ExecutorKey, InferenceInput, InferenceRun, RequestDigest, ResultStatement};
 use sp_runtime::RuntimeAppPublic;
 
-use super::{lock, run_model, submit, Skip};
-use crate::{Assigned, Call, Config, Pallet, RequestId, RequestStatus, Requests, LOG_TARGET};
+use super::{lock, release_after, run_model, submit, Skip};
+use crate::{
+	Assigned, Call, Config, Pallet, RequestId, RequestOf, RequestStatus, Requests, LOG_TARGET,
+};
 
 /// Most requests one worker run answers (the rest wait for the next block's worker).
 pub const MAX_PER_RUN: usize = 16;
@@ -49,15 +53,37 @@ pub fn answer<T: Config>(
 	key: &ExecutorKey,
 ) -> Result<(), Skip> {
 	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
-	match &record.status {
-		RequestStatus::Assigned { executor: assigned, .. } if assigned == executor => {}
+	let (attempt, deadline) = match &record.status {
+		RequestStatus::Assigned { executor: assigned, attempt, deadline }
+			if assigned == executor =>
+		{
+			(*attempt, *deadline)
+		}
 		_ => return Err(Skip::NotAssigned),
-	}
-	lock::<T>(now, request)?;
+	};
+	// Locked by what is answered, never by the id alone (another branch's, or an earlier
+	// chain's, request with this id is another request), and until the deadline while it runs.
+	let digest = Pallet::<T>::digest_of(request, &record);
+	lock::<T>(now, (digest, attempt), deadline)?;
+	let sent = run_and_submit::<T>(request, &record, digest, attempt, executor, key);
+	release_after::<T>(now, (digest, attempt));
+	sent
+}
+
+/// Runs `record` (request `request`, assignment `attempt`) and submits the signed result.
+fn run_and_submit<T: Config>(
+	request: RequestId,
+	record: &RequestOf<T>,
+	digest: RequestDigest,
+	attempt: u32,
+	executor: &T::AccountId,
+	key: &ExecutorKey,
+) -> Result<(), Skip> {
 	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
-	let run = run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
-	let InferenceRun { output, commitment, .. } = run;
-	let statement = ResultStatement { genesis: Pallet::<T>::genesis_hash(), request, commitment };
+	let InferenceRun { output, commitment, .. } =
+		run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
+	let statement =
+		ResultStatement { request: digest, attempt, executor: executor.clone(), commitment };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
 	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
 }

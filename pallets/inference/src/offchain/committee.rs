@@ -10,11 +10,11 @@ use codec::{Decode, Encode};
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::{
 	vote_seal, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InferenceRun,
-	ResultCommitment,
+	RequestDigest, ResultCommitment,
 };
 use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
 
-use super::{lock, run_model, settled, submit, Skip};
+use super::{lock_briefly, run_model, settled, submit, Skip};
 use crate::{
 	dispute::committee::Committee, Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet,
 	RequestId, Requests, Vote, LOG_TARGET,
@@ -59,10 +59,10 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 	}
 }
 
-/// The storage key of the vote `key` keeps for `request`.
-fn vote_key(request: RequestId, key: &ExecutorKey) -> Vec<u8> {
+/// The storage key of the vote `key` keeps for the request of `digest`.
+fn vote_key(digest: &RequestDigest, key: &ExecutorKey) -> Vec<u8> {
 	let mut k = VOTE_PREFIX.to_vec();
-	(request, key).encode_to(&mut k);
+	(digest, key).encode_to(&mut k);
 	k
 }
 
@@ -72,13 +72,14 @@ fn commit<T: Config>(
 	request: RequestId,
 	key: &ExecutorKey,
 ) -> Result<(), Skip> {
-	lock::<T>(now, (b"commit", request, key))?;
-	let storage_key = vote_key(request, key);
+	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
+	let digest = Pallet::<T>::digest_of(request, &record);
+	lock_briefly::<T>(now, (b"commit", digest, key))?;
+	let storage_key = vote_key(&digest, key);
 	let store = StorageValueRef::persistent(&storage_key);
 	let kept = match store.get::<KeptVote>() {
 		Ok(Some(kept)) => kept,
 		_ => {
-			let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
 			let input =
 				InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
 			let InferenceRun { output, commitment, .. } =
@@ -89,8 +90,7 @@ fn commit<T: Config>(
 		}
 	};
 	let seal = vote_seal(request, key, &kept.commitment, &kept.salt);
-	let statement =
-		DisputeStatement::Commit { genesis: Pallet::<T>::genesis_hash(), request, seal };
+	let statement = DisputeStatement::Commit { request: digest, seal };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
 	submit::<T>(Call::commit_vote { request, seal, key: key.clone(), signature })
 }
@@ -101,8 +101,9 @@ fn reveal<T: Config>(
 	request: RequestId,
 	key: &ExecutorKey,
 ) -> Result<(), Skip> {
-	lock::<T>(now, (b"reveal", request, key))?;
-	let storage_key = vote_key(request, key);
+	let digest = Pallet::<T>::request_digest(request).ok_or(Skip::NotAssigned)?;
+	lock_briefly::<T>(now, (b"reveal", digest, key))?;
+	let storage_key = vote_key(&digest, key);
 	let kept = StorageValueRef::persistent(&storage_key)
 		.get::<KeptVote>()
 		.ok()

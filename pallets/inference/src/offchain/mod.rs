@@ -11,9 +11,12 @@
 //!
 //! Every transaction is an authorized one (`#[pallet::authorize]`, see `authorization.rs`): no
 //! signer, no fee. Each step takes a lock in the node's persistent off-chain storage first, so
-//! that the workers of the next blocks (and of sibling forks) do not repeat it while its
-//! transaction is on its way; the lock expires after [`RESUBMIT_AFTER`] blocks, so a dropped
-//! transaction is retried. Failures are logged (at debug level for the expected ones) and
+//! that the workers of the next blocks do not repeat it while it runs or while its transaction is
+//! on its way. Locks are keyed by the request's digest ([`crate::Pallet::request_digest`]), never
+//! by its id alone: on a sibling fork or a relaunched chain the same id is another request. An
+//! answer holds its lock until the assignment's deadline while the model runs (a run may outlast
+//! several blocks), then for [`RESUBMIT_AFTER`] blocks once its transaction is sent; the other
+//! steps for [`RESUBMIT_AFTER`] blocks. So a dropped transaction is retried. Failures are logged (at debug level for the expected ones) and
 //! retried after the lock expires; a request nobody can answer runs out its deadline and is
 //! reassigned or refunded.
 
@@ -130,23 +133,47 @@ pub(crate) fn run_model<T: Config>(
 	}
 }
 
-/// Takes the lock `id` (a request id, or a dispute step) for this block unless a worker took it
-/// less than [`RESUBMIT_AFTER`] blocks ago.
-pub(crate) fn lock<T: Config>(now: BlockNumberFor<T>, id: impl Encode) -> Result<(), Skip> {
+/// The storage key of the lock `id`.
+fn lock_key(id: &impl Encode) -> Vec<u8> {
 	let mut key = LOCK_PREFIX.to_vec();
 	id.encode_to(&mut key);
+	key
+}
+
+/// What a lock holds: the block it was taken at and the last block it holds.
+type Held<T> = (BlockNumberFor<T>, BlockNumberFor<T>);
+
+/// Takes the lock `id` (a request's assignment, or a dispute step) from `now` until `until`
+/// (inclusive), unless another worker holds it: one that took it at or before `now`, until `now`
+/// or later. (A lock taken at a later block is a sibling fork's, or a relaunched chain's: it does
+/// not hold here.)
+pub(crate) fn lock<T: Config>(
+	now: BlockNumberFor<T>,
+	id: impl Encode,
+	until: BlockNumberFor<T>,
+) -> Result<(), Skip> {
+	let key = lock_key(&id);
 	let storage = StorageValueRef::persistent(&key);
-	let result = storage.mutate(
-		|last: Result<Option<BlockNumberFor<T>>, StorageRetrievalError>| match last {
-			Ok(Some(at)) if now < at.saturating_add(RESUBMIT_AFTER.into()) && now >= at => {
-				Err(Skip::Locked)
-			}
-			_ => Ok(now),
-		},
-	);
+	let result =
+		storage.mutate(|held: Result<Option<Held<T>>, StorageRetrievalError>| match held {
+			Ok(Some((taken, held_until))) if taken <= now && now <= held_until => Err(Skip::Locked),
+			_ => Ok((now, until)),
+		});
 	match result {
 		Ok(_) => Ok(()),
 		Err(MutateStorageError::ValueFunctionFailed(skip)) => Err(skip),
 		Err(MutateStorageError::ConcurrentModification(_)) => Err(Skip::Locked),
 	}
+}
+
+/// Takes the lock `id` for the usual [`RESUBMIT_AFTER`] blocks.
+pub(crate) fn lock_briefly<T: Config>(now: BlockNumberFor<T>, id: impl Encode) -> Result<(), Skip> {
+	lock::<T>(now, id, now.saturating_add(RESUBMIT_AFTER.saturating_sub(1).into()))
+}
+
+/// Shortens the lock `id`, taken at `now`, to the usual [`RESUBMIT_AFTER`] blocks: the work is
+/// done (its transaction sent, or failed), so a later worker may retry if nothing landed.
+pub(crate) fn release_after<T: Config>(now: BlockNumberFor<T>, id: impl Encode) {
+	StorageValueRef::persistent(&lock_key(&id))
+		.set(&(now, now.saturating_add(RESUBMIT_AFTER.saturating_sub(1).into())));
 }

@@ -77,8 +77,9 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 			continue;
 		}
 		let Some((key, _)) = keys.first() else { return };
+		let digest = Pallet::<T>::digest_of(request, &record);
 		let mut seen_key = SEEN_PREFIX.to_vec();
-		request.encode_to(&mut seen_key);
+		digest.encode_to(&mut seen_key);
 		let seen = StorageValueRef::persistent(&seen_key);
 		if let Ok(Some(true)) = seen.get::<bool>() {
 			continue;
@@ -108,8 +109,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 			result.commitment.output_hash,
 			run.commitment.output_hash,
 		);
-		let statement =
-			DisputeStatement::Challenge { genesis: Pallet::<T>::genesis_hash(), request };
+		let statement = DisputeStatement::Challenge { request: digest };
 		let Some(signature) = key.sign(&statement.signing_payload()) else { continue };
 		if let Err(e) =
 			submit::<T>(Call::watcher_challenge { request, key: key.clone(), signature })

@@ -1,0 +1,279 @@
+//! Property tests: random sequences of every call of the market and of the dispute game — right,
+//! wrong and malformed requests, results, challenges and votes, from random origins and keys —
+//! interleaved with blocks (deadlines, windows, verdicts) and the off-chain workers' own
+//! transactions, against the mock runtime with five executors.
+//!
+//! After every step: no panic, every error typed, both pallets' invariants, the total issuance
+//! unchanged (fees, bonds and slashes only move), and for every authorized call its
+//! authorization agrees with its dispatch (valid exactly when the call succeeds).
+//! `OPG_PROPERTY_CALLS` sets the length of a run (`scripts/property.sh`).
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
+
+use crate::{
+	dispute_tests::{commit, reveal, EVERYONE},
+	mock::*,
+	Call, Disputes, NextRequestId, Requests,
+};
+use codec::Decode;
+use frame_support::{
+	traits::{fungible::Inspect, Authorize, UnfilteredDispatchable},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use opg_primitives::{
+	DisputeStatement, ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, Tensor, H256,
+};
+use opg_testkit::property::{calls, error_name, Rng, Tally};
+use sp_runtime::{transaction_validity::TransactionSource, Perbill};
+
+const PALLETS: &[&str] = &["System", "Balances", "Executors", "Inference"];
+const ACCOUNTS: &[AccountId] = &[ALICE, BOB, CHARLIE, DAVE, EVE, DAPP, POOR, CHALLENGER, 1_000];
+
+fn account(rng: &mut Rng) -> AccountId {
+	*rng.pick(ACCOUNTS)
+}
+
+/// A request id: mostly one that exists, sometimes one just past the last.
+fn request_id(rng: &mut Rng) -> u64 {
+	rng.below(NextRequestId::<Test>::get() + 2)
+}
+
+/// A tensor input: usually `[rows, 4]` f32 (with a non-finite value now and then), else of a
+/// wrong shape, type or kind.
+fn random_input(rng: &mut Rng) -> InferenceInput {
+	let rows = 1 + rng.below(5) as usize;
+	let mut values: Vec<f32> =
+		(0..rows * 4).map(|_| (rng.below(2_000) as f32 - 1_000.0) / 8.0).collect();
+	if rng.chance(5) {
+		values[0] = *rng.pick(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY]);
+	}
+	match rng.below(10) {
+		0 => InferenceInput::Tensor(
+			Tensor::from_f32(&[rows as u32, 3], &values[..rows * 3]).unwrap(),
+		),
+		1 => InferenceInput::text("not a tensor").unwrap(),
+		2 => {
+			let len = rng.below(300) as usize;
+			let bytes = rng.bytes(len);
+			let raw = || {
+				InferenceInput::Text(BoundedVec::truncate_from(vec![BoundedVec::truncate_from(
+					bytes.clone(),
+				)]))
+			};
+			InferenceInput::decode(&mut &bytes[..]).unwrap_or_else(|_| raw())
+		}
+		_ => InferenceInput::Tensor(Tensor::from_f32(&[rows as u32, 4], &values).unwrap()),
+	}
+}
+
+/// A result for `id`: the right one from its executor, or a wrong, misshapen, misattributed or
+/// badly signed one.
+fn random_result(rng: &mut Rng, id: u64) -> Call<Test> {
+	let assigned = Requests::<Test>::get(id).and_then(|r| match r.status {
+		crate::RequestStatus::Assigned { executor, .. } => Some(executor),
+		_ => None,
+	});
+	let executor = assigned.unwrap_or_else(|| *rng.pick(&EVERYONE));
+	let right = Requests::<Test>::get(id)
+		.and_then(|r| InferenceInput::decode(&mut &r.input[..]).ok())
+		.map(|input| expected_output(&input))
+		.unwrap_or_else(|| expected_output(&input(&[[1.0; 4]])));
+	match rng.below(8) {
+		0..=3 => result_call(id, executor, right),
+		4 => result_call(id, executor, wrong_output(&right)),
+		5 => result_call(id, *rng.pick(&EVERYONE), right),
+		6 => {
+			let Call::submit_result { output, key, signature, .. } =
+				result_call(id, executor, right)
+			else {
+				unreachable!()
+			};
+			// A commitment to another trace or opset than the one signed.
+			let commitment =
+				ResultCommitment { trace_root: H256(rng.array32()), ..commitment_of(&output) };
+			Call::submit_result { request: id, output, commitment, key, signature }
+		}
+		_ => {
+			// An output of another shape than the schema's `[batch, 2]` (or `[1, 2]`, the right
+			// shape, with a signature of garbage).
+			let n = 1 + rng.below(3) as usize;
+			let output =
+				InferenceOutput::Tensor(Tensor::from_f32(&[1, n as u32], &vec![0.5; n]).unwrap());
+			let key = Executors::key_of(&executor).unwrap();
+			let signature = sign_as(executor, &rng.bytes(8));
+			Call::submit_result {
+				request: id,
+				commitment: commitment_of(&output),
+				output,
+				key,
+				signature,
+			}
+		}
+	}
+}
+
+/// A watcher's challenge of `id` by a random executor, signed over the request's digest or
+/// over garbage.
+fn random_watcher_challenge(rng: &mut Rng, id: u64) -> Call<Test> {
+	let watcher = *rng.pick(&EVERYONE);
+	let key = Executors::key_of(&watcher).unwrap();
+	let payload = match Inference::request_digest(id) {
+		Some(digest) if rng.chance(80) => {
+			DisputeStatement::Challenge { request: digest }.signing_payload()
+		}
+		_ => rng.bytes(16),
+	};
+	Call::watcher_challenge { request: id, key, signature: sign_as(watcher, &payload) }
+}
+
+/// A vote on an open dispute by one of its members (or an outsider): a commit or a reveal of the
+/// right or the wrong output. Dispatched through the tests' helpers, which sign as the member.
+fn random_vote(rng: &mut Rng) -> Option<frame_support::dispatch::DispatchResult> {
+	let (id, dispute) = Disputes::<Test>::iter().nth(rng.below(4) as usize)?;
+	let member =
+		if rng.chance(85) { rng.pick(&dispute.committee).executor } else { *rng.pick(&EVERYONE) };
+	let record = Requests::<Test>::get(id)?;
+	let right = expected_output(&InferenceInput::decode(&mut &record.input[..]).ok()?);
+	let output = if rng.chance(75) { right } else { wrong_output(&right) };
+	Some(if rng.chance(50) { commit(id, member, &output) } else { reveal(id, member, &output) })
+}
+
+/// Dispatches an authorized call, checking that its authorization agrees with the outcome.
+fn authorized(call: Call<Test>, tally: &mut Tally) {
+	let valid = call.authorize(TransactionSource::External).map(|v| v.is_ok());
+	let outcome = call.clone().dispatch_bypass_filter(RawOrigin::Authorized.into());
+	if let Some(valid) = valid {
+		assert_eq!(
+			valid,
+			outcome.is_ok(),
+			"the authorization of {call:?} says {valid}, the call did {outcome:?}"
+		);
+	}
+	tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
+}
+
+/// One step: a call, the off-chain workers' round, or the next block.
+fn step(
+	rng: &mut Rng,
+	tally: &mut Tally,
+	pool: &parking_lot::RwLock<sp_core::offchain::testing::PoolState>,
+) {
+	match rng.below(24) {
+		0..=4 => {
+			let origin = match rng.below(12) {
+				0 => RuntimeOrigin::root(),
+				1 => RuntimeOrigin::none(),
+				_ => RuntimeOrigin::signed(if rng.chance(70) { DAPP } else { account(rng) }),
+			};
+			if Balances::balance(&DAPP) < 10 * PRICE {
+				use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+				Balances::transfer(&WHALE, &DAPP, 10_000, Preservation::Preserve).unwrap();
+			}
+			let model = model(*rng.pick(&[1, 1, 1, 2, 9]));
+			let max_fee = if rng.chance(85) { PRICE } else { rng.amount(PRICE) };
+			let call = Call::<Test>::request { model, input: random_input(rng), max_fee };
+			let outcome = call.dispatch_bypass_filter(origin);
+			tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
+		}
+		5..=9 => {
+			let id = request_id(rng);
+			authorized(random_result(rng, id), tally);
+		}
+		10 | 11 => {
+			let origin =
+				RuntimeOrigin::signed(if rng.chance(70) { CHALLENGER } else { account(rng) });
+			let outcome =
+				Call::<Test>::challenge { request: request_id(rng) }.dispatch_bypass_filter(origin);
+			tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
+		}
+		12 => {
+			let id = request_id(rng);
+			authorized(random_watcher_challenge(rng, id), tally);
+		}
+		13..=16 => {
+			if let Some(outcome) = random_vote(rng) {
+				tally.record(outcome.err().map(|e| error_name(e, PALLETS)));
+			}
+		}
+		17 => {
+			let origin = if rng.chance(50) {
+				RuntimeOrigin::root()
+			} else {
+				RuntimeOrigin::signed(account(rng))
+			};
+			let fraction = Perbill::from_parts(rng.below(1_100_000_000) as u32);
+			let outcome =
+				Call::<Test>::set_watch_fraction { fraction }.dispatch_bypass_filter(origin);
+			tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
+		}
+		18 => {
+			// Bytes that decode to some call of this pallet, from a random origin.
+			let len = rng.below(200) as usize;
+			let bytes = rng.bytes(len);
+			if let Ok(call) = Call::<Test>::decode(&mut &bytes[..]) {
+				let origin = match rng.below(3) {
+					0 => RawOrigin::Authorized.into(),
+					1 => RuntimeOrigin::root(),
+					_ => RuntimeOrigin::signed(account(rng)),
+				};
+				let outcome = call.dispatch_bypass_filter(origin);
+				tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
+			}
+		}
+		19 | 20 => {
+			// The off-chain workers of this block; their transactions go through the pool.
+			let now = System::block_number();
+			let from = pool.read().transactions.len();
+			answer_worker(now);
+			dispute_worker(now);
+			for call in pool_calls(pool, from) {
+				authorized(call, tally);
+			}
+		}
+		_ => {
+			run_to(System::block_number() + 1);
+			tally.blocks += 1;
+		}
+	}
+}
+
+fn run(seed: u64, calls: u64) -> Tally {
+	let mut tally = Tally::default();
+	let mut env = new_network(FakeEngine::default(), &EVERYONE, &EVERYONE);
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		list(2, 2 * PRICE);
+		let issuance = Balances::total_issuance();
+		let mut rng = Rng::new(seed);
+		while tally.calls < calls {
+			step(&mut rng, &mut tally, &pool);
+			if let Err(e) = Inference::do_try_state().and_then(|()| Executors::do_try_state()) {
+				panic!("seed {seed}, call {}: invariant broken: {e:?}", tally.calls);
+			}
+			assert_eq!(Balances::total_issuance(), issuance, "seed {seed}, call {}", tally.calls);
+			// Keep the pool's memory small over long runs.
+			if pool.read().transactions.len() > 1_000 {
+				pool.write().transactions.clear();
+			}
+		}
+	});
+	tally
+}
+
+#[test]
+fn random_calls_keep_every_invariant() {
+	let per_seed = calls(2_000) / 4;
+	let mut total = Tally::default();
+	for seed in 0..4 {
+		total.merge(run(seed, per_seed));
+	}
+	total.report("inference");
+	assert!(total.ok > 0, "no call succeeded: the generator explores nothing");
+	assert!(total.errors.len() >= 12, "few distinct errors: {:?}", total.errors);
+}
