@@ -511,11 +511,18 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert!(text.contains("60 OPG active") && text.contains("40 OPG unbonding"), "{text}");
 
 	// 10. Dave has the node generate session keys for him and sets them, then bonds with its
-	// `infr` key: an executor, but with less stake than Alice, not the dev chain's validator.
+	// `infr` key and its proof of possession: an executor, but with less stake than Alice, not
+	// the dev chain's validator. Without the proof the chain refuses the key.
 	let keys = cli.json(&["executor", "keys", "--suri", "//Dave"]);
 	let infr = keys["infr"].as_str().unwrap().to_owned();
+	let proof = keys["proof"].as_str().unwrap().to_owned();
 	assert_eq!(infr.len(), 66, "{keys}");
-	let bonded = cli.json(&["executor", "bond", "1000", "--key", &infr, "--suri", "//Dave"]);
+	assert_eq!(proof.len(), 130, "{keys}");
+	let unproven = cli.run(&["executor", "bond", "1000", "--key", &infr, "--suri", "//Dave"]);
+	assert_eq!(unproven.status.code(), Some(2), "clap requires --proof with --key");
+	let bonded = cli.json(&[
+		"executor", "bond", "1000", "--key", &infr, "--proof", &proof, "--suri", "//Dave",
+	]);
 	assert_eq!(bonded["executor"]["key"], infr.as_str());
 	let dave = cli.json(&["stake", "status", "--suri", "//Dave"]);
 	assert_eq!(dave["executor"]["stake"], "1000000000000000000000");
