@@ -81,10 +81,16 @@ pub enum RequestStatus {
 		/// The block.
 		at: BlockNumber,
 	},
+	/// Rejected at block `at`: enough executors declined it as unrunnable (its input does not
+	/// fit what the model can run); the fee went to the treasury.
+	Rejected {
+		/// The block.
+		at: BlockNumber,
+	},
 }
 
 impl RequestStatus {
-	/// Final (paid or corrected) or refunded: nothing will change any more.
+	/// Final (paid or corrected), refunded or rejected: nothing will change any more.
 	pub fn is_settled(&self) -> bool {
 		self.settled_at().is_some()
 	}
@@ -94,7 +100,8 @@ impl RequestStatus {
 		match self {
 			RequestStatus::Final { at, .. }
 			| RequestStatus::Corrected { at, .. }
-			| RequestStatus::Refunded { at } => Some(*at),
+			| RequestStatus::Refunded { at }
+			| RequestStatus::Rejected { at } => Some(*at),
 			_ => None,
 		}
 	}
@@ -116,6 +123,9 @@ impl fmt::Display for RequestStatus {
 				write!(f, "final at block #{at}, paid to {executor}")
 			}
 			RequestStatus::Refunded { at } => write!(f, "refunded at block #{at}"),
+			RequestStatus::Rejected { at } => {
+				write!(f, "rejected at block #{at}: executors could not run it; the fee went to the treasury")
+			}
 			RequestStatus::Disputed { executor, .. } => {
 				write!(f, "disputed: {executor}'s result is being re-run")
 			}

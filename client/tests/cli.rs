@@ -520,9 +520,8 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert_eq!(proof.len(), 130, "{keys}");
 	let unproven = cli.run(&["executor", "bond", "1000", "--key", &infr, "--suri", "//Dave"]);
 	assert_eq!(unproven.status.code(), Some(2), "clap requires --proof with --key");
-	let bonded = cli.json(&[
-		"executor", "bond", "1000", "--key", &infr, "--proof", &proof, "--suri", "//Dave",
-	]);
+	let bonded = cli
+		.json(&["executor", "bond", "1000", "--key", &infr, "--proof", &proof, "--suri", "//Dave"]);
 	assert_eq!(bonded["executor"]["key"], infr.as_str());
 	let dave = cli.json(&["stake", "status", "--suri", "//Dave"]);
 	assert_eq!(dave["executor"]["stake"], "1000000000000000000000");

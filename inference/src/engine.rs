@@ -4,7 +4,6 @@ use std::{
 	panic::{catch_unwind, AssertUnwindSafe},
 	path::PathBuf,
 	sync::{Arc, Mutex, MutexGuard},
-	time::Duration,
 };
 
 use codec::Encode;
@@ -17,7 +16,7 @@ use opg_primitives::{
 use crate::{
 	cache::ModelCache,
 	error::{internal, FetchError, StoreError},
-	fetch::{FetchProgress, Fetcher},
+	fetch::{FetchPolicy, FetchProgress, Fetcher},
 	models::{self, f32_bytes, LoadOptions, Model, Output, Trace},
 	store::ModelStore,
 };
@@ -68,18 +67,19 @@ pub struct EngineConfig {
 	/// which split rows between them; with one (and for smaller models), on the caller's thread.
 	/// Output bytes do not depend on it (see the crate docs); it only trades latency for CPU.
 	pub threads: usize,
-	/// Total time allowed to one download by [`Engine::fetch`].
-	pub fetch_timeout: Duration,
+	/// What [`Engine::fetch`] may download from, and its timeouts.
+	pub fetch: FetchPolicy,
 }
 
 impl EngineConfig {
-	/// The defaults, with this store directory: default limits, 1 thread.
+	/// The defaults, with this store directory: default limits, 1 thread, a live chain's fetch
+	/// policy (public HTTP hosts only, no `file://`).
 	pub fn new(store_dir: impl Into<PathBuf>) -> Self {
 		EngineConfig {
 			store_dir: store_dir.into(),
 			limits: Limits::default(),
 			threads: 1,
-			fetch_timeout: Duration::from_secs(600),
+			fetch: FetchPolicy::default(),
 		}
 	}
 }
@@ -111,7 +111,7 @@ impl Engine {
 			cache: Mutex::new(ModelCache::new(config.limits.cache_bytes)),
 			pool,
 			isa: Isa::detect(),
-			fetcher: Fetcher::new(config.limits.max_model_bytes, config.fetch_timeout),
+			fetcher: Fetcher::new(config.limits.max_model_bytes, config.fetch.clone()),
 			fetching: Mutex::new(()),
 			config,
 		})

@@ -40,7 +40,12 @@ pub enum FetchError {
 	/// The URI's scheme is not `http`, `https` or `file`.
 	#[error("unsupported URI scheme in {0:?} (expected http://, https:// or file://)")]
 	UnsupportedScheme(String),
-	/// The HTTP request failed (connection, status, TLS, timeout).
+	/// The fetch policy refuses this source (a `file://` path outside the mirror directories or
+	/// not a regular file; see [`crate::fetch::FetchPolicy`]).
+	#[error("refused by the fetch policy: {0}")]
+	Forbidden(String),
+	/// The HTTP request failed (connection, status, TLS, timeout, or a host that resolves only
+	/// to private addresses).
 	#[error("HTTP: {0}")]
 	Http(String),
 	/// A file system or stream error.

@@ -10,7 +10,10 @@
 //!   [`InferenceExt`](opg_primitives::InferenceExt) and register that for off-chain workers.
 //! * [`ModelStore`] keeps model bundles (see [`opg_primitives::bundle`]: the one file a model hash
 //!   names) in files named by hash; [`Fetcher`] downloads them (`http`, `https`, `file`) with a
-//!   size limit, progress reporting and a hash check, atomically.
+//!   size limit, progress reporting and a hash check, atomically, under a [`FetchPolicy`] (public
+//!   hosts only, `file://` only from the operator's mirrors, connect and idle timeouts);
+//!   [`FetchQueue`] runs downloads in a background thread from a bounded queue, so asking for a
+//!   model never waits on the network.
 //! * [`models`]: the architectures, one file each ([`models::mlp`], [`models::bert`],
 //!   [`models::onnx`]: ONNX graphs run by `opg-onnx`) and one row each in
 //!   [`models::ARCHITECTURES`].
@@ -67,12 +70,14 @@ pub mod engine;
 pub mod error;
 pub mod fetch;
 pub mod models;
+pub mod queue;
 pub mod store;
 
 pub use engine::{Engine, EngineConfig, Limits};
 pub use error::{FetchError, StoreError};
-pub use fetch::{FetchProgress, Fetcher};
+pub use fetch::{FetchPolicy, FetchProgress, Fetcher, FileAccess};
 pub use models::Model;
 /// Packs a model's files from a directory into a bundle: [`opg_primitives::bundle::from_dir`].
 pub use opg_primitives::bundle::from_dir as bundle_from_dir;
+pub use queue::FetchQueue;
 pub use store::ModelStore;

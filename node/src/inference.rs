@@ -1,9 +1,17 @@
 //! The node's inference engine, as the off-chain workers see it: the candle engine over the
-//! model store, with Prometheus metrics and logs for the operator.
+//! model store, with Prometheus metrics and logs for the operator, and a background download
+//! queue ([`FetchQueue`]) so that no off-chain worker ever waits on the network: a worker that
+//! asks for a missing model gets `InferenceError::Fetching` at once and asks again in a later
+//! block, and the node's prefetcher ([`NodeEngine::prefetch_listed`]) queues every listed model
+//! it does not have as soon as it sees it listed.
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{
+	path::PathBuf,
+	sync::Arc,
+	time::{Duration, Instant},
+};
 
-use opg_inference::{default_model, Engine, EngineConfig};
+use opg_inference::{default_model, Engine, EngineConfig, FetchPolicy, FetchQueue};
 use opg_primitives::{
 	InferenceBackend, InferenceError, InferenceExt, InferenceInput, InferenceRun, ModelHash,
 };
@@ -50,11 +58,20 @@ impl Metrics {
 	}
 }
 
-/// How the node's engine is set up, from the command line.
+/// How the node's off-chain side (the engine, and the executors it acts for) is set up, from the
+/// command line.
 #[derive(Clone, Debug, Default)]
 pub struct EngineOptions {
 	/// The model store's directory (default: `<base path>/models`).
 	pub model_store: Option<PathBuf>,
+	/// Directories `file://` model URIs may read from (`--model-mirror`).
+	pub model_mirrors: Vec<PathBuf>,
+	/// Let model downloads connect to private addresses (`--allow-private-model-hosts`).
+	pub private_model_hosts: bool,
+	/// The executor accounts the off-chain worker acts for (`--executor-account`).
+	pub executor_accounts: Vec<opg_runtime::AccountId>,
+	/// Act for every executor key in the keystore (`--any-executor-key`).
+	pub any_executor_key: bool,
 	/// A deliberate fault, for tests.
 	#[cfg(feature = "dev-fault")]
 	pub fault: Option<Fault>,
@@ -91,9 +108,31 @@ fn apply_fault(run: InferenceRun) -> InferenceRun {
 	}
 }
 
-/// The engine with metrics and logs.
+impl EngineOptions {
+	/// The fetch policy: `file://` from the `--model-mirror`s (and, on development and local
+	/// chains, from anywhere); HTTP to public hosts only unless `--allow-private-model-hosts`.
+	pub fn fetch_policy(&self, dev_chain: bool) -> FetchPolicy {
+		use opg_inference::FileAccess;
+		let files = if dev_chain {
+			FileAccess::Anywhere
+		} else if self.model_mirrors.is_empty() {
+			FileAccess::Nowhere
+		} else {
+			FileAccess::Under(self.model_mirrors.clone())
+		};
+		FetchPolicy { files, private_hosts: self.private_model_hosts, ..FetchPolicy::default() }
+	}
+}
+
+/// Models the download queue holds at most (more wait for a later ask).
+const FETCH_QUEUE: usize = 16;
+/// How long a model whose download failed from every URI is not tried again.
+const FETCH_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// The engine with metrics and logs, and its download queue.
 pub struct NodeEngine {
-	engine: Engine,
+	engine: Arc<Engine>,
+	fetches: FetchQueue,
 	metrics: Option<Metrics>,
 	#[cfg(feature = "dev-fault")]
 	fault: Option<Fault>,
@@ -102,9 +141,17 @@ pub struct NodeEngine {
 impl NodeEngine {
 	/// Opens the model store at `store_dir`, seeds it with the bundled default model, and
 	/// registers the metrics.
-	pub fn new(store_dir: PathBuf, registry: Option<&Registry>) -> Result<Self, String> {
-		let engine = Engine::new(EngineConfig::new(&store_dir))
+	pub fn new(
+		store_dir: PathBuf,
+		fetch: FetchPolicy,
+		registry: Option<&Registry>,
+	) -> Result<Self, String> {
+		log::info!(target: LOG_TARGET, "🧠 Model downloads: {fetch:?}");
+		let engine = Engine::new(EngineConfig { fetch, ..EngineConfig::new(&store_dir) })
 			.map_err(|e| format!("cannot open the model store {}: {e}", store_dir.display()))?;
+		let engine = Arc::new(engine);
+		let fetches = FetchQueue::start(engine.clone(), FETCH_QUEUE, FETCH_RETRY_AFTER)
+			.map_err(|e| format!("cannot start the model download thread: {e}"))?;
 		let default = default_model::install(engine.store())
 			.map_err(|e| format!("cannot install the default model: {e}"))?;
 		let models = engine.store().list().map(|l| l.len()).unwrap_or(0);
@@ -122,6 +169,7 @@ impl NodeEngine {
 		};
 		Ok(NodeEngine {
 			engine,
+			fetches,
 			metrics,
 			#[cfg(feature = "dev-fault")]
 			fault: None,
@@ -143,6 +191,16 @@ impl NodeEngine {
 	pub fn extension(self: &Arc<Self>) -> InferenceExt {
 		InferenceExt::new(self.clone())
 	}
+
+	/// Queues the download of every model of `listed` (hash and URIs) the store lacks.
+	pub fn prefetch_listed(&self, listed: impl IntoIterator<Item = (ModelHash, Vec<Vec<u8>>)>) {
+		for (model, uris) in listed {
+			if !self.engine.store().contains(&model) {
+				// `Fetching` (queued) or `FetchFailed` (recently): either way nothing to wait for.
+				let _ = self.fetches.request(&model, &uris);
+			}
+		}
+	}
 }
 
 fn outcome(result: &Result<InferenceRun, InferenceError>) -> &'static str {
@@ -159,6 +217,7 @@ fn outcome(result: &Result<InferenceRun, InferenceError>) -> &'static str {
 		Err(InferenceError::OutputTooLarge) => "output_too_large",
 		Err(InferenceError::Internal) => "internal",
 		Err(InferenceError::FetchFailed) => "fetch_failed",
+		Err(InferenceError::Fetching) => "fetching",
 	}
 }
 
@@ -192,9 +251,10 @@ impl InferenceBackend for NodeEngine {
 	}
 
 	fn fetch(&self, model: &ModelHash, uris: &[Vec<u8>]) -> Result<(), InferenceError> {
-		let result = self.engine.fetch_any(model, uris);
-		if let Err(e) = &result {
-			log::warn!(target: LOG_TARGET, "model {model:?} unavailable: {e}");
+		let result = self.fetches.request(model, uris);
+		match &result {
+			Ok(()) | Err(InferenceError::Fetching) => {}
+			Err(e) => log::warn!(target: LOG_TARGET, "model {model:?} unavailable: {e}"),
 		}
 		result
 	}

@@ -193,13 +193,37 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		let dev_chain = matches!(
+			config.chain_spec.chain_type(),
+			sc_service::ChainType::Development | sc_service::ChainType::Local
+		);
+		let owners = executor_owners(&engine, dev_chain);
+		if let Some(mut storage) = backend.offchain_storage() {
+			sp_core::offchain::OffchainStorage::set(
+				&mut storage,
+				sp_core::offchain::STORAGE_PREFIX,
+				opg_primitives::ExecutorOwners::<opg_runtime::AccountId>::STORAGE_KEY,
+				&codec::Encode::encode(&owners),
+			);
+		}
 		let store =
 			engine.model_store.clone().unwrap_or_else(|| config.base_path.path().join("models"));
 		let engine = Arc::new(
-			crate::inference::NodeEngine::new(store, config.prometheus_registry())
-				.map_err(ServiceError::Other)?
-				.with_options(&engine),
+			crate::inference::NodeEngine::new(
+				store,
+				engine.fetch_policy(dev_chain),
+				config.prometheus_registry(),
+			)
+			.map_err(ServiceError::Other)?
+			.with_options(&engine),
 		);
+		if owners != opg_primitives::ExecutorOwners::Only(Vec::new()) {
+			task_manager.spawn_handle().spawn(
+				"model-prefetch",
+				"offchain-worker",
+				prefetch_listed_models(client.clone(), engine.clone()),
+			);
+		}
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -336,4 +360,64 @@ pub fn new_full<
 	}
 
 	Ok(task_manager)
+}
+
+/// Every imported best block, queues the download of every listed model the store lacks, so
+/// that an executor has a model before its first request (its off-chain worker never waits for
+/// a download: it asks again in a later block while the model is on its way).
+async fn prefetch_listed_models(
+	client: Arc<FullClient>,
+	engine: Arc<crate::inference::NodeEngine>,
+) {
+	use futures::StreamExt;
+	use pallet_model_registry_runtime_api::{ModelRegistryApi, MAX_PAGE};
+	use sp_api::ProvideRuntimeApi;
+	let mut blocks = sc_client_api::BlockchainEvents::import_notification_stream(&*client);
+	while let Some(block) = blocks.next().await {
+		if !block.is_new_best {
+			continue;
+		}
+		let api = client.runtime_api();
+		let mut start = None;
+		loop {
+			let page = match api.listed_models(block.hash, start, MAX_PAGE) {
+				Ok(page) => page,
+				Err(e) => {
+					log::debug!(target: "opg-inference", "prefetch: listed models unreadable: {e}");
+					break;
+				}
+			};
+			start = page.last().map(|m| m.model);
+			let full = page.len() >= MAX_PAGE as usize;
+			engine.prefetch_listed(page.into_iter().map(|m| (m.model, m.uris)));
+			if !full {
+				break;
+			}
+		}
+	}
+}
+
+/// Which executors the off-chain worker acts for: the `--executor-account`s; every key with
+/// `--any-executor-key` or, without either, on development and local chains; none otherwise.
+fn executor_owners(
+	options: &crate::inference::EngineOptions,
+	dev: bool,
+) -> opg_primitives::ExecutorOwners<opg_runtime::AccountId> {
+	use opg_primitives::ExecutorOwners;
+	use sp_core::crypto::Ss58Codec;
+	if !options.executor_accounts.is_empty() {
+		let names: Vec<String> =
+			options.executor_accounts.iter().map(|a| a.to_ss58check()).collect();
+		log::info!("🧮 Acting for the executor accounts {}", names.join(", "));
+		ExecutorOwners::Only(options.executor_accounts.clone())
+	} else if options.any_executor_key || dev {
+		log::info!("🧮 Acting for every executor key in the keystore");
+		ExecutorOwners::Any
+	} else {
+		log::warn!(
+			"🧮 No --executor-account given: this node acts for no executor (it answers no \
+			 request). Name the executor accounts whose keys it holds, or pass --any-executor-key."
+		);
+		ExecutorOwners::Only(Vec::new())
+	}
 }

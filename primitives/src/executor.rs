@@ -10,7 +10,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::{crypto::KeyTypeId, H256};
 
-use crate::{commitment::ResultCommitment, model::ModelHash};
+use crate::{commitment::ResultCommitment, host::InferenceError, model::ModelHash};
 
 /// The key type of executor keys in a node's keystore.
 pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"infr");
@@ -30,6 +30,37 @@ pub type ExecutorSignature = app::Signature;
 /// `session.set_keys` checks for every session key). Registering a key needs it, so nobody can
 /// register a key someone else's node holds.
 pub type ExecutorKeyProof = app::ProofOfPossession;
+
+/// The executor accounts a node's off-chain worker acts for: it signs with an `infr` key of its
+/// keystore only when the key's owner on chain is one of them.
+///
+/// The node writes it at start-up into its persistent off-chain storage under
+/// [`ExecutorOwners::STORAGE_KEY`] (from `--executor-account`, or `--any-executor-key`); a worker
+/// that finds nothing there acts for no key. So keys that happen to be in a keystore (a shared
+/// keystore, a key inserted for another operator's account) are never used for an account the
+/// operator did not name.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum ExecutorOwners<AccountId> {
+	/// Every executor whose key is in the keystore (the default of development chains).
+	#[codec(index = 0)]
+	Any,
+	/// Only these executor accounts.
+	#[codec(index = 1)]
+	Only(alloc::vec::Vec<AccountId>),
+}
+
+impl<AccountId: PartialEq> ExecutorOwners<AccountId> {
+	/// Where in the persistent off-chain storage the node keeps it.
+	pub const STORAGE_KEY: &'static [u8] = b"opg/executor/owners";
+
+	/// Whether the worker may act for the executor `owner`.
+	pub fn allows(&self, owner: &AccountId) -> bool {
+		match self {
+			ExecutorOwners::Any => true,
+			ExecutorOwners::Only(accounts) => accounts.contains(owner),
+		}
+	}
+}
 
 /// The id of an inference request, assigned by the chain in order.
 pub type RequestId = u64;
@@ -96,6 +127,33 @@ pub struct ResultStatement<AccountId> {
 impl<AccountId: Encode> ResultStatement<AccountId> {
 	/// Domain separation: the bytes signed are this tag followed by the SCALE encoding.
 	pub const TAG: &'static [u8] = b"opg/result/v2";
+
+	/// The exact bytes an executor key signs.
+	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {
+		let mut bytes = Self::TAG.to_vec();
+		self.encode_to(&mut bytes);
+		bytes
+	}
+}
+
+/// What an executor signs when it declines a request it cannot run: the request (by its
+/// [`RequestDigest`]), which assignment, the executor account, and why (the engine's error; see
+/// [`InferenceError::is_request_fault`]).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct DeclineStatement<AccountId> {
+	/// The request declined (the chain's genesis is inside).
+	pub request: RequestDigest,
+	/// The assignment declined: 0 for the first executor, one more per reassignment.
+	pub attempt: u32,
+	/// The executor account that declines (the key's owner on chain).
+	pub executor: AccountId,
+	/// Why the executor cannot run it.
+	pub reason: InferenceError,
+}
+
+impl<AccountId: Encode> DeclineStatement<AccountId> {
+	/// Domain separation: the bytes signed are this tag followed by the SCALE encoding.
+	pub const TAG: &'static [u8] = b"opg/decline/v1";
 
 	/// The exact bytes an executor key signs.
 	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {

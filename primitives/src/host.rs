@@ -81,11 +81,35 @@ pub enum InferenceError {
 	/// reachable, or what they served did not hash to the model hash).
 	#[codec(index = 10)]
 	FetchFailed,
+	/// The model is being fetched in the background (or waits for its turn): ask again later.
+	#[codec(index = 11)]
+	Fetching,
 }
 
 impl From<SchemaError> for InferenceError {
 	fn from(error: SchemaError) -> Self {
 		InferenceError::BadInput(error)
+	}
+}
+
+impl InferenceError {
+	/// Whether the error passes by itself: the model is on its way ([`InferenceError::Fetching`]).
+	/// An off-chain worker asks again later rather than declining the request.
+	pub fn is_transient(&self) -> bool {
+		matches!(self, InferenceError::Fetching)
+	}
+
+	/// Whether the error is the request's own fault: its input does not fit what the model (or
+	/// the engine's limits) can run, on any engine. An executor that declines a request for such
+	/// a reason says the requester should pay for it; every other error is the executor's (its
+	/// engine, its store, its network) or the model's, and only moves the request on.
+	pub fn is_request_fault(&self) -> bool {
+		matches!(
+			self,
+			InferenceError::BadInput(_)
+				| InferenceError::InputTooLarge
+				| InferenceError::OutputTooLarge
+		)
 	}
 }
 
@@ -103,6 +127,7 @@ impl core::fmt::Display for InferenceError {
 			InferenceError::OutputTooLarge => write!(f, "output exceeds the size limit"),
 			InferenceError::Internal => write!(f, "internal engine error"),
 			InferenceError::FetchFailed => write!(f, "model could not be fetched from its URIs"),
+			InferenceError::Fetching => write!(f, "model is being fetched; ask again later"),
 		}
 	}
 }

@@ -42,8 +42,8 @@ pub mod traits;
 
 pub use commitment::{LayerHashes, MerkleProof, ResultCommitment, OPSET};
 pub use executor::{
-	vote_seal, DisputeStatement, ExecutorKey, ExecutorKeyProof, ExecutorSignature, RequestDigest,
-	RequestId, ResultStatement,
+	vote_seal, DeclineStatement, DisputeStatement, ExecutorKey, ExecutorKeyProof, ExecutorOwners,
+	ExecutorSignature, RequestDigest, RequestId, ResultStatement,
 };
 pub use host::{inference, InferenceError, InferenceRun};
 #[cfg(not(substrate_runtime))]

@@ -150,7 +150,7 @@ impl_runtime_apis! {
 		fn model(
 			model: opg_primitives::ModelHash,
 		) -> Option<pallet_model_registry::ModelDetails<AccountId, Balance, BlockNumber>> {
-			pallet_model_registry::Models::<Runtime>::get(model).map(|info| info.details())
+			pallet_model_registry::Models::<Runtime>::get(model).map(ModelRegistry::details_of)
 		}
 
 		fn listed_models(
@@ -160,7 +160,7 @@ impl_runtime_apis! {
 			let limit = limit.min(pallet_model_registry_runtime_api::MAX_PAGE);
 			ModelRegistry::listed_page(start_after, limit)
 				.into_iter()
-				.map(|(_, info)| info.details())
+				.map(|(_, info)| ModelRegistry::details_of(info))
 				.collect()
 		}
 
@@ -174,7 +174,7 @@ impl_runtime_apis! {
 				Some(hash) => Models::<Runtime>::iter_from(Models::<Runtime>::hashed_key_for(hash)),
 				None => Models::<Runtime>::iter(),
 			};
-			page.take(limit).map(|(_, info)| info.details()).collect()
+			page.take(limit).map(|(_, info)| ModelRegistry::details_of(info)).collect()
 		}
 	}
 

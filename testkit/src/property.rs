@@ -86,6 +86,27 @@ pub fn calls(quick: u64) -> u64 {
 	std::env::var("OPG_PROPERTY_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(quick)
 }
 
+/// The property test of a pallet: `run(seed, calls)` for four seeds, [`calls`]`(quick)` calls in
+/// all; prints the figures as `what`, and checks that the generator explored: some calls
+/// succeeded and at least `min_errors` distinct errors were seen. Returns the merged tally.
+pub fn explore(
+	what: &str,
+	quick: u64,
+	min_errors: usize,
+	mut run: impl FnMut(u64, u64) -> Tally,
+) -> Tally {
+	const SEEDS: u64 = 4;
+	let per_seed = calls(quick) / SEEDS;
+	let mut total = Tally::default();
+	for seed in 0..SEEDS {
+		total.merge(run(seed, per_seed));
+	}
+	total.report(what);
+	assert!(total.ok > 0, "{what}: no call succeeded: the generator explores nothing");
+	assert!(total.errors.len() >= min_errors, "{what}: few distinct errors: {:?}", total.errors);
+	total
+}
+
 /// The name of a dispatch error as a tally counts it: `Pallet::Error` for a pallet's error
 /// (`pallets` names the mock runtime's pallets by index), else the variant (`BadOrigin`,
 /// `Token(FundsUnavailable)`, …). Panics on an untyped error (`Other`, `Corruption`,

@@ -16,7 +16,7 @@ use frame_support::traits::{
 	fungible::Mutate, tokens::Preservation, OneSessionHandler, UnfilteredDispatchable,
 };
 use opg_primitives::{ExecutorKey, StakeLedger};
-use opg_testkit::property::{calls, error_name, Rng, Tally};
+use opg_testkit::property::{error_name, explore, Rng, Tally};
 use sp_runtime::Perbill;
 
 const PALLETS: &[&str] = &["System", "Balances", "Executors"];
@@ -150,12 +150,5 @@ fn run(seed: u64, calls: u64) -> Tally {
 
 #[test]
 fn random_calls_keep_every_invariant() {
-	let per_seed = calls(2_000) / 4;
-	let mut total = Tally::default();
-	for seed in 0..4 {
-		total.merge(run(seed, per_seed));
-	}
-	total.report("executors");
-	assert!(total.ok > 0, "no call succeeded: the generator explores nothing");
-	assert!(total.errors.len() >= 8, "few distinct errors: {:?}", total.errors);
+	explore("executors", 2_000, 8, run);
 }

@@ -1,6 +1,6 @@
 //! The authorization of the calls executors' off-chain workers send (`#[pallet::authorize]`):
-//! [`Call::submit_result`], [`Call::watcher_challenge`], [`Call::commit_vote`] and
-//! [`Call::reveal_vote`].
+//! [`Call::submit_result`], [`Call::decline`], [`Call::watcher_challenge`], [`Call::commit_vote`]
+//! and [`Call::reveal_vote`].
 //!
 //! These are general transactions without a signer: no nonce, no fee. What makes them valid is
 //! the executor key's signature of a statement bound to this chain and to the request itself by
@@ -21,8 +21,8 @@ use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::{
-	ExecutorKey, ExecutorSignature, InferenceOutput, RequestDigest, ResultCommitment,
-	ResultStatement, H256,
+	ExecutorKey, ExecutorSignature, InferenceError, InferenceOutput, RequestDigest,
+	ResultCommitment, ResultStatement, H256,
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -122,6 +122,20 @@ impl<T: Config> Pallet<T> {
 		let checked = Self::check_result(*request, output, commitment, key, signature)
 			.map_err(|e| Self::refuse(*request, "result", &e))?;
 		Self::validity("opg/result", request, checked.deadline())
+	}
+
+	/// Authorization of [`Pallet::decline`]: one transaction per request (tag
+	/// `("opg/decline", request)`), valid until the deadline.
+	pub(crate) fn authorize_decline(
+		_source: TransactionSource,
+		request: &RequestId,
+		reason: &InferenceError,
+		key: &ExecutorKey,
+		signature: &ExecutorSignature,
+	) -> TransactionValidityWithRefund {
+		let (_, deadline) = Self::check_decline(*request, reason, key, signature)
+			.map_err(|e| Self::refuse(*request, "decline", &e))?;
+		Self::validity("opg/decline", request, deadline)
 	}
 
 	/// Authorization of [`Pallet::watcher_challenge`]: one transaction per request (tag

@@ -18,8 +18,9 @@ use frame_support::{
 use frame_system::RawOrigin;
 use opg_primitives::ExecutorSet;
 use opg_primitives::{
-	vote_seal, Dim, DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput, InputSchema,
-	IoSchema, ModelHash, ResultCommitment, Tensor, TensorDType, TensorSchema, H256,
+	vote_seal, DeclineStatement, Dim, DisputeStatement, ExecutorKey, InferenceError,
+	InferenceInput, InferenceOutput, InputSchema, IoSchema, ModelHash, ResultCommitment, Tensor,
+	TensorDType, TensorSchema, H256,
 };
 use sp_runtime::{
 	traits::{Bounded, Saturating},
@@ -80,6 +81,36 @@ fn result_call<T: Config>(id: RequestId, output: InferenceOutput) -> Call<T> {
 	let statement = Pallet::<T>::result_statement(id, commitment).unwrap();
 	let signature = key.sign(&statement.signing_payload()).unwrap();
 	Call::submit_result { request: id, output, commitment, key, signature }
+}
+
+/// A signed decline of request `id` by its assigned executor, for `reason`.
+fn decline_call<T: Config>(id: RequestId, reason: InferenceError) -> Call<T> {
+	let record = Requests::<T>::get(id).unwrap();
+	let RequestStatus::Assigned { executor, attempt, .. } = record.status.clone() else {
+		panic!("assigned")
+	};
+	let key = T::Executors::key_of(&executor).unwrap();
+	let statement = DeclineStatement {
+		request: Pallet::<T>::request_digest(id).unwrap(),
+		attempt,
+		executor,
+		reason,
+	};
+	let signature = key.sign(&statement.signing_payload()).unwrap();
+	Call::decline { request: id, reason, key, signature }
+}
+
+/// A request for a one-element model, assigned to a keystore-backed executor; returns its id.
+fn assigned<T: Config>() -> RequestId {
+	executors::<T>(EXECUTORS);
+	let model = list_model::<T>(1, 1);
+	Pallet::<T>::do_request(
+		requester::<T>(),
+		model,
+		InferenceInput::Tensor(row(1)),
+		BalanceOf::<T>::max_value(),
+	)
+	.unwrap()
 }
 
 /// A request for a model with `[1, n]` output, answered by its (keystore-backed) executor with
@@ -223,6 +254,33 @@ mod benchmarks {
 		)
 		.unwrap();
 		let call = result_call::<T>(id, InferenceOutput::Tensor(row(n)));
+		#[block]
+		{
+			call.authorize(TransactionSource::External).unwrap().unwrap();
+		}
+	}
+
+	/// The worst case: the request moves on to another executor, drawn among all of them.
+	#[benchmark]
+	fn decline() {
+		let id = assigned::<T>();
+		let Call::decline { request, reason, key, signature } =
+			decline_call::<T>(id, InferenceError::Internal)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, request, reason, key, signature);
+		assert!(matches!(
+			Requests::<T>::get(id).unwrap().status,
+			RequestStatus::Assigned { attempt: 1, .. }
+		));
+	}
+
+	#[benchmark]
+	fn authorize_decline() {
+		let id = assigned::<T>();
+		let call = decline_call::<T>(id, InferenceError::Internal);
 		#[block]
 		{
 			call.authorize(TransactionSource::External).unwrap().unwrap();

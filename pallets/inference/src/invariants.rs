@@ -8,8 +8,8 @@ use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 use crate::{
 	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DisputeDeadlines,
-	Disputes, HoldReason, Missed, NextRequestId, Pallet, RequestId, RequestStatus, Requests,
-	Results, WindowQueue, WindowQueueBounds,
+	Disputes, HoldReason, Missed, NextRequestId, Pallet, Rejections, RequestId, RequestStatus,
+	Requests, Results, WindowQueue, WindowQueueBounds,
 };
 
 impl<T: Config> Pallet<T> {
@@ -62,7 +62,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(Results::<T>::contains_key(id), "final request without a result");
 					false
 				}
-				RequestStatus::Refunded { .. } => {
+				RequestStatus::Refunded { .. } | RequestStatus::Rejected { .. } => {
 					ensure!(!Results::<T>::contains_key(id), "refunded request with a result");
 					false
 				}
@@ -81,6 +81,18 @@ impl<T: Config> Pallet<T> {
 			};
 			ensure!(missed.len() == attempt as usize, "missed executors do not match the attempt");
 			ensure!(!missed.contains(&executor), "reassigned to an executor that missed it");
+		}
+		for (id, rejections) in Rejections::<T>::iter() {
+			let Some(RequestStatus::Assigned { attempt, .. }) =
+				Requests::<T>::get(id).map(|r| r.status)
+			else {
+				return Err("rejections kept for a request that is not waiting".into());
+			};
+			ensure!(
+				rejections > 0 && rejections < T::RejectQuorum::get(),
+				"rejections out of range"
+			);
+			ensure!(rejections <= attempt, "more rejections than executors that had the request");
 		}
 		for who in requesters {
 			let held = T::Currency::balance_on_hold(&HoldReason::RequestFee.into(), &who);

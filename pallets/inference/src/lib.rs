@@ -27,9 +27,10 @@
 //! ```text
 //!  request ──► Assigned{executor, deadline} ──submit_result──► Answered{challenge_end} ──window over──► Final
 //!  (fee held)    │  ▲                                              │                               (fee paid)
-//!                │  └─ deadline missed: reassigned                  └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
+//!                │  └─ deadline missed or declined: reassigned      └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
 //!                │     (at most MaxReassignments times)                                            ├─► Corrected  (executor wrong)
-//!                └──── deadline missed, nobody left: Refunded (fee released)                       └─► Refunded   (no verdict)
+//!                ├──── deadline missed or declined, nobody left: Refunded (fee released)           └─► Refunded   (no verdict)
+//!                └──── declined as unrunnable by RejectQuorum executors: Rejected (fee to the treasury)
 //! ```
 //!
 //! 1. **Request** ([`Pallet::request`]). A dapp asks for a **listed** model. The input is checked
@@ -55,7 +56,15 @@
 //!    commitment.
 //! 4. **Deadline.** A missed deadline reassigns the request to another executor (at most
 //!    [`Config::MaxReassignments`] times, never to the one that missed it); then, or when no
-//!    other executor serves, the requester is refunded in full.
+//!    other executor serves, the requester is refunded in full. An executor whose engine cannot
+//!    run the request does not wait for the deadline: it **declines** it
+//!    ([`decline`](Pallet::decline), signed and authorized like a result) with the engine's
+//!    error, and the request moves on at once. When the error is the request's own fault (an
+//!    input that fits the schema but not what the model runs, such as too many tokens:
+//!    [`opg_primitives::InferenceError::is_request_fault`]) and [`Config::RejectQuorum`]
+//!    distinct executors have said so, the request is **rejected**: the fee goes to the
+//!    treasury, so a poison request costs its requester the fee, while no executor gains by
+//!    declining.
 //! 5. **Challenge window.** The result is open to challenge for [`Config::ChallengeWindow`]
 //!    blocks: by anyone ([`challenge`](Pallet::challenge), bonding [`Config::ChallengeBond`]),
 //!    and by the executors' watchers, which re-run a secret sample ([`WatchFraction`]) of the
@@ -87,6 +96,8 @@
 //! - [`request`](Pallet::request): a dapp asks for an inference; the fee is held.
 //! - [`submit_result`](Pallet::submit_result): the assigned executor's worker answers
 //!   (authorized).
+//! - [`decline`](Pallet::decline): the assigned executor's worker cannot run the request and
+//!   says why (authorized).
 //! - [`challenge`](Pallet::challenge): anyone challenges a result in its window, with a bond.
 //! - [`watcher_challenge`](Pallet::watcher_challenge): an executor's watcher challenges
 //!   (authorized).
@@ -128,6 +139,8 @@ extern crate alloc;
 mod authorization;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(test)]
+mod decline_tests;
 pub mod dispute;
 #[cfg(test)]
 mod dispute_tests;
@@ -217,8 +230,8 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use opg_primitives::{
-		ExecutorKey, ExecutorSet, ExecutorSignature, InferenceInput, InferenceOutput, ModelCatalog,
-		ModelHash, ResultCommitment, StakeLedger, H256,
+		ExecutorKey, ExecutorSet, ExecutorSignature, InferenceError, InferenceInput,
+		InferenceOutput, ModelCatalog, ModelHash, ResultCommitment, StakeLedger, H256,
 	};
 	use sp_runtime::{traits::Zero, Perbill};
 
@@ -288,6 +301,13 @@ pub mod pallet {
 		/// before it is refunded.
 		#[pallet::constant]
 		type MaxReassignments: Get<u32>;
+
+		/// How many distinct executors must decline a request as its own fault (its input cannot
+		/// run on any engine) before the requester pays: the fee goes to the treasury (never to
+		/// the executors, who would gain from declining). Fewer declines only move the request
+		/// on. At least 1, at most `MaxReassignments + 1`.
+		#[pallet::constant]
+		type RejectQuorum: Get<u32>;
 
 		/// The largest SCALE-encoded input a request may carry, in bytes.
 		#[pallet::constant]
@@ -404,6 +424,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// How many executors declined a request still waiting for its result as the request's own
+	/// fault (always fewer than [`Config::RejectQuorum`]; cleared when the request moves on for
+	/// good).
+	#[pallet::storage]
+	pub type Rejections<T: Config> = StorageMap<_, Twox64Concat, RequestId, u32, ValueQuery>;
+
 	/// Deadline queue: `(due block, request)` by position.
 	#[pallet::storage]
 	pub type DeadlineQueue<T: Config> =
@@ -476,7 +502,13 @@ pub mod pallet {
 			executor: T::AccountId,
 			deadline: BlockNumberFor<T>,
 		},
-		/// An executor missed its deadline; the request went to another one.
+		/// The assigned executor declined the request: its engine cannot run it, for `reason`.
+		/// The request moves on at once (reassigned, refunded or rejected, in the next event).
+		Declined { request: RequestId, executor: T::AccountId, reason: InferenceError },
+		/// Enough executors declined the request as its own fault: its `fee` went to the
+		/// treasury.
+		Rejected { request: RequestId, requester: T::AccountId, fee: BalanceOf<T> },
+		/// An executor missed its deadline (or declined); the request went to another one.
 		Reassigned {
 			request: RequestId,
 			from: T::AccountId,
@@ -629,6 +661,11 @@ pub mod pallet {
 				T::Quorum::get() <= T::CommitteeSize::get(),
 				"Quorum must not exceed CommitteeSize"
 			);
+			assert!(
+				(1..=T::MaxReassignments::get().saturating_add(1))
+					.contains(&T::RejectQuorum::get()),
+				"RejectQuorum must be in 1..=MaxReassignments + 1"
+			);
 			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
 			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
 		}
@@ -707,6 +744,46 @@ pub mod pallet {
 			frame_system::ensure_authorized(origin)?;
 			let checked = Self::check_result(request, &output, &commitment, &key, &signature)?;
 			Self::record_result(request, checked, commitment);
+			Ok(())
+		}
+
+		/// Decline an assigned request the executor's engine cannot run (sent by its off-chain
+		/// worker instead of a result).
+		///
+		/// - Origin: authorized, like [`Pallet::submit_result`] (the authorization runs every
+		///   check of the call).
+		/// - `request`: the request declined, assigned to `key`'s executor and before its
+		///   deadline.
+		/// - `reason`: the engine's error.
+		/// - `key`: the assigned executor's registered key.
+		/// - `signature`: `key`'s signature of the [`opg_primitives::DeclineStatement`]
+		///   `(request's digest, attempt, executor, reason)`.
+		///
+		/// The request moves on at once, as if the deadline had passed, and the executor is not
+		/// drawn for it again; declining costs the executor nothing but the fee it gives up.
+		/// When the reason is the request's own fault
+		/// ([`InferenceError::is_request_fault`]) and [`Config::RejectQuorum`] distinct
+		/// executors have said so, the request is rejected instead: its fee goes to the
+		/// treasury. Emits [`Event::Declined`], then [`Event::Reassigned`],
+		/// [`Event::Refunded`] or [`Event::Rejected`].
+		///
+		/// Errors (the transaction is invalid, so never included, for each of them):
+		/// [`Error::UnknownRequest`], [`Error::NotAssigned`], [`Error::WrongExecutor`],
+		/// [`Error::DeadlinePassed`], [`Error::BadSignature`].
+		#[pallet::call_index(7)]
+		#[pallet::weight((T::WeightInfo::decline(), DispatchClass::Operational))]
+		#[pallet::authorize(Pallet::<T>::authorize_decline)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_decline())]
+		pub fn decline(
+			origin: OriginFor<T>,
+			request: RequestId,
+			reason: InferenceError,
+			key: ExecutorKey,
+			signature: ExecutorSignature,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			let (executor, _) = Self::check_decline(request, &reason, &key, &signature)?;
+			Self::do_decline(request, executor, reason);
 			Ok(())
 		}
 

@@ -20,10 +20,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use opg_primitives::{
-	executor::KEY_TYPE, Dim, ExecutorKey, InferenceBackend, InferenceError, InferenceExt,
-	InferenceInput, InferenceOutput, InferenceRun, InputSchema, IoSchema, ListedModel,
-	ModelCatalog, ModelHash, ModelKind, ModelSpec, ResultCommitment, Tensor, TensorDType,
-	TensorSchema, H256,
+	executor::KEY_TYPE, Dim, ExecutorKey, ExecutorOwners, InferenceBackend, InferenceError,
+	InferenceExt, InferenceInput, InferenceOutput, InferenceRun, InputSchema, IoSchema,
+	ListedModel, ModelCatalog, ModelHash, ModelKind, ModelSpec, ResultCommitment, Tensor,
+	TensorDType, TensorSchema, H256,
 };
 use sp_core::offchain::{
 	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
@@ -135,6 +135,7 @@ pub const WINDOW: u64 = 10;
 /// The pool priority of the executors' transactions.
 pub const EXECUTOR_PRIORITY: u64 = 1 << 60;
 pub const MAX_REASSIGN: u32 = 2;
+pub const REJECT_QUORUM: u32 = 2;
 pub const QUEUE_WORK: u32 = 4;
 pub const DAVE: AccountId = 4;
 pub const EVE: AccountId = 5;
@@ -220,6 +221,7 @@ impl pallet_inference::Config for Test {
 	type ResponseTimeout = ConstU64<TIMEOUT>;
 	type ChallengeWindow = ConstU64<WINDOW>;
 	type MaxReassignments = ConstU32<MAX_REASSIGN>;
+	type RejectQuorum = ConstU32<REJECT_QUORUM>;
 	type MaxInputBytes = ConstU32<256>;
 	type MaxOutputBytes = ConstU32<256>;
 	type MaxQueueWork = ConstU32<QUEUE_WORK>;
@@ -300,7 +302,8 @@ pub fn wrong_output(output: &InferenceOutput) -> InferenceOutput {
 pub struct FakeEngine {
 	pub runs: Mutex<u32>,
 	pub fetched: Mutex<Vec<ModelHash>>,
-	pub fail: bool,
+	/// Fails every run with this error.
+	pub fail: Option<InferenceError>,
 	/// Answers every run with a wrong output (the first value plus one), like a lying node.
 	pub lie: bool,
 }
@@ -308,8 +311,8 @@ pub struct FakeEngine {
 impl InferenceBackend for FakeEngine {
 	fn run(&self, m: &ModelHash, input: &InferenceInput) -> Result<InferenceRun, InferenceError> {
 		*self.runs.lock().unwrap() += 1;
-		if self.fail {
-			return Err(InferenceError::Internal);
+		if let Some(error) = self.fail {
+			return Err(error);
 		}
 		if *m != model(1) && !self.fetched.lock().unwrap().contains(m) {
 			return Err(InferenceError::UnknownModel);
@@ -403,8 +406,24 @@ pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[Account
 	ext.register_extension(KeystoreExt::new(keystore.clone()));
 	let engine = Arc::new(engine);
 	ext.register_extension(InferenceExt::new(engine.clone()));
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		act_for(Some(ExecutorOwners::Any));
+	});
 	TestEnv { ext, pool: pool_state, engine }
+}
+
+/// Configures which executors this node's off-chain worker acts for, as the node does at
+/// start-up (`None`: nothing configured).
+pub fn act_for(owners: Option<ExecutorOwners<AccountId>>) {
+	use sp_core::offchain::StorageKind;
+	let key = ExecutorOwners::<AccountId>::STORAGE_KEY;
+	match owners {
+		Some(owners) => {
+			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, key, &owners.encode())
+		}
+		None => sp_io::offchain::local_storage_clear(StorageKind::PERSISTENT, key),
+	}
 }
 
 /// Both pallets' invariants hold.
@@ -513,6 +532,31 @@ pub fn correct_result(id: u64) -> Call<Test> {
 	let record = Requests::<Test>::get(id).unwrap();
 	let input = InferenceInput::decode(&mut &record.input[..]).unwrap();
 	result_call(id, assigned_to(id), expected_output(&input))
+}
+
+/// A decline of request `id` for `reason`, signed by `who`'s key as its current assignment.
+pub fn decline_call(id: u64, who: AccountId, reason: InferenceError) -> Call<Test> {
+	use opg_primitives::ExecutorSet;
+	let key = Executors::key_of(&who).unwrap();
+	let attempt = match Requests::<Test>::get(id).map(|r| r.status) {
+		Some(RequestStatus::Assigned { attempt, .. }) => attempt,
+		_ => 0,
+	};
+	let statement = opg_primitives::DeclineStatement {
+		request: Inference::request_digest(id)
+			.unwrap_or(opg_primitives::RequestDigest(H256::zero())),
+		attempt,
+		executor: who,
+		reason,
+	};
+	let signature = sign_as(who, &statement.signing_payload());
+	Call::decline { request: id, reason, key, signature }
+}
+
+/// Dispatches an authorized call (a decline, a vote...) with the authorized origin.
+pub fn dispatch_authorized(call: Call<Test>) -> DispatchResult {
+	use frame_support::traits::UnfilteredDispatchable;
+	call.dispatch_bypass_filter(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it).

@@ -1,5 +1,5 @@
 //! Property tests: random sequences of every call of the market and of the dispute game — right,
-//! wrong and malformed requests, results, challenges and votes, from random origins and keys —
+//! wrong and malformed requests, results, declines, challenges and votes, from random origins and keys —
 //! interleaved with blocks (deadlines, windows, verdicts) and the off-chain workers' own
 //! transactions, against the mock runtime with five executors.
 //!
@@ -26,9 +26,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use opg_primitives::{
-	DisputeStatement, ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, Tensor, H256,
+	DisputeStatement, ExecutorSet, InferenceError, InferenceInput, InferenceOutput,
+	ResultCommitment, Tensor, H256,
 };
-use opg_testkit::property::{calls, error_name, Rng, Tally};
+use opg_testkit::property::{error_name, explore, Rng, Tally};
 use sp_runtime::{transaction_validity::TransactionSource, Perbill};
 
 const PALLETS: &[&str] = &["System", "Balances", "Executors", "Inference"];
@@ -117,6 +118,33 @@ fn random_result(rng: &mut Rng, id: u64) -> Call<Test> {
 	}
 }
 
+/// A decline of `id`: mostly from its executor, for a reason that is the request's fault or
+/// not; sometimes from another executor, or signed for another reason than the one sent.
+fn random_decline(rng: &mut Rng, id: u64) -> Call<Test> {
+	let assigned = Requests::<Test>::get(id).and_then(|r| match r.status {
+		crate::RequestStatus::Assigned { executor, .. } => Some(executor),
+		_ => None,
+	});
+	let executor = match assigned {
+		Some(executor) if rng.chance(85) => executor,
+		_ => *rng.pick(&EVERYONE),
+	};
+	let reasons = [
+		InferenceError::Internal,
+		InferenceError::FetchFailed,
+		InferenceError::InputTooLarge,
+		InferenceError::OutputTooLarge,
+		InferenceError::BadInput(opg_primitives::SchemaError::ShapeOverflow),
+	];
+	let reason = *rng.pick(&reasons);
+	let call = decline_call(id, executor, reason);
+	if rng.chance(90) {
+		return call;
+	}
+	let Call::decline { request, key, signature, .. } = call else { unreachable!() };
+	Call::decline { request, reason: *rng.pick(&reasons), key, signature }
+}
+
 /// A watcher's challenge of `id` by a random executor, signed over the request's digest or
 /// over garbage.
 fn random_watcher_challenge(rng: &mut Rng, id: u64) -> Call<Test> {
@@ -180,9 +208,13 @@ fn step(
 			let outcome = call.dispatch_bypass_filter(origin);
 			tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
 		}
-		5..=9 => {
+		5..=8 => {
 			let id = request_id(rng);
 			authorized(random_result(rng, id), tally);
+		}
+		9 => {
+			let id = request_id(rng);
+			authorized(random_decline(rng, id), tally);
 		}
 		10 | 11 => {
 			let origin =
@@ -268,12 +300,5 @@ fn run(seed: u64, calls: u64) -> Tally {
 
 #[test]
 fn random_calls_keep_every_invariant() {
-	let per_seed = calls(2_000) / 4;
-	let mut total = Tally::default();
-	for seed in 0..4 {
-		total.merge(run(seed, per_seed));
-	}
-	total.report("inference");
-	assert!(total.ok > 0, "no call succeeded: the generator explores nothing");
-	assert!(total.errors.len() >= 12, "few distinct errors: {:?}", total.errors);
+	explore("inference", 2_000, 12, run);
 }

@@ -1,5 +1,6 @@
-//! Requests: the check and the held fee, the draw of an executor, deadlines, reassignment and
-//! the refund of a request nobody answered.
+//! Requests: the check and the held fee, the draw of an executor, deadlines, declines,
+//! reassignment, the refund of a request nobody answered and the rejection of one no engine can
+//! run.
 //!
 //! Deadlines live in a FIFO queue ([`DeadlineQueue`]): every deadline is
 //! [`Config::ResponseTimeout`] blocks after it is pushed, so the queue is ordered by due block.
@@ -8,6 +9,7 @@
 //! dropped. An entry whose request was answered or reassigned meanwhile is stale and skipped.
 
 use codec::{Decode, Encode};
+use frame_support::traits::tokens::Precision;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -15,13 +17,19 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::{ExecutorSet, InferenceInput, ModelCatalog, ModelHash};
-use sp_runtime::traits::Saturating;
+use opg_primitives::{
+	DeclineStatement, ExecutorKey, ExecutorSet, ExecutorSignature, InferenceError, InferenceInput,
+	ModelCatalog, ModelHash,
+};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	RuntimeAppPublic,
+};
 
 use crate::{
 	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, Error, Event,
-	HoldReason, Missed, NextRequestId, Pallet, Request, RequestId, RequestStatus, Requests,
-	LOG_TARGET,
+	HoldReason, Missed, NextRequestId, Pallet, Rejections, Request, RequestId, RequestOf,
+	RequestStatus, Requests, LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
@@ -112,20 +120,74 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// A deadline `due` of request `id` passed: reassign (to an executor that has not missed it
-	/// yet, [`Missed`]) or refund, unless it was answered (or reassigned, with a later deadline)
-	/// meanwhile.
+	/// A deadline `due` of request `id` passed: move it on, unless it was answered (or
+	/// reassigned, with a later deadline) meanwhile.
 	fn expire(id: RequestId, due: BlockNumberFor<T>, now: BlockNumberFor<T>) {
-		let Some(mut record) = Requests::<T>::get(id) else { return };
+		let Some(record) = Requests::<T>::get(id) else { return };
 		let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone() else {
 			return;
 		};
 		if deadline != due {
 			return;
 		}
+		Self::move_on(id, record, executor, attempt, false, now);
+	}
+
+	/// The checks of a decline; shared by the authorization and the call. Returns the
+	/// declining executor and the last block the decline can be included in (the deadline).
+	pub(crate) fn check_decline(
+		request: RequestId,
+		reason: &InferenceError,
+		key: &ExecutorKey,
+		signature: &ExecutorSignature,
+	) -> Result<(T::AccountId, BlockNumberFor<T>), Error<T>> {
+		let record = Requests::<T>::get(request).ok_or(Error::<T>::UnknownRequest)?;
+		let RequestStatus::Assigned { executor, deadline, attempt } = record.status.clone() else {
+			return Err(Error::<T>::NotAssigned);
+		};
+		ensure!(T::Executors::owner_of(key).as_ref() == Some(&executor), Error::<T>::WrongExecutor);
+		ensure!(frame_system::Pallet::<T>::block_number() <= deadline, Error::<T>::DeadlinePassed);
+		let statement = DeclineStatement {
+			request: Self::digest_of(request, &record),
+			attempt,
+			executor: executor.clone(),
+			reason: *reason,
+		};
+		ensure!(key.verify(&statement.signing_payload(), signature), Error::<T>::BadSignature);
+		Ok((executor, deadline))
+	}
+
+	/// `executor`, assigned to `request`, declined it for `reason` (checked): move it on now.
+	pub(crate) fn do_decline(request: RequestId, executor: T::AccountId, reason: InferenceError) {
+		let Some(record) = Requests::<T>::get(request) else { return };
+		let RequestStatus::Assigned { attempt, .. } = record.status else { return };
+		log::debug!(target: LOG_TARGET, "request {request}: {executor:?} declined it: {reason}");
+		Self::deposit_event(Event::Declined { request, executor: executor.clone(), reason });
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::move_on(request, record, executor, attempt, reason.is_request_fault(), now);
+	}
+
+	/// Request `id` (`record`) is no longer `executor`'s, assignment `attempt`: it missed the
+	/// deadline or declined (`request_fault` when it declined for the request's own fault).
+	/// Rejected when that makes [`Config::RejectQuorum`] such declines; otherwise reassigned to
+	/// an executor that has not had it yet ([`Missed`]) while reassignments remain; otherwise
+	/// refunded.
+	fn move_on(
+		id: RequestId,
+		mut record: RequestOf<T>,
+		executor: T::AccountId,
+		attempt: u32,
+		request_fault: bool,
+		now: BlockNumberFor<T>,
+	) {
 		Assigned::<T>::remove(&executor, id);
+		let rejections = Rejections::<T>::take(id).saturating_add(u32::from(request_fault));
+		if rejections >= T::RejectQuorum::get() {
+			Missed::<T>::remove(id);
+			return Self::reject(id, record, now);
+		}
 		let next = attempt.saturating_add(1);
-		// Never back to an executor that already missed this request.
+		// Never back to an executor that already had this request.
 		let mut missed = Missed::<T>::take(id);
 		let reassigned =
 			if attempt < T::MaxReassignments::get() && missed.try_push(executor.clone()).is_ok() {
@@ -136,13 +198,16 @@ impl<T: Config> Pallet<T> {
 		match reassigned {
 			Some(to) => {
 				Missed::<T>::insert(id, missed);
+				if rejections > 0 {
+					Rejections::<T>::insert(id, rejections);
+				}
 				let deadline = now.saturating_add(T::ResponseTimeout::get());
 				record.status =
 					RequestStatus::Assigned { executor: to.clone(), deadline, attempt: next };
 				Requests::<T>::insert(id, record);
 				Assigned::<T>::insert(&to, id, ());
 				queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
-				log::debug!(target: LOG_TARGET, "request {id}: {executor:?} missed its deadline, reassigned to {to:?}");
+				log::debug!(target: LOG_TARGET, "request {id}: {executor:?} did not answer, reassigned to {to:?}");
 				Self::deposit_event(Event::Reassigned {
 					request: id,
 					from: executor,
@@ -159,5 +224,31 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::Refunded { request: id, requester, amount: released });
 			}
 		}
+	}
+
+	/// Closes request `id` as rejected: its held fee goes to the treasury.
+	fn reject(id: RequestId, mut record: RequestOf<T>, now: BlockNumberFor<T>) {
+		let moved = Self::transfer_held(
+			HoldReason::RequestFee,
+			&record.requester,
+			&T::Treasury::get(),
+			record.fee,
+			Precision::BestEffort,
+		);
+		let fee = match moved {
+			Ok(()) => record.fee,
+			Err(e) => {
+				// Cannot happen while the hold matches the record (try_state); if it does, the
+				// requester keeps the fee rather than leaving it stuck.
+				log::error!(target: LOG_TARGET, "request {id}: taking the rejected fee failed: {e:?}; releasing it");
+				Self::release_fee(id, &record);
+				Zero::zero()
+			}
+		};
+		let requester = record.requester.clone();
+		record.status = RequestStatus::Rejected { at: now };
+		Requests::<T>::insert(id, record);
+		log::debug!(target: LOG_TARGET, "request {id}: rejected as unrunnable, {fee:?} to the treasury");
+		Self::deposit_event(Event::Rejected { request: id, requester, fee });
 	}
 }

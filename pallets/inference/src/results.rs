@@ -20,8 +20,8 @@ use sp_runtime::{traits::Saturating, RuntimeAppPublic};
 
 use crate::{
 	dispute::{DisputeGame, Game, Market},
-	queue, Assigned, Config, Error, Event, InferenceResult, Missed, Pallet, RequestId, RequestOf,
-	RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds, LOG_TARGET,
+	queue, Assigned, Config, Error, Event, InferenceResult, Missed, Pallet, Rejections, RequestId,
+	RequestOf, RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds, LOG_TARGET,
 };
 
 /// What the checks of a challenge found: the accused executor, the end of its result's window,
@@ -100,6 +100,7 @@ impl<T: Config> Pallet<T> {
 		});
 		Assigned::<T>::remove(&executor, request);
 		Missed::<T>::remove(request);
+		Rejections::<T>::remove(request);
 		let (output_hash, trace_root) = (commitment.output_hash, commitment.trace_root);
 		Results::<T>::insert(request, InferenceResult { output, commitment, submitted_at: now });
 		queue::push::<WindowQueue<T>, WindowQueueBounds<T>, _>(challenge_end, request);

@@ -17,7 +17,7 @@ use frame_support::{
 	traits::Authorize,
 };
 use opg_primitives::{
-	ExecutorSet, InferenceInput, InferenceOutput, ResultCommitment, Tensor, H256,
+	ExecutorSet, InferenceError, InferenceInput, InferenceOutput, ResultCommitment, Tensor, H256,
 };
 use sp_runtime::{DispatchError, RuntimeAppPublic};
 
@@ -228,14 +228,52 @@ fn offchain_worker_fetches_a_missing_model_from_its_uris() {
 }
 
 #[test]
-fn offchain_worker_submits_nothing_when_the_engine_fails() {
-	let mut env = new_env(FakeEngine { fail: true, ..Default::default() });
+fn offchain_worker_declines_what_the_engine_cannot_run() {
+	let mut env =
+		new_env(FakeEngine { fail: Some(InferenceError::Internal), ..Default::default() });
 	let pool = env.pool.clone();
 	env.ext.execute_with(|| {
 		list(1, PRICE);
-		request(&[[1.0; 4]]);
+		let id = request(&[[1.0; 4]]);
 		answer_worker(1);
-		assert!(pool.read().transactions.is_empty());
+		let calls = pool_calls(&pool, 0);
+		assert_eq!(calls.len(), 1, "one decline, no result");
+		let Call::decline { request, reason, .. } = calls[0] else { panic!("not a decline") };
+		assert_eq!((request, reason), (id, InferenceError::Internal));
+		// Not sent again while it is on its way.
+		answer_worker(1);
+		assert_eq!(pool.read().transactions.len(), 1);
+	});
+}
+
+#[test]
+fn a_node_acts_only_for_the_executor_accounts_it_was_configured_for() {
+	// This node's keystore holds the keys of all three executors, but its operator named only
+	// Alice (`--executor-account`): the worker must not sign for Bob's or Charlie's account.
+	let mut env = new_env(FakeEngine::default());
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		list(1, PRICE);
+		act_for(Some(opg_primitives::ExecutorOwners::Only(vec![ALICE])));
+		let ids: Vec<u64> = (0..12).map(|n| request(&[[n as f32; 4]])).collect();
+		let alices = ids.iter().filter(|id| assigned_to(**id) == ALICE).count();
+		assert!(alices > 0 && alices < ids.len(), "the draw spreads 12 requests");
+		assert_eq!(offchain::local_executors::<Test>().len(), 1);
+		answer_worker(1);
+		let calls = pool_calls(&pool, 0);
+		assert_eq!(calls.len(), alices);
+		for call in calls {
+			let Call::submit_result { key, .. } = call else { panic!("not a result") };
+			assert_eq!(Executors::owner_of(&key), Some(ALICE));
+		}
+		// A node that stored no configuration acts for nobody.
+		act_for(None);
+		assert!(offchain::local_executors::<Test>().is_empty());
+		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
+		assert_eq!(pool.read().transactions.len(), alices);
+		// Every key, by the explicit choice (`--any-executor-key`, the dev chains' default).
+		act_for(Some(opg_primitives::ExecutorOwners::Any));
+		assert_eq!(offchain::local_executors::<Test>().len(), 3);
 	});
 }
 

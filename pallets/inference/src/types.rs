@@ -38,6 +38,11 @@ pub enum RequestStatus<AccountId, BlockNumber> {
 	/// final at `at`, and the fee went to the committee's majority.
 	#[codec(index = 5)]
 	Corrected { executor: AccountId, at: BlockNumber },
+	/// [`crate::Config::RejectQuorum`] distinct executors declined the request as its own fault
+	/// (an input no engine can run, [`opg_primitives::InferenceError::is_request_fault`]): the fee
+	/// went to the treasury at `at`, so a poison request costs its requester the fee.
+	#[codec(index = 6)]
+	Rejected { at: BlockNumber },
 }
 
 /// An inference request.

@@ -42,6 +42,8 @@ pub trait WeightInfo {
 	fn request(b: u32, ) -> Weight;
 	fn submit_result(b: u32, ) -> Weight;
 	fn authorize_submit_result(b: u32, ) -> Weight;
+	fn decline() -> Weight;
+	fn authorize_decline() -> Weight;
 	fn on_initialize(d: u32, w: u32, ) -> Weight;
 	fn challenge() -> Weight;
 	fn authorize_watcher_challenge() -> Weight;
@@ -120,6 +122,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 111_109_000 picoseconds.
 		Weight::from_parts(118_240_269, 77407)
 			.saturating_add(Weight::from_parts(8_548, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+	}
+	/// Not measured yet (the `decline` benchmark is newer than this file): the proof size and
+	/// storage of `authorize_submit_result` plus a reassignment (`Missed`, `Rejections`,
+	/// `Assigned` twice, `DeadlineQueue` and its bounds, `Executors::Active`, `System::ParentHash`),
+	/// the execution time of `challenge` (a draw among every executor, and a signature check).
+	fn decline() -> Weight {
+		Weight::from_parts(264_737_000, 80_000)
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(7))
+	}
+	/// Not measured yet: as `authorize_submit_result` with the smallest output.
+	fn authorize_decline() -> Weight {
+		Weight::from_parts(118_240_269, 77407)
 			.saturating_add(T::DbWeight::get().reads(3))
 	}
 	/// Storage: `Inference::DeadlineQueueBounds` (r:1 w:1)
@@ -323,6 +339,20 @@ impl WeightInfo for () {
 	fn authorize_submit_result(b: u32, ) -> Weight {
 		Weight::from_parts(118_240_269, 77407)
 			.saturating_add(Weight::from_parts(8_548, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(3))
+	}
+	/// Not measured yet (the `decline` benchmark is newer than this file): the proof size and
+	/// storage of `authorize_submit_result` plus a reassignment (`Missed`, `Rejections`,
+	/// `Assigned` twice, `DeadlineQueue` and its bounds, `Executors::Active`, `System::ParentHash`),
+	/// the execution time of `challenge` (a draw among every executor, and a signature check).
+	fn decline() -> Weight {
+		Weight::from_parts(264_737_000, 80_000)
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().writes(7))
+	}
+	/// Not measured yet: as `authorize_submit_result` with the smallest output.
+	fn authorize_decline() -> Weight {
+		Weight::from_parts(118_240_269, 77407)
 			.saturating_add(ParityDbWeight::get().reads(3))
 	}
 	fn on_initialize(d: u32, w: u32, ) -> Weight {

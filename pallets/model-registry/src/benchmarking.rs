@@ -139,7 +139,19 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), model, price);
 
-		assert_eq!(Models::<T>::get(model).map(|i| i.proposal.price), Some(price));
+		// An increase (the costlier path): scheduled.
+		assert_eq!(PendingPrices::<T>::get(model).map(|(p, _)| p), Some(price));
+	}
+
+	#[benchmark]
+	fn set_price_floor() {
+		let origin = T::ListingOrigin::try_successful_origin().expect("an origin lists");
+		let floor = PriceFloor { base: 1u32.into(), per_mib: 1u32.into() };
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, opg_primitives::ModelKind::Mlp, floor);
+
+		assert_eq!(PriceFloors::<T>::get(opg_primitives::ModelKind::Mlp), Some(floor));
 	}
 
 	#[benchmark]

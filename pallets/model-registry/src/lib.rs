@@ -27,9 +27,13 @@
 //! spam or delists a model for cause (`slash = true`). It goes back to the owner when governance
 //! rejects without slashing, or when the owner withdraws a proposal or removes a delisted model.
 //!
-//! The owner may change the [price](Pallet::set_price) (at most [`Config::MaxPrice`]; requests
-//! made earlier keep the price they paid) and the [URIs](Pallet::set_uris) (the deposit follows
-//! the new size).
+//! The owner may change the [price](Pallet::set_price): at most [`Config::MaxPrice`], never zero
+//! nor below the floor governance sets for the model's kind and size
+//! ([`set_price_floor`](Pallet::set_price_floor)); a decrease applies at once, an increase after
+//! [`Config::PriceIncreaseDelay`] blocks, so that dapps see it coming; requests made earlier keep
+//! the price they paid. The owner may change the [URIs](Pallet::set_uris) until the model is
+//! listed (the deposit follows the new size); then they are frozen, since executors fetch the
+//! bundle from them, and only the listing origin may change them.
 //!
 //! Runtime API: `pallet-model-registry-runtime-api`; JSON-RPC `models_get`, `models_list`:
 //! `pallet-model-registry-rpc`.
@@ -77,7 +81,8 @@ pub mod pallet {
 		},
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
+	use opg_primitives::ModelKind;
+	use sp_runtime::traits::{CheckedAdd, One, Saturating, Zero};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -122,6 +127,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPrice: Get<BalanceOf<Self>>;
 
+		/// Blocks a price increase waits before it applies (decreases apply at once), so that a
+		/// dapp sees it coming; requests made meanwhile pay the old price.
+		#[pallet::constant]
+		type PriceIncreaseDelay: Get<BlockNumberFor<Self>>;
+
 		/// The largest bundle a model may have, in bytes (executors must hold it in memory).
 		#[pallet::constant]
 		type MaxModelSize: Get<u64>;
@@ -154,6 +164,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Models<T: Config> = CountedStorageMap<_, Blake2_128Concat, ModelHash, ModelInfo<T>>;
 
+	/// The lowest price of a model, by kind ([`PriceFloor`]; none set: no floor but the price
+	/// must not be zero), set by the listing origin.
+	#[pallet::storage]
+	pub type PriceFloors<T: Config> =
+		StorageMap<_, Twox64Concat, ModelKind, PriceFloor<BalanceOf<T>>, OptionQuery>;
+
+	/// Price increases waiting for [`Config::PriceIncreaseDelay`]: the new price and the block
+	/// from which it applies.
+	#[pallet::storage]
+	pub type PendingPrices<T: Config> =
+		StorageMap<_, Blake2_128Concat, ModelHash, (BalanceOf<T>, BlockNumberFor<T>), OptionQuery>;
+
 	/// How many models are [`ModelState::Listed`].
 	#[pallet::storage]
 	pub type ListedCount<T: Config> = StorageValue<_, u32, ValueQuery>;
@@ -170,9 +192,15 @@ pub mod pallet {
 		ModelRejected { model: ModelHash, owner: T::AccountId, slashed: BalanceOf<T> },
 		/// Governance delisted a model: no new requests. `slashed` went to the treasury.
 		ModelDelisted { model: ModelHash, slashed: BalanceOf<T> },
-		/// The owner changed the price of future requests.
+		/// The owner changed the price of future requests (a decrease, or an increase whose delay
+		/// is over).
 		PriceChanged { model: ModelHash, old: BalanceOf<T>, new: BalanceOf<T> },
-		/// The owner changed the URIs; the deposit now is `deposit`.
+		/// The owner raised the price: `new` applies to requests from block `at`.
+		PriceIncreaseScheduled { model: ModelHash, new: BalanceOf<T>, at: BlockNumberFor<T> },
+		/// The listing origin set the price floor of a kind of model.
+		PriceFloorSet { kind: ModelKind, floor: PriceFloor<BalanceOf<T>> },
+		/// The owner (before listing) or the listing origin changed the URIs; the deposit now is
+		/// `deposit`.
 		UrisChanged { model: ModelHash, deposit: BalanceOf<T> },
 		/// The owner removed a proposed or delisted model; `released` went back to it.
 		ModelRemoved { model: ModelHash, owner: T::AccountId, released: BalanceOf<T> },
@@ -207,10 +235,15 @@ pub mod pallet {
 		InvalidName,
 		/// The price is above `MaxPrice`.
 		PriceTooHigh,
+		/// The price is zero, or below the floor of the model's kind and size
+		/// ([`PriceFloors`]).
+		PriceBelowFloor,
 		/// The bundle is empty or larger than `MaxModelSize`.
 		InvalidSize,
 		/// A model needs at least one URI.
 		NoUri,
+		/// The model is listed: only the listing origin may change its URIs.
+		UrisFrozen,
 		/// The registry holds `MaxModels` models.
 		TooManyModels,
 		/// The proposer's free balance cannot cover the deposit.
@@ -316,6 +349,7 @@ pub mod pallet {
 				Zero::zero()
 			};
 			Models::<T>::remove(model);
+			PendingPrices::<T>::remove(model);
 			Self::deposit_event(Event::ModelRejected { model, owner: info.owner, slashed });
 			Ok(())
 		}
@@ -351,11 +385,16 @@ pub mod pallet {
 		/// Change the price of future inferences of one's model.
 		///
 		/// - Origin: signed by the owner.
-		/// - `price`: at most [`Config::MaxPrice`].
+		/// - `price`: at most [`Config::MaxPrice`], at least the floor of the model's kind and
+		///   size ([`PriceFloors`]) and never zero.
 		///
-		/// Requests already made keep the price they paid. Emits [`Event::PriceChanged`].
+		/// A decrease applies at once ([`Event::PriceChanged`]) and cancels a pending increase;
+		/// an increase applies [`Config::PriceIncreaseDelay`] blocks later
+		/// ([`Event::PriceIncreaseScheduled`]; a later call replaces it), so a dapp sees it
+		/// coming. Requests already made keep the price they paid.
 		///
-		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::PriceTooHigh`].
+		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::PriceTooHigh`],
+		/// [`Error::PriceBelowFloor`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_price())]
 		pub fn set_price(
@@ -368,39 +407,67 @@ pub mod pallet {
 			Models::<T>::try_mutate(model, |info| {
 				let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
 				ensure!(info.owner == who, Error::<T>::NotOwner);
-				let old = core::mem::replace(&mut info.proposal.price, price);
-				Self::deposit_event(Event::PriceChanged { model, old, new: price });
+				ensure!(price >= Self::floor_of(&info.proposal), Error::<T>::PriceBelowFloor);
+				let now = frame_system::Pallet::<T>::block_number();
+				// An increase that is due by now is the price from which this one is measured.
+				if let Some((due, at)) = PendingPrices::<T>::get(model) {
+					if at <= now {
+						info.proposal.price = due;
+					}
+				}
+				let current = info.proposal.price;
+				if price > current {
+					let at = now.saturating_add(T::PriceIncreaseDelay::get());
+					PendingPrices::<T>::insert(model, (price, at));
+					Self::deposit_event(Event::PriceIncreaseScheduled { model, new: price, at });
+				} else {
+					PendingPrices::<T>::remove(model);
+					info.proposal.price = price;
+					Self::deposit_event(Event::PriceChanged { model, old: current, new: price });
+				}
 				Ok(())
 			})
 		}
 
-		/// Replace the URIs of one's model. The deposit is adjusted to the new size of the record
-		/// (more is held, or the difference released), unless governance slashed it.
+		/// Replace the URIs of a model: the owner's before it is listed (or once delisted), the
+		/// listing origin's at any time.
 		///
-		/// - Origin: signed by the owner.
+		/// - Origin: signed by the owner, while the model is not listed; or
+		///   [`Config::ListingOrigin`]. Once listed, the URIs are frozen for the owner: executors
+		///   fetch the bundle from them, so an owner who could point them at a stalling or internal
+		///   address after the vote could stall every executor.
 		///
-		/// Emits [`Event::UrisChanged`].
+		/// The owner's change adjusts the deposit to the new size of the record (more is held, or
+		/// the difference released), unless governance slashed it; the listing origin's leaves
+		/// it as it is. Emits [`Event::UrisChanged`].
 		///
-		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::NoUri`],
-		/// [`Error::InsufficientBalance`].
+		/// Errors: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::UrisFrozen`],
+		/// [`Error::NoUri`], [`Error::InsufficientBalance`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_uris())]
 		pub fn set_uris(origin: OriginFor<T>, model: ModelHash, uris: Uris<T>) -> DispatchResult {
-			let who = ensure_signed(origin)?;
+			let owner = match T::ListingOrigin::try_origin(origin) {
+				Ok(_) => None,
+				Err(origin) => Some(ensure_signed(origin)?),
+			};
 			ensure!(!uris.is_empty(), Error::<T>::NoUri);
 			Models::<T>::try_mutate(model, |maybe_info| {
 				let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownModel)?;
-				ensure!(info.owner == who, Error::<T>::NotOwner);
 				info.proposal.uris = uris;
-				// A slashed (zero) deposit stays zero: the model is delisted and only removable.
-				if !info.deposit.is_zero() {
-					let new = Self::deposit_for(info);
-					if new > info.deposit {
-						Self::hold_deposit(&who, new.saturating_sub(info.deposit))?;
-					} else {
-						Self::release_deposit(&who, info.deposit.saturating_sub(new))?;
+				if let Some(who) = owner {
+					ensure!(info.owner == who, Error::<T>::NotOwner);
+					ensure!(info.state != ModelState::Listed, Error::<T>::UrisFrozen);
+					// A slashed (zero) deposit stays zero: the model is delisted and only
+					// removable.
+					if !info.deposit.is_zero() {
+						let new = Self::deposit_for(info);
+						if new > info.deposit {
+							Self::hold_deposit(&who, new.saturating_sub(info.deposit))?;
+						} else {
+							Self::release_deposit(&who, info.deposit.saturating_sub(new))?;
+						}
+						info.deposit = new;
 					}
-					info.deposit = new;
 				}
 				Self::deposit_event(Event::UrisChanged { model, deposit: info.deposit });
 				Ok(())
@@ -424,7 +491,29 @@ pub mod pallet {
 			ensure!(info.state != ModelState::Listed, Error::<T>::StillListed);
 			Self::release_deposit(&who, info.deposit)?;
 			Models::<T>::remove(model);
+			PendingPrices::<T>::remove(model);
 			Self::deposit_event(Event::ModelRemoved { model, owner: who, released: info.deposit });
+			Ok(())
+		}
+
+		/// Set the price floor of a kind of model: a model of kind `kind` and a bundle of `size`
+		/// bytes may not ask less than `floor.base + floor.per_mib × ⌈size / MiB⌉`.
+		///
+		/// - Origin: [`Config::ListingOrigin`].
+		///
+		/// Applies to proposals and price changes from now on, and to the price every request
+		/// pays: a listed model priced below a raised floor is sold at the floor. Emits
+		/// [`Event::PriceFloorSet`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_price_floor())]
+		pub fn set_price_floor(
+			origin: OriginFor<T>,
+			kind: ModelKind,
+			floor: PriceFloor<BalanceOf<T>>,
+		) -> DispatchResult {
+			T::ListingOrigin::ensure_origin(origin)?;
+			PriceFloors::<T>::insert(kind, floor);
+			Self::deposit_event(Event::PriceFloorSet { kind, floor });
 			Ok(())
 		}
 	}
@@ -442,6 +531,7 @@ pub mod pallet {
 				Error::<T>::InvalidName
 			);
 			ensure!(proposal.price <= T::MaxPrice::get(), Error::<T>::PriceTooHigh);
+			ensure!(proposal.price >= Self::floor_of(&proposal), Error::<T>::PriceBelowFloor);
 			ensure!(
 				proposal.size > 0 && proposal.size <= T::MaxModelSize::get(),
 				Error::<T>::InvalidSize
@@ -477,6 +567,34 @@ pub mod pallet {
 				Self::deposit_event(Event::ModelListed { model });
 				Ok(())
 			})
+		}
+
+		/// The lowest price `proposal` may ask: its kind's floor for its size, and never zero.
+		pub fn floor_of(proposal: &ModelProposalOf<T>) -> BalanceOf<T> {
+			let floor = PriceFloors::<T>::get(proposal.spec.kind)
+				.map(|floor| floor.for_size(proposal.size))
+				.unwrap_or_else(Zero::zero);
+			floor.max(One::one())
+		}
+
+		/// The price a request for `model` (recorded as `info`) pays now: the owner's price, or a
+		/// scheduled increase once due, and at least the kind's floor.
+		pub fn price_of(model: &ModelHash, info: &ModelInfo<T>) -> BalanceOf<T> {
+			let now = frame_system::Pallet::<T>::block_number();
+			let price = match PendingPrices::<T>::get(model) {
+				Some((due, at)) if at <= now => due,
+				_ => info.proposal.price,
+			};
+			let floor = PriceFloors::<T>::get(info.proposal.spec.kind)
+				.map(|floor| floor.for_size(info.proposal.size))
+				.unwrap_or_else(Zero::zero);
+			price.max(floor)
+		}
+
+		/// The record of `info` as the runtime API returns it, at the price requests pay now.
+		pub fn details_of(info: ModelInfo<T>) -> ModelDetailsOf<T> {
+			let price = Self::price_of(&info.proposal.spec.model, &info);
+			ModelDetails { price, ..info.details() }
 		}
 
 		/// The deposit a record costs: `DepositBase + DepositPerByte × encoded bytes`.
@@ -549,6 +667,10 @@ pub mod pallet {
 			ensure!(count == Models::<T>::count(), "model count does not match the records");
 			ensure!(count <= T::MaxModels::get(), "more models than MaxModels");
 			ensure!(listed == ListedCount::<T>::get(), "listed count does not match the records");
+			for (model, (price, _)) in PendingPrices::<T>::iter() {
+				let info = Models::<T>::get(model).ok_or("pending price of a removed model")?;
+				ensure!(price > info.proposal.price, "a pending price that is no increase");
+			}
 			for (owner, sum) in deposits {
 				let held =
 					T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &owner);
@@ -561,8 +683,8 @@ pub mod pallet {
 	impl<T: Config> opg_primitives::ModelCatalog<BalanceOf<T>> for Pallet<T> {
 		fn listed(model: &ModelHash) -> Option<opg_primitives::ListedModel<BalanceOf<T>>> {
 			Self::listed(model).map(|info| opg_primitives::ListedModel {
+				price: Self::price_of(model, &info),
 				spec: info.proposal.spec,
-				price: info.proposal.price,
 				uris: info.proposal.uris.into_iter().map(|uri| uri.into_inner()).collect(),
 			})
 		}

@@ -2,7 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
 use crate as pallet_model_registry;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32, BoundedVec};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+	BoundedVec,
+};
 use frame_system::EnsureRoot;
 use opg_primitives::{
 	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
@@ -60,6 +64,7 @@ pub const ED: Balance = 10;
 pub const DEPOSIT_BASE: Balance = 100;
 pub const DEPOSIT_PER_BYTE: Balance = 1;
 pub const MAX_PRICE: Balance = 1_000;
+pub const PRICE_DELAY: u64 = 10;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = ED;
@@ -78,6 +83,7 @@ impl pallet_model_registry::Config for Test {
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
 	type MaxPrice = MaxPrice;
+	type PriceIncreaseDelay = ConstU64<PRICE_DELAY>;
 	type MaxModelSize = MaxModelSize;
 	type MaxModels = ConstU32<4>;
 	type MaxNameLen = ConstU32<32>;

@@ -14,7 +14,7 @@ use crate::{mock::*, Call, ModelProposalOf};
 use codec::{Decode, Encode};
 use frame_support::{traits::UnfilteredDispatchable, BoundedVec};
 use opg_primitives::{Dim, InputSchema, ModelKind, TensorDType, TensorSchema};
-use opg_testkit::property::{calls, error_name, Rng, Tally};
+use opg_testkit::property::{error_name, explore, Rng, Tally};
 
 const PALLETS: &[&str] = &["System", "Balances", "ModelRegistry"];
 const ACCOUNTS: &[AccountId] = &[ALICE, BOB, POOR, TREASURY, 1_000];
@@ -66,7 +66,7 @@ fn random_proposal(rng: &mut Rng) -> ModelProposalOf<Test> {
 /// (or from a valid call with random bytes flipped).
 fn random_call(rng: &mut Rng) -> Call<Test> {
 	let model = |rng: &mut Rng| hash(rng.below(6) as u8);
-	match rng.below(9) {
+	match rng.below(10) {
 		0 | 1 => Call::propose_model { proposal: random_proposal(rng) },
 		2 => Call::list_model { model: model(rng) },
 		3 => Call::reject_model { model: model(rng), slash: rng.chance(50) },
@@ -79,6 +79,10 @@ fn random_call(rng: &mut Rng) -> Call<Test> {
 			),
 		},
 		7 => Call::remove_model { model: model(rng) },
+		8 => Call::set_price_floor {
+			kind: *rng.pick(&[ModelKind::Mlp, ModelKind::BertEmbedding, ModelKind::Onnx]),
+			floor: crate::PriceFloor { base: rng.amount(MAX_PRICE / 4), per_mib: rng.amount(10) },
+		},
 		_ => loop {
 			let mut bytes = Call::<Test>::propose_model { proposal: random_proposal(rng) }.encode();
 			for _ in 0..1 + rng.below(4) {
@@ -115,12 +119,5 @@ fn run(seed: u64, calls: u64) -> Tally {
 
 #[test]
 fn random_calls_keep_every_invariant() {
-	let per_seed = calls(2_000) / 4;
-	let mut total = Tally::default();
-	for seed in 0..4 {
-		total.merge(run(seed, per_seed));
-	}
-	total.report("model-registry");
-	assert!(total.ok > 0, "no call succeeded: the generator explores nothing");
-	assert!(total.errors.len() >= 8, "few distinct errors: {:?}", total.errors);
+	explore("model-registry", 2_000, 8, run);
 }

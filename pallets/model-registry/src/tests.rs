@@ -1,7 +1,10 @@
 //! Unit tests: every call, every error, every state transition.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
-use crate::{mock::*, Error, Event, HoldReason, ListedCount, ModelState, Models, Pallet};
+use crate::{
+	mock::*, Error, Event, HoldReason, ListedCount, ModelState, Models, Pallet, PendingPrices,
+	PriceFloor,
+};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
@@ -272,6 +275,12 @@ fn rejection_removes_the_proposal_with_or_without_a_slash() {
 	});
 }
 
+/// The price a request for model `n` pays now.
+fn price_now(n: u8) -> Balance {
+	use opg_primitives::ModelCatalog;
+	<ModelRegistry as ModelCatalog<Balance>>::listed(&hash(n)).unwrap().price
+}
+
 #[test]
 fn the_owner_sets_the_price_within_bounds() {
 	test(|| {
@@ -288,11 +297,79 @@ fn the_owner_sets_the_price_within_bounds() {
 			ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), MAX_PRICE + 1),
 			Error::<Test>::PriceTooHigh
 		);
-		assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), MAX_PRICE));
-		assert_eq!(Models::<Test>::get(hash(1)).unwrap().proposal.price, MAX_PRICE);
-		System::assert_last_event(
-			Event::PriceChanged { model: hash(1), old: 50, new: MAX_PRICE }.into(),
+		// Free inference is spam at every executor's expense: never zero.
+		assert_noop!(
+			ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), 0),
+			Error::<Test>::PriceBelowFloor
 		);
+		assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), 10));
+		assert_eq!(Models::<Test>::get(hash(1)).unwrap().proposal.price, 10);
+		System::assert_last_event(Event::PriceChanged { model: hash(1), old: 50, new: 10 }.into());
+	});
+}
+
+#[test]
+fn a_price_increase_waits_its_delay_and_a_decrease_applies_at_once() {
+	// The attack: a dapp reads the price, and the owner raises it just before the request lands
+	// (the dapp's `max_fee` caps the damage, but every request then fails).
+	test(|| {
+		propose(ALICE, 1);
+		assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(1)));
+		let now = System::block_number();
+		assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), MAX_PRICE));
+		System::assert_last_event(
+			Event::PriceIncreaseScheduled { model: hash(1), new: MAX_PRICE, at: now + PRICE_DELAY }
+				.into(),
+		);
+		assert_eq!(price_now(1), 50);
+		System::set_block_number(now + PRICE_DELAY - 1);
+		assert_eq!(price_now(1), 50);
+		System::set_block_number(now + PRICE_DELAY);
+		assert_eq!(price_now(1), MAX_PRICE);
+		// The next change starts from the applied increase; a decrease cancels what is pending.
+		assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), 900));
+		System::assert_last_event(
+			Event::PriceChanged { model: hash(1), old: MAX_PRICE, new: 900 }.into(),
+		);
+		assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), 950));
+		assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), 20));
+		assert!(PendingPrices::<Test>::get(hash(1)).is_none());
+		System::set_block_number(now + 3 * PRICE_DELAY);
+		assert_eq!(price_now(1), 20);
+	});
+}
+
+#[test]
+fn governance_sets_a_price_floor_by_kind_and_size() {
+	test(|| {
+		propose(ALICE, 1);
+		assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(1)));
+		let info = Models::<Test>::get(hash(1)).unwrap();
+		let (kind, size) = (info.proposal.spec.kind, info.proposal.size);
+		let floor = PriceFloor { base: 30, per_mib: 5 };
+		let at_floor = floor.for_size(size);
+		assert_eq!(at_floor, 30 + 5 * size.div_ceil(1 << 20));
+		assert_noop!(
+			ModelRegistry::set_price_floor(RuntimeOrigin::signed(ALICE), kind, floor),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(ModelRegistry::set_price_floor(RuntimeOrigin::root(), kind, floor));
+		System::assert_last_event(Event::PriceFloorSet { kind, floor }.into());
+		assert_noop!(
+			ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), hash(1), at_floor - 1),
+			Error::<Test>::PriceBelowFloor
+		);
+		let mut cheap = proposal(2);
+		cheap.price = at_floor - 1;
+		cheap.size = size;
+		assert_noop!(
+			ModelRegistry::propose_model(RuntimeOrigin::signed(BOB), cheap),
+			Error::<Test>::PriceBelowFloor
+		);
+		// A listed model priced below a raised floor is sold at the floor.
+		let raised = PriceFloor { base: 80, per_mib: 0 };
+		assert_ok!(ModelRegistry::set_price_floor(RuntimeOrigin::root(), kind, raised));
+		assert_eq!(price_now(1), 80);
 	});
 }
 
@@ -329,6 +406,36 @@ fn changing_uris_adjusts_the_deposit_both_ways() {
 		assert!(smaller < deposit);
 		assert_eq!(held(ALICE), smaller);
 		assert_eq!(Balances::balance(&ALICE), 10_000 - smaller);
+	});
+}
+
+#[test]
+fn a_listed_models_uris_are_frozen_for_its_owner() {
+	// The attack: after the vote lists a model, its owner points the URIs at `file:///dev/zero`
+	// (or a slow server, or an address inside the executors' own network), and every executor
+	// that fetches the bundle stalls or becomes the owner's client.
+	test(|| {
+		let deposit = propose(ALICE, 1);
+		assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(1)));
+		let stall = BoundedVec::truncate_from(vec![BoundedVec::truncate_from(
+			b"file:///dev/zero".to_vec(),
+		)]);
+		assert_noop!(
+			ModelRegistry::set_uris(RuntimeOrigin::signed(ALICE), hash(1), stall.clone()),
+			Error::<Test>::UrisFrozen
+		);
+		// The listing origin may (a mirror moved): the deposit stays as it was.
+		let mirror = BoundedVec::truncate_from(vec![BoundedVec::truncate_from(
+			b"https://mirror.example/m".to_vec(),
+		)]);
+		assert_ok!(ModelRegistry::set_uris(RuntimeOrigin::root(), hash(1), mirror.clone()));
+		let info = Models::<Test>::get(hash(1)).unwrap();
+		assert_eq!((info.proposal.uris, info.deposit), (mirror, deposit));
+		assert_eq!(held(ALICE), deposit);
+		System::assert_last_event(Event::UrisChanged { model: hash(1), deposit }.into());
+		// Once delisted, the owner may fix them before asking for a new vote.
+		assert_ok!(ModelRegistry::delist_model(RuntimeOrigin::root(), hash(1), false));
+		assert_ok!(ModelRegistry::set_uris(RuntimeOrigin::signed(ALICE), hash(1), stall));
 	});
 }
 

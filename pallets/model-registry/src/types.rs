@@ -162,3 +162,34 @@ impl<T: crate::Config> ModelInfo<T> {
 		}
 	}
 }
+
+/// The lowest price governance lets a model of some kind ask: `base` plus `per_mib` for every
+/// started MiB of its bundle (a bigger model costs its executors more to hold and run).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PriceFloor<Balance> {
+	/// The floor of any model of the kind.
+	pub base: Balance,
+	/// What each started MiB of bundle adds.
+	pub per_mib: Balance,
+}
+
+impl<Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy> PriceFloor<Balance> {
+	/// The floor of a bundle of `size` bytes.
+	pub fn for_size(&self, size: u64) -> Balance {
+		let mib = size.div_ceil(1 << 20);
+		let mib: Balance = u32::try_from(mib).unwrap_or(u32::MAX).into();
+		self.base.saturating_add(self.per_mib.saturating_mul(mib))
+	}
+}

@@ -46,6 +46,7 @@ pub trait WeightInfo {
 	fn set_price() -> Weight;
 	fn set_uris() -> Weight;
 	fn remove_model() -> Weight;
+	fn set_price_floor() -> Weight;
 }
 
 /// Weights for `pallet_model_registry` on a runtime with its own `DbWeight`.
@@ -144,6 +145,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
+	/// Not measured yet (newer than this file): one write, like the smallest governance call.
+	fn set_price_floor() -> Weight {
+		Weight::from_parts(15_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
 }
 
 /// The same weights with ParityDB's database costs, for tests and mocks.
@@ -182,5 +188,10 @@ impl WeightInfo for () {
 		Weight::from_parts(86_472_000, 5337)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
+	}
+	/// Not measured yet (newer than this file): one write, like the smallest governance call.
+	fn set_price_floor() -> Weight {
+		Weight::from_parts(15_000_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 }

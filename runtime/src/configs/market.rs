@@ -106,6 +106,9 @@ impl pallet_inference::Config for Runtime {
 	type ResponseTimeout = ResponseTimeout;
 	type ChallengeWindow = ChallengeWindow;
 	type MaxReassignments = ConstU32<2>;
+	/// Two distinct executors, drawn by stake, must both say a request's input cannot run before
+	/// its requester pays; the fee goes to the treasury, so neither gains by saying so.
+	type RejectQuorum = ConstU32<2>;
 	/// 72 KiB (`opg_primitives::limits`): a batch of 32 texts of 2 KiB, or a tensor of 18k f32.
 	type MaxInputBytes = ConstU32<{ opg_primitives::limits::MAX_INPUT_BYTES }>;
 	/// 128 KiB (`opg_primitives::limits`, which every listed schema's output fits): 32 MiniLM

@@ -171,6 +171,8 @@ impl pallet_model_registry::Config for Runtime {
 	type DepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
 	type MaxPrice = MaxModelPrice;
+	/// A day, as commission increases wait.
+	type PriceIncreaseDelay = ConstU32<{ crate::time::DAYS }>;
 	type MaxModelSize = MaxModelSize;
 	type MaxModels = ConstU32<1024>;
 	type MaxNameLen = ConstU32<64>;

@@ -48,6 +48,7 @@ pub fn status(s: runtime_api::RequestStatus<AccountId, BlockNumber>) -> RequestS
 			RequestStatus::Disputed { executor, challenge_end }
 		}
 		S::Corrected { executor, at } => RequestStatus::Corrected { executor, at },
+		S::Rejected { at } => RequestStatus::Rejected { at },
 	}
 }
 

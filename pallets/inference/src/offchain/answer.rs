@@ -5,12 +5,19 @@
 //! 2. runs the model through the [`opg_primitives::inference`] host function (fetching the
 //!    bundle from the model's URIs first if the engine does not have it);
 //! 3. signs the [`ResultStatement`] with the executor key and submits [`Call::submit_result`];
+//!    or, when the engine cannot run the request, signs a [`DeclineStatement`] with the engine's
+//!    error and submits [`Call::decline`], so that the request moves on at once instead of
+//!    waiting out the deadline (see [`opg_primitives::InferenceError::is_request_fault`] for
+//!    which reasons make the requester pay);
 //! 4. shortens the lock to [`super::RESUBMIT_AFTER`] blocks, so a result that does not land is
 //!    sent again.
 
 use codec::Decode;
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::{ExecutorKey, InferenceInput, InferenceRun, RequestDigest, ResultStatement};
+use opg_primitives::{
+	DeclineStatement, ExecutorKey, InferenceError, InferenceInput, InferenceRun, RequestDigest,
+	ResultStatement,
+};
 use sp_runtime::RuntimeAppPublic;
 
 use super::{lock, release_after, run_model, submit, Skip};
@@ -32,9 +39,13 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 				return;
 			}
 			match answer::<T>(now, request, executor, key) {
-				Ok(()) => {
+				Ok(Answer::Result) => {
 					answered = answered.saturating_add(1);
 					log::debug!(target: LOG_TARGET, "ocw: submitted the result of request {request}");
+				}
+				Ok(Answer::Declined(reason)) => {
+					answered = answered.saturating_add(1);
+					log::info!(target: LOG_TARGET, "ocw: declined request {request}: {reason}");
 				}
 				Err(Skip::Locked) => {}
 				Err(e) => {
@@ -45,13 +56,22 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 	}
 }
 
-/// Runs request `request` for `executor` and submits the signed result.
+/// What the worker sent for a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+	/// Its result.
+	Result,
+	/// A decline: the engine cannot run it, for this reason.
+	Declined(InferenceError),
+}
+
+/// Runs request `request` for `executor` and submits the signed result (or decline).
 pub fn answer<T: Config>(
 	now: BlockNumberFor<T>,
 	request: RequestId,
 	executor: &T::AccountId,
 	key: &ExecutorKey,
-) -> Result<(), Skip> {
+) -> Result<Answer, Skip> {
 	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
 	let (attempt, deadline) = match &record.status {
 		RequestStatus::Assigned { executor: assigned, attempt, deadline }
@@ -70,7 +90,8 @@ pub fn answer<T: Config>(
 	sent
 }
 
-/// Runs `record` (request `request`, assignment `attempt`) and submits the signed result.
+/// Runs `record` (request `request`, assignment `attempt`) and submits the signed result, or
+/// the signed decline when the engine cannot run it.
 fn run_and_submit<T: Config>(
 	request: RequestId,
 	record: &RequestOf<T>,
@@ -78,12 +99,23 @@ fn run_and_submit<T: Config>(
 	attempt: u32,
 	executor: &T::AccountId,
 	key: &ExecutorKey,
-) -> Result<(), Skip> {
+) -> Result<Answer, Skip> {
 	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
-	let InferenceRun { output, commitment, .. } =
-		run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
+	let InferenceRun { output, commitment, .. } = match run_model::<T>(&record.model, input) {
+		Ok(run) => run,
+		// The model is on its way: run it then (the lock is shortened to `RESUBMIT_AFTER`).
+		Err(reason) if reason.is_transient() => return Err(Skip::Engine(reason)),
+		Err(reason) => {
+			let statement =
+				DeclineStatement { request: digest, attempt, executor: executor.clone(), reason };
+			let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
+			submit::<T>(Call::decline { request, reason, key: key.clone(), signature })?;
+			return Ok(Answer::Declined(reason));
+		}
+	};
 	let statement =
 		ResultStatement { request: digest, attempt, executor: executor.clone(), commitment };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
-	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })
+	submit::<T>(Call::submit_result { request, output, commitment, key: key.clone(), signature })?;
+	Ok(Answer::Result)
 }

@@ -1,5 +1,6 @@
 //! The off-chain worker: what an executor's node does every block, with the executor keys in its
-//! keystore that belong to registered executors.
+//! keystore that belong to registered executors the node was configured to act for
+//! ([`ExecutorOwners`]: `--executor-account`, or every key on development chains).
 //!
 //! 1. **Answer** ([`answer`]): run the requests assigned to those executors and submit their
 //!    signed results ([`Call::submit_result`]).
@@ -27,7 +28,8 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use opg_primitives::{
-	inference, ExecutorKey, ExecutorSet, InferenceError, InferenceInput, InferenceRun, ModelCatalog,
+	inference, ExecutorKey, ExecutorOwners, ExecutorSet, InferenceError, InferenceInput,
+	InferenceRun, ModelCatalog,
 };
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
@@ -87,12 +89,25 @@ pub fn serve_disputes<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T
 	watch::run::<T>(now, keys);
 }
 
-/// The executor keys in this node's keystore that belong to registered executors, with their
-/// executors.
+/// The executor keys in this node's keystore that belong to registered executors the node acts
+/// for ([`ExecutorOwners`], which the node stores at start-up; none when it stored nothing), with
+/// their executors.
 pub fn local_executors<T: Config>() -> Vec<(ExecutorKey, T::AccountId)> {
+	let owners = StorageValueRef::persistent(ExecutorOwners::<T::AccountId>::STORAGE_KEY)
+		.get::<ExecutorOwners<T::AccountId>>()
+		.ok()
+		.flatten()
+		.unwrap_or(ExecutorOwners::Only(Vec::new()));
 	ExecutorKey::all()
 		.into_iter()
 		.filter_map(|key| T::Executors::owner_of(&key).map(|owner| (key, owner)))
+		.filter(|(key, owner)| {
+			let allowed = owners.allows(owner);
+			if !allowed {
+				log::debug!(target: crate::LOG_TARGET, "ocw: not acting for key {key:?} of {owner:?}: not an executor account of this node");
+			}
+			allowed
+		})
 		.collect()
 }
 
