@@ -421,3 +421,42 @@ fn executor_owners(
 		ExecutorOwners::Only(Vec::new())
 	}
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::executor_owners;
+	use crate::inference::EngineOptions;
+	use opg_inference::FileAccess;
+	use opg_primitives::ExecutorOwners;
+	use sp_keyring::Sr25519Keyring;
+
+	#[test]
+	fn a_live_node_acts_only_for_the_accounts_it_was_given() {
+		let alice: opg_runtime::AccountId = Sr25519Keyring::Alice.to_account_id();
+		let none = EngineOptions::default();
+		assert_eq!(executor_owners(&none, false), ExecutorOwners::Only(Vec::new()));
+		assert_eq!(executor_owners(&none, true), ExecutorOwners::Any);
+		let named = EngineOptions { executor_accounts: vec![alice.clone()], ..Default::default() };
+		assert_eq!(executor_owners(&named, false), ExecutorOwners::Only(vec![alice.clone()]));
+		assert_eq!(executor_owners(&named, true), ExecutorOwners::Only(vec![alice]));
+		let any = EngineOptions { any_executor_key: true, ..Default::default() };
+		assert_eq!(executor_owners(&any, false), ExecutorOwners::Any);
+	}
+
+	#[test]
+	fn a_live_node_reads_files_only_from_its_mirrors_and_no_private_hosts() {
+		let none = EngineOptions::default();
+		let live = none.fetch_policy(false);
+		assert_eq!((live.files, live.private_hosts), (FileAccess::Nowhere, false));
+		assert_eq!(none.fetch_policy(true).files, FileAccess::Anywhere);
+		let mirror = EngineOptions {
+			model_mirrors: vec!["/srv/models".into()],
+			private_model_hosts: true,
+			..Default::default()
+		};
+		let policy = mirror.fetch_policy(false);
+		assert_eq!(policy.files, FileAccess::Under(vec!["/srv/models".into()]));
+		assert!(policy.private_hosts);
+	}
+}

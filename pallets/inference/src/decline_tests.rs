@@ -148,11 +148,11 @@ fn decline_errors() {
 			Error::<Test>::WrongExecutor
 		);
 		// Signed for another reason than the one sent.
-		let Call::decline { request, key, signature, .. } = decline_call(id, executor, reason)
+		let Call::decline { request: req, key, signature, .. } = decline_call(id, executor, reason)
 		else {
 			unreachable!()
 		};
-		let forged = Call::decline { request, reason: TOO_MANY_TOKENS, key, signature };
+		let forged = Call::decline { request: req, reason: TOO_MANY_TOKENS, key, signature };
 		assert_noop!(dispatch_authorized(forged.clone()), Error::<Test>::BadSignature);
 		// The authorization refuses what the call refuses; what it accepts is operational.
 		assert!(forged.authorize(TransactionSource::External).unwrap().is_err());

@@ -2,7 +2,10 @@
 //! held funds, and the indexes (assignments, queues, dispute deadlines) agree with the records.
 //! They read both sides of the seam: the market's requests and the game's disputes.
 
-use frame_support::{ensure, traits::fungible::InspectHold};
+use frame_support::{
+	ensure,
+	traits::{fungible::InspectHold, Get},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 

@@ -162,9 +162,9 @@ impl<T: Config> Pallet<T> {
 			RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
 				return Err(Error::<T>::ResultFinal)
 			}
-			RequestStatus::Assigned { .. } | RequestStatus::Refunded { .. } => {
-				return Err(Error::<T>::NotChallengeable)
-			}
+			RequestStatus::Assigned { .. }
+			| RequestStatus::Refunded { .. }
+			| RequestStatus::Rejected { .. } => return Err(Error::<T>::NotChallengeable),
 		};
 		ensure!(frame_system::Pallet::<T>::block_number() < challenge_end, Error::<T>::ResultFinal);
 		ensure!(*challenger != executor, Error::<T>::OwnResult);
