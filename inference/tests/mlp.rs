@@ -94,7 +94,14 @@ fn the_host_function_reaches_the_engine() {
 
 #[test]
 fn missing_models_are_fetched_from_the_first_uri_that_serves_the_right_bytes() {
-	let (dir, engine) = engine_with(1);
+	// `file://` URIs from the operator's mirror: the test's directory.
+	let dir = tempfile::tempdir().unwrap();
+	let mut config = EngineConfig::new(dir.path().join("store"));
+	config.fetch = opg_inference::FetchPolicy {
+		files: opg_inference::FileAccess::Under(vec![dir.path().to_path_buf()]),
+		..Default::default()
+	};
+	let engine = Engine::new(config).unwrap();
 	let bundle = default_model::bundle().unwrap();
 	let hash = bundle_hash(&bundle);
 	let good = dir.path().join("digits.opgb");
