@@ -289,6 +289,35 @@ impl Fetcher {
 	}
 }
 
+/// A one-shot HTTP server for the crate's tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod test_server {
+	use std::{
+		io::{BufRead, BufReader},
+		net::{TcpListener, TcpStream},
+		thread,
+	};
+
+	/// Accepts one connection on a loopback port, reads its request head, and hands the stream
+	/// to `respond` (in a thread of its own); returns the URL to fetch.
+	pub(crate) fn serve_one(respond: impl FnOnce(TcpStream) + Send + 'static) -> String {
+		let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+		let addr = listener.local_addr().unwrap();
+		thread::spawn(move || {
+			if let Ok((stream, _)) = listener.accept() {
+				let mut reader = BufReader::new(stream.try_clone().unwrap());
+				let mut line = String::new();
+				while reader.read_line(&mut line).unwrap_or(0) > 2 {
+					line.clear();
+				}
+				respond(stream);
+			}
+		});
+		format!("http://{addr}/model.bundle")
+	}
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
@@ -297,12 +326,7 @@ mod tests {
 		bundle::{bundle_hash, encode_bundle},
 		ModelKind,
 	};
-	use std::{
-		fs,
-		io::{BufRead, BufReader, Write},
-		net::TcpListener,
-		thread,
-	};
+	use std::{fs, io::Write, net::TcpListener, thread};
 
 	fn bundle() -> Vec<u8> {
 		let payload = vec![7u8; 300_000];
@@ -312,24 +336,14 @@ mod tests {
 
 	/// Serves `body` once over HTTP on a loopback port; returns the URL.
 	fn serve_once(body: Vec<u8>) -> String {
-		let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-		let addr = listener.local_addr().unwrap();
-		thread::spawn(move || {
-			if let Ok((mut stream, _)) = listener.accept() {
-				let mut reader = BufReader::new(stream.try_clone().unwrap());
-				let mut line = String::new();
-				while reader.read_line(&mut line).unwrap_or(0) > 2 {
-					line.clear();
-				}
-				let head = format!(
-					"HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-					body.len()
-				);
-				let _ = stream.write_all(head.as_bytes());
-				let _ = stream.write_all(&body);
-			}
-		});
-		format!("http://{addr}/model.bundle")
+		test_server::serve_one(move |mut stream| {
+			let head = format!(
+				"HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+				body.len()
+			);
+			let _ = stream.write_all(head.as_bytes());
+			let _ = stream.write_all(&body);
+		})
 	}
 
 	/// The development policy (loopback servers, any file), with a short total timeout.
@@ -472,25 +486,16 @@ mod tests {
 	fn a_stalled_transfer_is_cut_after_the_idle_timeout() {
 		// The attack: a server that announces a bundle, sends a few bytes and then nothing,
 		// holding an executor's fetch for as long as it likes.
-		let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-		let addr = listener.local_addr().unwrap();
-		thread::spawn(move || {
-			if let Ok((mut stream, _)) = listener.accept() {
-				let mut reader = BufReader::new(stream.try_clone().unwrap());
-				let mut line = String::new();
-				while reader.read_line(&mut line).unwrap_or(0) > 2 {
-					line.clear();
-				}
-				let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n12345");
-				thread::sleep(Duration::from_secs(120));
-			}
+		let url = test_server::serve_one(|mut stream| {
+			let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n12345");
+			thread::sleep(Duration::from_secs(120));
 		});
 		let dir = tempfile::tempdir().unwrap();
 		let store = ModelStore::open(dir.path(), 1 << 30).unwrap();
 		let policy = FetchPolicy { idle_timeout: Duration::from_millis(300), ..local() };
 		let started = std::time::Instant::now();
 		let err = Fetcher::new(1 << 30, policy)
-			.fetch(&format!("http://{addr}/m"), &bundle_hash(b"z"), &store, &mut |_| {})
+			.fetch(&url, &bundle_hash(b"z"), &store, &mut |_| {})
 			.unwrap_err();
 		assert!(matches!(err, FetchError::Http(_) | FetchError::Io(_)), "{err}");
 		// Cut by the idle timeout, not the 30 s total one (a generous bound, not a speed target).

@@ -129,11 +129,7 @@ mod tests {
 		bundle::{bundle_hash, encode_bundle},
 		ModelKind,
 	};
-	use std::{
-		io::{BufRead, BufReader, Write},
-		net::TcpListener,
-		sync::mpsc,
-	};
+	use std::{io::Write, sync::mpsc};
 
 	fn engine(dir: &std::path::Path) -> Arc<Engine> {
 		let config = EngineConfig { fetch: FetchPolicy::development(), ..EngineConfig::new(dir) };
@@ -143,23 +139,13 @@ mod tests {
 	/// An HTTP server that answers one request with `body` once `go` receives (saying on
 	/// `accepted` when the request came); returns its URL.
 	fn held_server(body: Vec<u8>, go: mpsc::Receiver<()>, accepted: mpsc::Sender<()>) -> String {
-		let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-		let addr = listener.local_addr().unwrap();
-		thread::spawn(move || {
-			if let Ok((mut stream, _)) = listener.accept() {
-				let mut reader = BufReader::new(stream.try_clone().unwrap());
-				let mut line = String::new();
-				while reader.read_line(&mut line).unwrap_or(0) > 2 {
-					line.clear();
-				}
-				let _ = accepted.send(());
-				let _ = go.recv();
-				let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-				let _ = stream.write_all(head.as_bytes());
-				let _ = stream.write_all(&body);
-			}
-		});
-		format!("http://{addr}/m")
+		crate::fetch::test_server::serve_one(move |mut stream| {
+			let _ = accepted.send(());
+			let _ = go.recv();
+			let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+			let _ = stream.write_all(head.as_bytes());
+			let _ = stream.write_all(&body);
+		})
 	}
 
 	fn wait_until(mut done: impl FnMut() -> bool) {
