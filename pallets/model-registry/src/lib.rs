@@ -571,10 +571,14 @@ pub mod pallet {
 
 		/// The lowest price `proposal` may ask: its kind's floor for its size, and never zero.
 		pub fn floor_of(proposal: &ModelProposalOf<T>) -> BalanceOf<T> {
-			let floor = PriceFloors::<T>::get(proposal.spec.kind)
+			Self::kind_floor(proposal).max(One::one())
+		}
+
+		/// The floor governance set for `proposal`'s kind at its size (zero when none is set).
+		fn kind_floor(proposal: &ModelProposalOf<T>) -> BalanceOf<T> {
+			PriceFloors::<T>::get(proposal.spec.kind)
 				.map(|floor| floor.for_size(proposal.size))
-				.unwrap_or_else(Zero::zero);
-			floor.max(One::one())
+				.unwrap_or_else(Zero::zero)
 		}
 
 		/// The price a request for `model` (recorded as `info`) pays now: the owner's price, or a
@@ -585,10 +589,7 @@ pub mod pallet {
 				Some((due, at)) if at <= now => due,
 				_ => info.proposal.price,
 			};
-			let floor = PriceFloors::<T>::get(info.proposal.spec.kind)
-				.map(|floor| floor.for_size(info.proposal.size))
-				.unwrap_or_else(Zero::zero);
-			price.max(floor)
+			price.max(Self::kind_floor(&info.proposal))
 		}
 
 		/// The record of `info` as the runtime API returns it, at the price requests pay now.
