@@ -10,6 +10,7 @@ mod command;
 mod inference;
 mod rpc;
 mod service;
+mod vrf;
 
 fn main() {
 	if let Err(error) = command::run() {

@@ -291,6 +291,8 @@ pub fn new_full<
 
 		let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
 
+		let vrf_client = client.clone();
+		let vrf_keystore = keystore_container.keystore();
 		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
 			StartAuraParams {
 				slot_duration,
@@ -298,14 +300,22 @@ pub fn new_full<
 				select_chain,
 				block_import,
 				proposer_factory,
-				create_inherent_data_providers: move |_, ()| async move {
-					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-					let slot =
-						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-							*timestamp,
-							slot_duration,
+				// The slot, the time, and the slot author's VRF (the randomness pallet's inherent).
+				create_inherent_data_providers: move |parent, ()| {
+					let client = vrf_client.clone();
+					let keystore = vrf_keystore.clone();
+					async move {
+						let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+						let slot =
+							sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+								*timestamp,
+								slot_duration,
+							);
+						let vrf = crate::vrf::InherentDataProvider::new(
+							&*client, &keystore, parent, *slot,
 						);
-					Ok((slot, timestamp))
+						Ok((slot, timestamp, vrf))
+					}
 				},
 				force_authoring,
 				backoff_authoring_blocks,

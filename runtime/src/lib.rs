@@ -211,6 +211,11 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
+	/// Declared before the session pallet: its `on_initialize` reads the slot's author before a
+	/// session change replaces the authorities.
+	#[runtime::pallet_index(7)]
+	pub type Randomness = pallet_randomness;
+
 	// Governance: OpenGov.
 	#[runtime::pallet_index(10)]
 	pub type Preimage = pallet_preimage;

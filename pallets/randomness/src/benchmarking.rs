@@ -11,8 +11,9 @@ mod benchmarks {
 	/// One VRF verification, the output's derivation and the seed's update.
 	#[benchmark]
 	fn note_vrf() {
-		let (seed, vrf) = T::BenchmarkHelper::vrf();
+		let (seed, slot, author, vrf) = T::BenchmarkHelper::vrf();
 		Seed::<T>::put(seed);
+		Author::<T>::put((slot, author));
 
 		#[extrinsic_call]
 		_(RawOrigin::None, vrf);

@@ -107,18 +107,37 @@ pub fn next_seed(seed: &[u8; 32], output: &[u8; 32]) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&(seed, output).encode())
 }
 
-/// Who authors the current block: its slot and the sr25519 key it authors with.
+/// Who authors the current block: its slot and the sr25519 key it authors with (read in
+/// `on_initialize`).
 pub trait SlotAuthor {
 	/// The current slot and its author's key; `None` when the chain has no authority yet.
 	fn author() -> Option<(u64, sr25519::Public)>;
 }
 
+/// A VRF the benchmark can check (WASM cannot sign one): by the key `//opg/benchmark/vrf` over the
+/// seed `[7; 32]` at slot 42 (checked by a unit test). Returns (seed, slot, key, signature).
+#[cfg(any(test, feature = "runtime-benchmarks"))]
+pub fn benchmark_vrf() -> ([u8; 32], u64, sr25519::Public, AuthorVrf) {
+	let public = sr25519::Public::from_raw(hex_literal::hex!(
+		"722b93fb019b5ef4c754f40e6afe98b8e658d1b41e5fbcd18b6c74e55c343219"
+	));
+	let vrf = AuthorVrf {
+		pre_output: hex_literal::hex!(
+			"80ba7b2168671cf1fd6b0b8dceedcf45615f272c971f7de132f8a359f16fb272"
+		),
+		proof: hex_literal::hex!(
+			"13e5cc0f06203a4bfee9d28dee15b72e7576401b3a4af3daaa5162b8d3406d0e"
+			"d8c98c94cd3b4d1c9d1958f40cf324abad7635219f1b1f35b816b26d8bf20105"
+		),
+	};
+	([7; 32], 42, public, vrf)
+}
+
 /// What the benchmarks need from the runtime: a valid VRF of some author.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper {
-	/// Makes the current block's author the key of the returned signature, and returns the seed
-	/// it signed over (the benchmark writes it) with the signature.
-	fn vrf() -> ([u8; 32], AuthorVrf);
+	/// A valid VRF: the seed and the slot it signs over, the author's key, and the signature.
+	fn vrf() -> ([u8; 32], u64, sr25519::Public, AuthorVrf);
 }
 
 // FRAME's pallet macro expands to `expect` in the storage and metadata code it generates.
@@ -148,6 +167,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Seed<T: Config> = StorageValue<_, [u8; 32], ValueQuery>;
 
+	/// This block's slot and author, read in `on_initialize` (before a session change in this
+	/// block's `on_initialize` replaces the authorities) and cleared at the end of the block.
+	#[pallet::storage]
+	pub type Author<T: Config> = StorageValue<_, (u64, sr25519::Public), OptionQuery>;
+
 	/// Whether this block's VRF was noted (cleared at the end of every block).
 	#[pallet::storage]
 	pub type Noted<T: Config> = StorageValue<_, bool, ValueQuery>;
@@ -166,16 +190,17 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			// `on_finalize`: reads the author and takes `Noted`.
-			T::DbWeight::get().reads_writes(2, 1)
+			// The runtime declares this pallet before the session pallet, whose rotation changes
+			// the authorities: this is the author of the slot as the node saw it.
+			Author::<T>::set(T::SlotAuthor::author());
+			// Reading the slot and its author, writing `Author`; `on_finalize` takes both.
+			T::DbWeight::get().reads_writes(4, 3)
 		}
 
 		fn on_finalize(_n: BlockNumberFor<T>) {
 			let noted = Noted::<T>::take();
-			assert!(
-				noted || T::SlotAuthor::author().is_none(),
-				"every block must note its author's VRF"
-			);
+			let author = Author::<T>::take();
+			assert!(noted || author.is_none(), "every block must note its author's VRF");
 		}
 	}
 
@@ -190,7 +215,7 @@ pub mod pallet {
 		pub fn note_vrf(origin: OriginFor<T>, vrf: AuthorVrf) -> DispatchResult {
 			ensure_none(origin)?;
 			ensure!(!Noted::<T>::get(), Error::<T>::AlreadyNoted);
-			let (slot, author) = T::SlotAuthor::author().ok_or(Error::<T>::NoAuthor)?;
+			let (slot, author) = Author::<T>::get().ok_or(Error::<T>::NoAuthor)?;
 			let seed = Seed::<T>::get();
 			let transcript = vrf_transcript(&seed, slot);
 			let signature = vrf.signature().ok_or(Error::<T>::BadVrf)?;

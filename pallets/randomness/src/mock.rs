@@ -69,16 +69,10 @@ pub fn vrf_of(pair: &sr25519::Pair, slot: u64) -> crate::AuthorVrf {
 	crate::AuthorVrf::from_signature(&pair.vrf_sign(&transcript.into_sign_data()))
 }
 
-/// The benchmark's author: `//opg/benchmark/vrf` at slot 42 over the seed [7; 32], signed here
-/// (the runtime's helper carries the same signature as bytes, since WASM cannot sign a VRF).
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper for TestAuthor {
-	fn vrf() -> ([u8; 32], crate::AuthorVrf) {
-		let pair = key("//opg/benchmark/vrf");
-		CurrentAuthor::set(Some((42, pair.public())));
-		let seed = [7u8; 32];
-		let transcript = crate::vrf_transcript(&seed, 42);
-		(seed, crate::AuthorVrf::from_signature(&pair.vrf_sign(&transcript.into_sign_data())))
+	fn vrf() -> ([u8; 32], u64, sr25519::Public, crate::AuthorVrf) {
+		crate::benchmark_vrf()
 	}
 }
 

@@ -10,8 +10,10 @@ use frame_support::{
 use sp_core::{crypto::Pair as _, sr25519};
 use sp_runtime::DispatchError;
 
+/// `pair` authors the current block at `slot`.
 fn author(pair: &sr25519::Pair, slot: u64) {
 	CurrentAuthor::set(Some((slot, pair.public())));
+	Randomness::on_initialize(1);
 }
 
 fn note(vrf: AuthorVrf) -> frame_support::dispatch::DispatchResult {
@@ -108,8 +110,21 @@ fn one_vrf_per_block_and_only_as_an_inherent() {
 }
 
 #[test]
+fn the_author_is_the_one_at_the_start_of_the_block() {
+	// A session change later in the block's `on_initialize` replaces the authorities: the
+	// block's VRF is still its author's.
+	new_test_ext().execute_with(|| {
+		let alice = key("//Alice");
+		author(&alice, 5);
+		CurrentAuthor::set(Some((5, key("//Bob").public())));
+		assert_ok!(note(vrf_of(&alice, 5)));
+	});
+}
+
+#[test]
 fn without_an_author_nothing_is_noted() {
 	new_test_ext().execute_with(|| {
+		Randomness::on_initialize(1);
 		assert_noop!(note(vrf_of(&key("//Alice"), 5)), Error::<Test>::NoAuthor);
 		// A chain without authorities (genesis, some tests) finalizes its blocks.
 		Randomness::on_finalize(1);
@@ -156,5 +171,16 @@ fn the_inherent_comes_from_the_inherent_data_and_is_required() {
 		let call = Randomness::create_inherent(&data).unwrap();
 		assert!(Randomness::is_inherent(&call));
 		assert_eq!(call, Call::note_vrf { vrf });
+	});
+}
+
+#[test]
+fn the_benchmark_vector_is_a_valid_vrf_of_its_key() {
+	new_test_ext().execute_with(|| {
+		let (seed, slot, public, vrf) = benchmark_vrf();
+		assert_eq!(public, key("//opg/benchmark/vrf").public());
+		Seed::<Test>::put(seed);
+		author(&key("//opg/benchmark/vrf"), slot);
+		assert_ok!(note(vrf));
 	});
 }

@@ -29,17 +29,12 @@
 //!   [`ExecutorPriority`], never below a signed transaction, in the `Operational` class.
 
 use frame_support::{parameter_types, traits::ConstU32};
-use sp_runtime::{
-	generic::Era,
-	traits::{BlakeTwo256, Hash as HashT},
-	transaction_validity::TransactionPriority,
-	Perbill,
-};
+use sp_runtime::{generic::Era, transaction_validity::TransactionPriority, Perbill};
 
 use super::TreasuryAccount;
 use crate::{
-	currency::OPG, Balance, Balances, BlockNumber, Executors, Hash, ModelRegistry, Runtime,
-	RuntimeCall, RuntimeHoldReason, System, TxExtension, UncheckedExtrinsic,
+	currency::OPG, Balance, Balances, BlockNumber, Executors, ModelRegistry, Runtime, RuntimeCall,
+	RuntimeHoldReason, TxExtension, UncheckedExtrinsic,
 };
 
 parameter_types! {
@@ -100,7 +95,8 @@ impl pallet_inference::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = ModelRegistry;
 	type Executors = Executors;
-	type Randomness = ParentHashRandomness;
+	/// The seed of the randomness pallet, moved by each block author's VRF.
+	type Randomness = crate::Randomness;
 	type Treasury = TreasuryAccount;
 	type ProtocolShare = ProtocolShare;
 	type ResponseTimeout = ResponseTimeout;
@@ -130,24 +126,6 @@ impl pallet_inference::Config for Runtime {
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helper::Helper;
-}
-
-/// The assignment draw's randomness: blake2-256 of the subject and the parent block's hash.
-///
-/// Known to everyone once the parent block exists, and biasable by the author of that block
-/// (who may withhold it). Good enough to spread work over bonded executors, whose answers are
-/// checked by the challenge game anyway; not good enough for anything that pays out on the draw
-/// itself. A VRF (BABE) would be the upgrade.
-pub struct ParentHashRandomness;
-
-impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomness {
-	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
-		let parent = System::parent_hash();
-		let number = System::block_number().saturating_sub(1);
-		let mut input = subject.to_vec();
-		input.extend_from_slice(parent.as_ref());
-		(<BlakeTwo256 as HashT>::hash(&input), number)
-	}
 }
 
 impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
@@ -199,6 +177,7 @@ mod benchmark_helper {
 	use crate::AccountId;
 	use frame_support::{traits::fungible::Mutate, BoundedVec};
 	use opg_primitives::{ExecutorKey, IoSchema, ModelHash, ModelKind, ModelSpec};
+	use sp_runtime::traits::{BlakeTwo256, Hash as HashT};
 
 	/// Lists models in the registry and registers executors for the inference benchmarks.
 	pub struct Helper;

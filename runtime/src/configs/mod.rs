@@ -90,6 +90,40 @@ impl pallet_aura::Config for Runtime {
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
 
+/// The current block's author for the randomness pallet: the Aura authority of the current
+/// slot (`authorities[slot % n]`, as Aura's own slot claim), with its sr25519 key, which signs
+/// the block's VRF.
+pub struct AuraSlotAuthor;
+
+impl pallet_randomness::SlotAuthor for AuraSlotAuthor {
+	fn author() -> Option<(u64, sp_core::sr25519::Public)> {
+		let slot = u64::from(pallet_aura::CurrentSlot::<Runtime>::get());
+		let authorities = pallet_aura::Authorities::<Runtime>::get();
+		let count = u64::try_from(authorities.len()).ok().filter(|n| *n > 0)?;
+		let index = usize::try_from(slot.checked_rem(count)?).ok()?;
+		let author = authorities.get(index)?;
+		Some((slot, author.clone().into_inner()))
+	}
+}
+
+impl pallet_randomness::Config for Runtime {
+	type SlotAuthor = AuraSlotAuthor;
+	type WeightInfo = pallet_randomness::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = RandomnessBenchmarkHelper;
+}
+
+/// The benchmark's VRF (the randomness pallet's vector: WASM cannot sign one).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RandomnessBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_randomness::BenchmarkHelper for RandomnessBenchmarkHelper {
+	fn vrf() -> ([u8; 32], u64, sp_core::sr25519::Public, pallet_randomness::AuthorVrf) {
+		pallet_randomness::benchmark_vrf()
+	}
+}
+
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
