@@ -18,6 +18,7 @@ declare -A dirs=(
   [pallet_model_registry]=pallets/model-registry
   [pallet_executors]=pallets/executors
   [pallet_inference]=pallets/inference
+  [pallet_randomness]=pallets/randomness
 )
 pallets=("$@")
 ((${#pallets[@]})) || pallets=("${!dirs[@]}")

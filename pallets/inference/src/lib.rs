@@ -42,11 +42,11 @@
 //!    probability proportional to its **stake**: its bond plus its delegators' active pool
 //!    ([`opg_primitives::ExecutorSet::select`]). The seed is `blake2_256(random, id, attempt)`
 //!    with `random` from [`Config::Randomness`] for the subject `("opg/assign", id, attempt)`.
-//!    In the OPG runtime that is blake2-256 of the subject and the parent block's hash.
-//!    **Limits:** everybody knows the draw once the parent block exists, and the parent's author
-//!    can bias it by withholding its block; that costs it its block and only moves work to
-//!    another staked executor, whose answer is still open to challenge. A VRF-based source would
-//!    remove the bias.
+//!    In the OPG runtime that is the randomness pallet: blake2-256 of the subject and a seed
+//!    that every block's author moves forward with its VRF, before the block's transactions.
+//!    The requester cannot know it when it signs, and the author cannot grind it. **Limit:** the
+//!    author of the block that includes the request knows the seed while it chooses and orders
+//!    the block's transactions.
 //! 3. **Answer.** The executor's node runs the model in its **off-chain worker** through the
 //!    [`opg_primitives::inference`] host function (the node's candle engine), signs a
 //!    [`opg_primitives::ResultStatement`] with its executor key and submits
