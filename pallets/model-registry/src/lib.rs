@@ -22,6 +22,13 @@
 //!       or slashed)
 //! ```
 //!
+//! **Room and surcharge.** At most [`Config::MaxProposals`] proposals wait for governance, and
+//! each waiting one raises the deposit of the next by [`Config::ProposalSurcharge`] (returned
+//! when the model is listed). Listed and delisted models have their own room,
+//! [`Config::MaxModels`]. So flooding the queue costs a held sum that grows with the square of
+//! the proposals sent, all of it slashable when governance rejects them as spam, and it can never
+//! keep governance from listing the models already proposed.
+//!
 //! **The deposit is a bond.** It stays held for as long as the record exists, listed or not: it
 //! pays for the storage, and governance can slash it to the treasury when it rejects a proposal as
 //! spam or delists a model for cause (`slash = true`). It goes back to the owner when governance
@@ -136,9 +143,25 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxModelSize: Get<u64>;
 
-		/// The most models the registry holds, in any state.
+		/// The most models the registry holds once governance has listed them (listed or
+		/// delisted). Waiting proposals have their own room ([`Config::MaxProposals`]), so that
+		/// a flood of proposals can never fill the registry.
 		#[pallet::constant]
 		type MaxModels: Get<u32>;
+
+		/// The most proposals waiting for governance at once.
+		#[pallet::constant]
+		type MaxProposals: Get<u32>;
+
+		/// What each waiting proposal adds to the deposit of a new one: the `n`th waiting
+		/// proposal holds `n × ProposalSurcharge` on top of its size's deposit, until governance
+		/// lists it (then the surcharge goes back to the owner), rejects it (slashed with the
+		/// rest when governance says so), or the owner withdraws it. Filling the whole queue
+		/// takes `MaxProposals × (MaxProposals − 1) / 2 × ProposalSurcharge` held on top of the
+		/// deposits, slashed with them when governance rejects the proposals as spam; a normal
+		/// queue of a few proposals costs a few surcharges, returned on listing.
+		#[pallet::constant]
+		type ProposalSurcharge: Get<BalanceOf<Self>>;
 
 		/// The longest name, in bytes.
 		#[pallet::constant]
@@ -179,6 +202,10 @@ pub mod pallet {
 	/// How many models are [`ModelState::Listed`].
 	#[pallet::storage]
 	pub type ListedCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// How many models are [`ModelState::Proposed`]: waiting for governance.
+	#[pallet::storage]
+	pub type ProposedCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -244,8 +271,10 @@ pub mod pallet {
 		NoUri,
 		/// The model is listed: only the listing origin may change its URIs.
 		UrisFrozen,
-		/// The registry holds `MaxModels` models.
+		/// The registry holds `MaxModels` listed or delisted models: listing another needs room.
 		TooManyModels,
+		/// `MaxProposals` proposals are waiting for governance.
+		TooManyProposals,
 		/// The proposer's free balance cannot cover the deposit.
 		InsufficientBalance,
 	}
@@ -279,6 +308,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxModels::get() > 0, "MaxModels must be positive");
+			assert!(T::MaxProposals::get() > 0, "MaxProposals must be positive");
 			assert!(T::MaxUris::get() > 0, "MaxUris must be positive");
 			assert!(
 				T::DepositBase::get() >= T::Currency::minimum_balance(),
@@ -300,12 +330,12 @@ pub mod pallet {
 		/// - `proposal`: the model's spec (kind, content hash, config hash, schema), name,
 		///   description, price per inference, URIs and bundle size.
 		///
-		/// Holds `DepositBase + DepositPerByte × bytes` from the signer. Emits
-		/// [`Event::ModelProposed`].
+		/// Holds `DepositBase + DepositPerByte × bytes + ProposalSurcharge × waiting proposals`
+		/// from the signer. Emits [`Event::ModelProposed`].
 		///
 		/// Errors: [`Error::AlreadyProposed`], [`Error::InvalidSchema`],
 		/// [`Error::UnsupportedKind`], [`Error::InvalidName`], [`Error::PriceTooHigh`],
-		/// [`Error::InvalidSize`], [`Error::NoUri`], [`Error::TooManyModels`],
+		/// [`Error::InvalidSize`], [`Error::NoUri`], [`Error::TooManyProposals`],
 		/// [`Error::InsufficientBalance`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::propose_model())]
@@ -318,9 +348,10 @@ pub mod pallet {
 		///
 		/// - Origin: [`Config::ListingOrigin`].
 		///
-		/// The deposit stays held as a bond. Emits [`Event::ModelListed`].
+		/// The deposit stays held as a bond, less the proposal's surcharge, which goes back to the
+		/// owner. Emits [`Event::ModelListed`].
 		///
-		/// Errors: [`Error::UnknownModel`], [`Error::NotListable`].
+		/// Errors: [`Error::UnknownModel`], [`Error::NotListable`], [`Error::TooManyModels`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::list_model())]
 		pub fn list_model(origin: OriginFor<T>, model: ModelHash) -> DispatchResult {
@@ -350,6 +381,7 @@ pub mod pallet {
 			};
 			Models::<T>::remove(model);
 			PendingPrices::<T>::remove(model);
+			ProposedCount::<T>::mutate(|n| *n = n.saturating_sub(1));
 			Self::deposit_event(Event::ModelRejected { model, owner: info.owner, slashed });
 			Ok(())
 		}
@@ -453,6 +485,9 @@ pub mod pallet {
 			ensure!(!uris.is_empty(), Error::<T>::NoUri);
 			Models::<T>::try_mutate(model, |maybe_info| {
 				let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				// The part of the deposit that is not for the record's size: a proposal's
+				// surcharge, kept as it is.
+				let surcharge = info.deposit.saturating_sub(Self::deposit_for(info));
 				info.proposal.uris = uris;
 				if let Some(who) = owner {
 					ensure!(info.owner == who, Error::<T>::NotOwner);
@@ -460,7 +495,7 @@ pub mod pallet {
 					// A slashed (zero) deposit stays zero: the model is delisted and only
 					// removable.
 					if !info.deposit.is_zero() {
-						let new = Self::deposit_for(info);
+						let new = Self::deposit_for(info).saturating_add(surcharge);
 						if new > info.deposit {
 							Self::hold_deposit(&who, new.saturating_sub(info.deposit))?;
 						} else {
@@ -492,6 +527,9 @@ pub mod pallet {
 			Self::release_deposit(&who, info.deposit)?;
 			Models::<T>::remove(model);
 			PendingPrices::<T>::remove(model);
+			if info.state == ModelState::Proposed {
+				ProposedCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+			}
 			Self::deposit_event(Event::ModelRemoved { model, owner: who, released: info.deposit });
 			Ok(())
 		}
@@ -523,7 +561,8 @@ pub mod pallet {
 		pub fn do_propose(owner: T::AccountId, proposal: ModelProposalOf<T>) -> DispatchResult {
 			let model = proposal.spec.model;
 			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyProposed);
-			ensure!(Models::<T>::count() < T::MaxModels::get(), Error::<T>::TooManyModels);
+			let waiting = ProposedCount::<T>::get();
+			ensure!(waiting < T::MaxProposals::get(), Error::<T>::TooManyProposals);
 			proposal.spec.schema.validate().map_err(|_| Error::<T>::InvalidSchema)?;
 			ensure!(proposal.spec.kind.is_runnable(), Error::<T>::UnsupportedKind);
 			ensure!(
@@ -545,16 +584,19 @@ pub mod pallet {
 				deposit: Zero::zero(),
 				proposed_at: frame_system::Pallet::<T>::block_number(),
 			};
-			info.deposit = Self::deposit_for(&info);
+			info.deposit = Self::deposit_for(&info)
+				.saturating_add(T::ProposalSurcharge::get().saturating_mul(waiting.into()));
 			Self::hold_deposit(&owner, info.deposit)?;
 			let deposit = info.deposit;
 			Models::<T>::insert(model, info);
+			ProposedCount::<T>::put(waiting.saturating_add(1));
 			log::debug!(target: LOG_TARGET, "model {model:?} proposed by {owner:?}, deposit {deposit:?}");
 			Self::deposit_event(Event::ModelProposed { model, owner, deposit });
 			Ok(())
 		}
 
-		/// Moves a proposed or delisted model to `Listed`.
+		/// Moves a proposed or delisted model to `Listed`; a proposal's surcharge goes back to
+		/// its owner.
 		pub fn do_list(model: ModelHash) -> DispatchResult {
 			Models::<T>::try_mutate(model, |info| {
 				let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
@@ -562,6 +604,15 @@ pub mod pallet {
 					matches!(info.state, ModelState::Proposed | ModelState::Delisted),
 					Error::<T>::NotListable
 				);
+				if info.state == ModelState::Proposed {
+					let waiting = ProposedCount::<T>::get();
+					let governed = Models::<T>::count().saturating_sub(waiting);
+					ensure!(governed < T::MaxModels::get(), Error::<T>::TooManyModels);
+					let surcharge = info.deposit.saturating_sub(Self::deposit_for(info));
+					Self::release_deposit(&info.owner, surcharge)?;
+					info.deposit = info.deposit.saturating_sub(surcharge);
+					ProposedCount::<T>::put(waiting.saturating_sub(1));
+				}
 				info.state = ModelState::Listed;
 				ListedCount::<T>::mutate(|n| *n = n.saturating_add(1));
 				Self::deposit_event(Event::ModelListed { model });
@@ -655,18 +706,29 @@ pub mod pallet {
 			use alloc::collections::btree_map::BTreeMap;
 			let mut count = 0u32;
 			let mut listed = 0u32;
+			let mut proposed = 0u32;
 			let mut deposits = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 			for (hash, info) in Models::<T>::iter() {
 				count = count.saturating_add(1);
 				ensure!(info.proposal.spec.model == hash, "record stored under another hash");
-				if info.state == ModelState::Listed {
-					listed = listed.saturating_add(1);
+				match info.state {
+					ModelState::Listed => listed = listed.saturating_add(1),
+					ModelState::Proposed => proposed = proposed.saturating_add(1),
+					ModelState::Delisted => {}
 				}
 				let sum = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
 				*sum = sum.checked_add(&info.deposit).ok_or("deposit sum overflows")?;
 			}
 			ensure!(count == Models::<T>::count(), "model count does not match the records");
-			ensure!(count <= T::MaxModels::get(), "more models than MaxModels");
+			ensure!(
+				proposed == ProposedCount::<T>::get(),
+				"proposed count does not match the records"
+			);
+			ensure!(proposed <= T::MaxProposals::get(), "more proposals than MaxProposals");
+			ensure!(
+				count.saturating_sub(proposed) <= T::MaxModels::get(),
+				"more governed models than MaxModels"
+			);
 			ensure!(listed == ListedCount::<T>::get(), "listed count does not match the records");
 			for (model, (price, _)) in PendingPrices::<T>::iter() {
 				let info = Models::<T>::get(model).ok_or("pending price of a removed model")?;

@@ -65,6 +65,8 @@ pub const DEPOSIT_BASE: Balance = 100;
 pub const DEPOSIT_PER_BYTE: Balance = 1;
 pub const MAX_PRICE: Balance = 1_000;
 pub const PRICE_DELAY: u64 = 10;
+pub const MAX_PROPOSALS: u32 = 3;
+pub const SURCHARGE: Balance = 7;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = ED;
@@ -86,6 +88,8 @@ impl pallet_model_registry::Config for Test {
 	type PriceIncreaseDelay = ConstU64<PRICE_DELAY>;
 	type MaxModelSize = MaxModelSize;
 	type MaxModels = ConstU32<4>;
+	type MaxProposals = ConstU32<MAX_PROPOSALS>;
+	type ProposalSurcharge = ConstU64<SURCHARGE>;
 	type MaxNameLen = ConstU32<32>;
 	type MaxDescriptionLen = ConstU32<64>;
 	type MaxUris = ConstU32<2>;

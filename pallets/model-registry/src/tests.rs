@@ -153,19 +153,80 @@ fn propose_needs_the_deposit_in_free_balance() {
 	});
 }
 
+/// The attack (issue 17, item 7): `MaxModels` counted proposals, so anybody could fill the
+/// registry with proposals at one small deposit each, and nobody could propose, nor governance
+/// list, anything new until governance had rejected them one by one. Proposals now have their
+/// own room (`MaxProposals`), listing never needs a proposal slot, and each waiting proposal
+/// raises the next one's deposit by `ProposalSurcharge`. Before the fix the first proposal
+/// over `MaxProposals` (3 here, of `MaxModels` 4) was accepted and the registry filled up.
+#[test]
+fn a_flood_of_proposals_cannot_fill_the_registry_and_costs_more_and_more() {
+	test(|| {
+		let deposits: Vec<Balance> = (1..=MAX_PROPOSALS as u8).map(|n| propose(BOB, n)).collect();
+		// Each waiting proposal adds a surcharge to the next one's deposit.
+		for (n, deposit) in deposits.iter().enumerate() {
+			assert_eq!(*deposit, deposits[0] + SURCHARGE * n as Balance);
+		}
+		assert_noop!(
+			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), proposal(10)),
+			Error::<Test>::TooManyProposals
+		);
+		// Governance still lists: the registry's room is for governed models, and the listed
+		// proposal's surcharge goes back to its owner.
+		let free = Balances::balance(&BOB);
+		assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(3)));
+		assert_eq!(Models::<Test>::get(hash(3)).unwrap().deposit, deposits[0]);
+		assert_eq!(Balances::balance(&BOB), free + 2 * SURCHARGE);
+		// Rejected as spam, the rest of the flood is slashed, surcharges included.
+		for n in 1..=2 {
+			assert_ok!(ModelRegistry::reject_model(RuntimeOrigin::root(), hash(n), true));
+		}
+		assert_eq!(Balances::balance(&TREASURY), 2 * deposits[0] + SURCHARGE);
+		// Room again, at the base deposit.
+		assert_eq!(propose(ALICE, 10), deposits[0]);
+	});
+}
+
+#[test]
+fn changing_a_proposals_uris_keeps_its_surcharge() {
+	test(|| {
+		propose(BOB, 1);
+		let deposit = propose(ALICE, 2);
+		let info = Models::<Test>::get(hash(2)).unwrap();
+		assert_eq!(deposit, Pallet::<Test>::deposit_for(&info) + SURCHARGE);
+		let uris = BoundedVec::truncate_from(vec![BoundedVec::truncate_from(
+			b"https://a.example/m".to_vec(),
+		)]);
+		assert_ok!(ModelRegistry::set_uris(RuntimeOrigin::signed(ALICE), hash(2), uris));
+		let info = Models::<Test>::get(hash(2)).unwrap();
+		assert_eq!(info.deposit, Pallet::<Test>::deposit_for(&info) + SURCHARGE);
+		assert_eq!(held(ALICE), info.deposit);
+		// Withdrawn, all of it goes back.
+		assert_ok!(ModelRegistry::remove_model(RuntimeOrigin::signed(ALICE), hash(2)));
+		assert_eq!(Balances::balance(&ALICE), 10_000);
+	});
+}
+
 #[test]
 fn the_registry_is_bounded() {
 	test(|| {
+		// `MaxModels` (4) listed or delisted, proposals apart.
 		for n in 1..=4 {
 			propose(ALICE, n);
+			assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(n)));
 		}
+		propose(BOB, 5);
 		assert_noop!(
-			ModelRegistry::propose_model(RuntimeOrigin::signed(BOB), proposal(5)),
+			ModelRegistry::list_model(RuntimeOrigin::root(), hash(5)),
 			Error::<Test>::TooManyModels
 		);
 		// Removing one makes room.
+		assert_ok!(ModelRegistry::delist_model(RuntimeOrigin::root(), hash(4), false));
 		assert_ok!(ModelRegistry::remove_model(RuntimeOrigin::signed(ALICE), hash(4)));
-		propose(BOB, 5);
+		assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(5)));
+		// A delisted model keeps its room: relisting it needs none.
+		assert_ok!(ModelRegistry::delist_model(RuntimeOrigin::root(), hash(5), false));
+		assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(5)));
 	});
 }
 
@@ -237,8 +298,9 @@ fn delisting_for_cause_slashes_the_deposit_to_the_treasury() {
 #[test]
 fn rejection_removes_the_proposal_with_or_without_a_slash() {
 	test(|| {
-		let deposit = propose(ALICE, 1);
-		propose(BOB, 2);
+		propose(ALICE, 1);
+		// Bob's proposal waited behind Alice's: its deposit carries one surcharge.
+		let deposit = propose(BOB, 2);
 		assert_noop!(
 			ModelRegistry::reject_model(RuntimeOrigin::signed(ALICE), hash(1), false),
 			DispatchError::BadOrigin
@@ -495,9 +557,9 @@ fn listed_page_pages_through_listed_models_only() {
 	test(|| {
 		for n in 1..=4 {
 			propose(ALICE, n);
-		}
-		for n in [1, 2, 4] {
-			assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(n)));
+			if n != 3 {
+				assert_ok!(ModelRegistry::list_model(RuntimeOrigin::root(), hash(n)));
+			}
 		}
 		let all = ModelRegistry::listed_page(None, 10);
 		assert_eq!(all.len(), 3);

@@ -195,6 +195,9 @@ parameter_types! {
 	/// Bundles up to 512 MiB, what every engine loads (`opg_primitives::limits`): executors keep
 	/// loaded models in memory.
 	pub const MaxModelSize: u64 = opg_primitives::limits::MAX_MODEL_BYTES;
+	/// Each waiting proposal adds 10 OPG to the next one's deposit (returned on listing): the
+	/// 256 proposals that fill the queue hold about 326,000 OPG on top of their deposits.
+	pub const ModelProposalSurcharge: Balance = 10 * OPG;
 }
 
 impl pallet_model_registry::Config for Runtime {
@@ -209,6 +212,8 @@ impl pallet_model_registry::Config for Runtime {
 	type PriceIncreaseDelay = ConstU32<{ crate::time::DAYS }>;
 	type MaxModelSize = MaxModelSize;
 	type MaxModels = ConstU32<1024>;
+	type MaxProposals = ConstU32<256>;
+	type ProposalSurcharge = ModelProposalSurcharge;
 	type MaxNameLen = ConstU32<64>;
 	type MaxDescriptionLen = ConstU32<512>;
 	type MaxUris = ConstU32<4>;
