@@ -1,7 +1,7 @@
 // Run by zombienet (js-script) on Alice's node: Dave requests the bundled digits model; the
-// executor drawn answers through its off-chain worker, and the result becomes final after the
+// executor drawn in the next block answers through its off-chain worker, and the result becomes final after the
 // challenge window with the fee paid. Returns 1 on success.
-const { send, digitsInput, waitStatus } = require("./common.js");
+const { send, digitsInput, waitStatus, requested, assignedExecutor } = require("./common.js");
 
 async function run(nodeName, networkInfo) {
   const { wsUri, userDefinedTypes } = networkInfo.nodesByName[nodeName];
@@ -11,10 +11,9 @@ async function run(nodeName, networkInfo) {
 
   const [model] = (await api.query.modelRegistry.models.keys()).map((k) => k.args[0]);
   const events = await send(api.tx.inference.request(model, digitsInput(0.5), "1000000000000000000"), dave);
-  const requested = events.map(({ event }) => event).find((e) => api.events.inference.Requested.is(e));
-  const id = requested.data.request.toNumber();
-  const executor = requested.data.executor.toString();
-  console.log(`request ${id} assigned to ${executor}`);
+  const { id, drawAt } = requested(api, events);
+  const executor = await assignedExecutor(api, id, drawAt);
+  console.log(`request ${id} drawn at block ${drawAt}: assigned to ${executor}`);
 
   await waitStatus(api, id, ["Answered", "Final"]);
   const result = (await api.query.inference.results(id)).unwrap();

@@ -29,4 +29,31 @@ async function waitStatus(api, id, states, tries = 150) {
   throw new Error(`request ${id} never reached ${states}`);
 }
 
-module.exports = { send, sleep, digitsInput, waitStatus };
+/** The request `id` made in `events` (its `Requested` event) and the block its executor is
+ * drawn in. */
+function requested(api, events) {
+  const event = events.map(({ event }) => event).find((e) => api.events.inference.Requested.is(e));
+  if (!event) throw new Error("no Requested event");
+  return { id: event.data.request.toNumber(), drawAt: event.data.drawAt.toNumber() };
+}
+
+/** The executor drawn for request `id`: the `Assigned` event of the block it is drawn in
+ * (`drawAt`, or a later block if that one had no weight left for it). */
+async function assignedExecutor(api, id, drawAt, tries = 120) {
+  let block = drawAt;
+  for (let i = 0; i < tries; i++) {
+    const best = (await api.rpc.chain.getHeader()).number.toNumber();
+    while (block <= best) {
+      const at = await api.at(await api.rpc.chain.getBlockHash(block));
+      const assigned = (await at.query.system.events())
+        .map(({ event }) => event)
+        .find((e) => api.events.inference.Assigned.is(e) && e.data.request.toNumber() === id);
+      if (assigned) return assigned.data.executor.toString();
+      block++;
+    }
+    await sleep(1000);
+  }
+  throw new Error(`request ${id} was never assigned`);
+}
+
+module.exports = { send, sleep, digitsInput, waitStatus, requested, assignedExecutor };

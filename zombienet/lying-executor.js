@@ -3,7 +3,7 @@
 // the request is `Corrected` and checks that the verdict took 10% of Charlie's bond. Returns 1 on
 // success.
 
-const { send, digitsInput, waitStatus } = require("./common.js");
+const { send, digitsInput, waitStatus, requested, assignedExecutor } = require("./common.js");
 
 async function run(nodeName, networkInfo) {
   const { wsUri, userDefinedTypes } = networkInfo.nodesByName[nodeName];
@@ -21,11 +21,8 @@ async function run(nodeName, networkInfo) {
   let id = null;
   for (let n = 0; n < 30 && id === null; n++) {
     const events = await send(api.tx.inference.request(model, input, "1000000000000000000"), dave);
-    for (const { event } of events) {
-      if (api.events.inference.Requested.is(event) && event.data.executor.toString() === charlie) {
-        id = event.data.request.toNumber();
-      }
-    }
+    const made = requested(api, events);
+    if ((await assignedExecutor(api, made.id, made.drawAt)) === charlie) id = made.id;
   }
   if (id === null) throw new Error("no request went to Charlie in 30");
   console.log(`request ${id} assigned to Charlie`);

@@ -39,6 +39,14 @@ impl From<&InferenceInput> for Input {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all_fields = "camelCase")]
 pub enum RequestStatus {
+	/// Waiting for its executor to be drawn in block `at` (the block after the one that
+	/// included the request, or that moved it on), from that block's randomness.
+	Drawing {
+		/// Reassignments so far (0: the first executor).
+		attempt: u32,
+		/// The block whose randomness draws the executor.
+		at: BlockNumber,
+	},
 	/// Waiting for `executor`'s result until block `deadline`.
 	Assigned {
 		/// The executor drawn.
@@ -110,6 +118,11 @@ impl RequestStatus {
 impl fmt::Display for RequestStatus {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		match self {
+			RequestStatus::Drawing { attempt, at } => write!(
+				f,
+				"waiting for its executor, drawn at block #{at} (attempt {})",
+				attempt.saturating_add(1)
+			),
 			RequestStatus::Assigned { executor, deadline, attempt } => write!(
 				f,
 				"assigned to {executor} until block #{deadline} (attempt {})",
@@ -381,6 +394,11 @@ mod tests {
 		assert_eq!(serde_json::from_value::<RequestStatus>(json).unwrap(), s);
 		assert!(!s.is_settled());
 		assert_eq!(RequestStatus::Refunded { at: 9 }.settled_at(), Some(9));
+		let drawing = RequestStatus::Drawing { attempt: 1, at: 4 };
+		let json = serde_json::to_value(&drawing).unwrap();
+		assert_eq!(json, json!({"state": "Drawing", "attempt": 1, "at": 4}));
+		assert!(!drawing.is_settled());
+		assert_eq!(drawing.to_string(), "waiting for its executor, drawn at block #4 (attempt 2)");
 	}
 
 	#[test]

@@ -15,7 +15,6 @@ use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
-	account_of,
 	client::{Included, TxStage},
 	models::Model,
 	recode, runtime, AccountId, Client, Error,
@@ -178,13 +177,12 @@ fn texts(items: &[&str]) -> Result<InferenceInput, Error> {
 pub struct Submitted {
 	/// Its id.
 	pub id: RequestId,
-	/// The executor drawn.
-	pub executor: AccountId,
 	/// The fee held.
 	#[serde(with = "opg_api::amount")]
 	pub fee: u128,
-	/// The last block the executor may answer in.
-	pub deadline: u32,
+	/// The block whose randomness draws the executor: the next one. Nobody, the author of the
+	/// including block neither, knows that randomness when the request is included.
+	pub draw_at: u32,
 	/// The transaction.
 	#[serde(flatten)]
 	pub included: Included,
@@ -193,6 +191,11 @@ pub struct Submitted {
 /// Where a followed request is, for progress displays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestStage {
+	/// Waiting for the draw of its executor in block `at`.
+	Drawing {
+		/// The block.
+		at: u32,
+	},
 	/// Waiting for the executor's result.
 	Assigned {
 		/// The executor.
@@ -232,7 +235,8 @@ pub struct Done {
 
 impl Client {
 	/// Requests an inference of `model` on `input`, holding its price (at most `max_fee`, the
-	/// model's price by default). Returns once the request is in a block, with the executor drawn.
+	/// model's price by default). Returns once the request is in a block; its executor is drawn
+	/// in the next one ([`Client::wait_final`] reports it).
 	pub async fn request(
 		&self,
 		signer: &Keypair,
@@ -254,9 +258,8 @@ impl Client {
 			.ok_or_else(|| Error::Decode("the request emitted no `Requested` event".into()))?;
 		Ok(Submitted {
 			id: requested.request,
-			executor: account_of(requested.executor),
 			fee: requested.fee,
-			deadline: requested.deadline,
+			draw_at: requested.draw_at,
 			included,
 		})
 	}
@@ -314,6 +317,7 @@ impl Client {
 			let best = Some(self.best_hash().await?);
 			let request = self.request_at(id, best).await?.ok_or(Error::UnknownRequest(id))?;
 			match &request.status {
+				RequestStatus::Drawing { at, .. } => report(RequestStage::Drawing { at: *at }),
 				RequestStatus::Assigned { executor, deadline, .. } => {
 					report(RequestStage::Assigned {
 						executor: executor.clone(),

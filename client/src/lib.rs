@@ -75,11 +75,6 @@ pub(crate) fn chain_account(who: &AccountId) -> subxt::utils::AccountId32 {
 	subxt::utils::AccountId32(*who.as_ref())
 }
 
-/// An account that subxt decoded from an event or storage.
-pub(crate) fn account_of(who: subxt::utils::AccountId32) -> AccountId {
-	AccountId::new(who.0)
-}
-
 /// Re-encodes a value of one type as another with the same SCALE encoding: a type of
 /// `opg-primitives` as the type subxt generated for it from the metadata, or back.
 pub fn recode<A: codec::Encode, B: codec::Decode>(value: &A) -> Result<B, Error> {

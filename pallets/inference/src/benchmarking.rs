@@ -100,17 +100,33 @@ fn decline_call<T: Config>(id: RequestId, reason: InferenceError) -> Call<T> {
 	Call::decline { request: id, reason, key, signature }
 }
 
-/// A request for a one-element model, assigned to a keystore-backed executor; returns its id.
-fn assigned<T: Config>() -> RequestId {
-	executors::<T>(EXECUTORS);
-	let model = list_model::<T>(1, 1);
-	Pallet::<T>::do_request(
-		requester::<T>(),
+/// A request by `who` for `model` on `row(1)`, with its executor drawn: the next block's draws
+/// are made at once. Returns its id.
+fn drawn<T: Config>(who: &T::AccountId, model: ModelHash) -> RequestId {
+	let id = Pallet::<T>::do_request(
+		who.clone(),
 		model,
 		InferenceInput::Tensor(row(1)),
 		BalanceOf::<T>::max_value(),
 	)
-	.unwrap()
+	.unwrap();
+	draw_next_block::<T>();
+	assert!(matches!(Requests::<T>::get(id).unwrap().status, RequestStatus::Assigned { .. }));
+	id
+}
+
+/// Moves to the next block and makes its draws (what `on_poll` does).
+fn draw_next_block<T: Config>() {
+	let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
+	frame_system::Pallet::<T>::set_block_number(next);
+	Pallet::<T>::process_draws(next, &mut frame_support::weights::WeightMeter::new());
+}
+
+/// A request for a one-element model, assigned to a keystore-backed executor; returns its id.
+fn assigned<T: Config>() -> RequestId {
+	executors::<T>(EXECUTORS);
+	let model = list_model::<T>(1, 1);
+	drawn::<T>(&requester::<T>(), model)
 }
 
 /// A request for a model with `[1, n]` output, answered by its (keystore-backed) executor with
@@ -118,13 +134,7 @@ fn assigned<T: Config>() -> RequestId {
 fn answered<T: Config>(n: u32) -> RequestId {
 	executors::<T>(EXECUTORS);
 	let model = list_model::<T>(1, n);
-	let id = Pallet::<T>::do_request(
-		requester::<T>(),
-		model,
-		InferenceInput::Tensor(row(1)),
-		BalanceOf::<T>::max_value(),
-	)
-	.unwrap();
+	let id = drawn::<T>(&requester::<T>(), model);
 	dispatch::<T>(result_call::<T>(id, InferenceOutput::Tensor(row(n))));
 	id
 }
@@ -224,13 +234,7 @@ mod benchmarks {
 		executors::<T>(EXECUTORS);
 		let n = elements_for(b);
 		let model = list_model::<T>(1, n);
-		let id = Pallet::<T>::do_request(
-			requester::<T>(),
-			model,
-			InferenceInput::Tensor(row(1)),
-			BalanceOf::<T>::max_value(),
-		)
-		.unwrap();
+		let id = drawn::<T>(&requester::<T>(), model);
 		let Call::submit_result { request: req, output, commitment, key, signature } =
 			result_call::<T>(id, InferenceOutput::Tensor(row(n)))
 		else {
@@ -246,13 +250,7 @@ mod benchmarks {
 		executors::<T>(EXECUTORS);
 		let n = elements_for(b);
 		let model = list_model::<T>(1, n);
-		let id = Pallet::<T>::do_request(
-			requester::<T>(),
-			model,
-			InferenceInput::Tensor(row(1)),
-			BalanceOf::<T>::max_value(),
-		)
-		.unwrap();
+		let id = drawn::<T>(&requester::<T>(), model);
 		let call = result_call::<T>(id, InferenceOutput::Tensor(row(n)));
 		#[block]
 		{
@@ -271,6 +269,24 @@ mod benchmarks {
 		};
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, request, reason, key, signature);
+		assert!(matches!(
+			Requests::<T>::get(id).unwrap().status,
+			RequestStatus::Drawing { attempt: 1, .. }
+		));
+	}
+
+	/// One delayed draw (the weight `on_poll` charges per draw): a reassignment, so that the
+	/// draw excludes an executor that missed the request, among all of them.
+	#[benchmark]
+	fn draw() {
+		let id = assigned::<T>();
+		dispatch::<T>(decline_call::<T>(id, InferenceError::Internal));
+		let now = frame_system::Pallet::<T>::block_number() + 1u32.into();
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::process_draws(now, &mut frame_support::weights::WeightMeter::new());
+		}
 		assert!(matches!(
 			Requests::<T>::get(id).unwrap().status,
 			RequestStatus::Assigned { attempt: 1, .. }
@@ -296,29 +312,31 @@ mod benchmarks {
 		executors::<T>(EXECUTORS);
 		let model = list_model::<T>(1, 1);
 		let who = requester::<T>();
-		let make_request = || {
-			Pallet::<T>::do_request(
-				who.clone(),
-				model,
-				InferenceInput::Tensor(row(1)),
-				BalanceOf::<T>::max_value(),
-			)
-			.unwrap()
-		};
-		// Results submitted at `target - window` and requests made at `target - timeout` are
+		// Results submitted at `target - window` and requests drawn at `target - timeout` are
 		// both due at `target`.
 		let start = frame_system::Pallet::<T>::block_number();
 		let (window, timeout) = (T::ChallengeWindow::get(), T::ResponseTimeout::get());
-		let target = start + window.max(timeout);
-		frame_system::Pallet::<T>::set_block_number(target - window);
-		for _ in 0..w {
-			let id = make_request();
+		let target = start + 1u32.into() + window.max(timeout);
+		let requests = |n: u32, drawn_at: BlockNumberFor<T>| {
+			frame_system::Pallet::<T>::set_block_number(drawn_at - 1u32.into());
+			let ids: Vec<RequestId> = (0..n)
+				.map(|_| {
+					Pallet::<T>::do_request(
+						who.clone(),
+						model,
+						InferenceInput::Tensor(row(1)),
+						BalanceOf::<T>::max_value(),
+					)
+					.unwrap()
+				})
+				.collect();
+			draw_next_block::<T>();
+			ids
+		};
+		for id in requests(w, target - window) {
 			dispatch::<T>(result_call::<T>(id, InferenceOutput::Tensor(row(1))));
 		}
-		frame_system::Pallet::<T>::set_block_number(target - timeout);
-		for _ in 0..d {
-			make_request();
-		}
+		requests(d, target - timeout);
 		let now = target;
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]

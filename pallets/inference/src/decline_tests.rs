@@ -37,8 +37,13 @@ fn a_poison_request_costs_its_requester_the_fee_once_enough_executors_decline_it
 		let id = request(&[[1.0; 4]]);
 		let mut decliners = Vec::new();
 		for n in 0..REJECT_QUORUM as usize {
+			if n > 0 {
+				// The next executor is drawn in the block after the decline.
+				assert!(matches!(status(id), RequestStatus::Drawing { attempt: 1, at: 3 }));
+				next_block();
+			}
 			let executor = assigned_to(id);
-			answer_worker(1);
+			answer_worker(System::block_number());
 			let calls = pool_calls(&pool, n);
 			let [call] = &calls[..] else { panic!("one decline per worker run: {calls:?}") };
 			assert!(matches!(call, Call::decline { reason: TOO_MANY_TOKENS, .. }), "{call:?}");
@@ -51,7 +56,7 @@ fn a_poison_request_costs_its_requester_the_fee_once_enough_executors_decline_it
 		}
 		// Two distinct executors said so, before any deadline: the requester pays.
 		assert_ne!(decliners[0], decliners[1]);
-		assert_eq!(status(id), RequestStatus::Rejected { at: 1 });
+		assert_eq!(status(id), RequestStatus::Rejected { at: 3 });
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(Balances::free_balance(DAPP), 10_000 - PRICE);
 		assert_eq!(Balances::free_balance(TREASURY), treasury + PRICE, "to the treasury");
@@ -62,8 +67,8 @@ fn a_poison_request_costs_its_requester_the_fee_once_enough_executors_decline_it
 		assert_eq!(Rejections::<Test>::iter().count(), 0);
 		assert_eq!(crate::Missed::<Test>::iter().count(), 0);
 		// A rejected request is settled: nothing is assigned, the deadline entry is stale.
-		run_to(1 + TIMEOUT);
-		assert_eq!(status(id), RequestStatus::Rejected { at: 1 });
+		run_to(3 + TIMEOUT);
+		assert_eq!(status(id), RequestStatus::Rejected { at: 3 });
 		check_invariants();
 	});
 }
@@ -74,16 +79,19 @@ fn an_executor_fault_decline_moves_the_request_on_at_once_and_never_charges_the_
 		list(1, PRICE);
 		let id = request(&[[1.0; 4]]);
 		let mut seen = Vec::new();
-		// Every executor declines for its own engine's fault: reassigned at once each time,
-		// then refunded in full, all in block 1 (no deadline waited for).
-		for _ in 0..=MAX_REASSIGN {
+		// Every executor declines for its own engine's fault: reassigned in the next block each
+		// time, then refunded in full, no deadline waited for.
+		for n in 0..=MAX_REASSIGN {
+			if n > 0 {
+				next_block();
+			}
 			let executor = assigned_to(id);
 			assert!(!seen.contains(&executor), "back to an executor that declined");
 			seen.push(executor);
 			assert_ok!(dispatch_authorized(decline_call(id, executor, InferenceError::Internal)));
 			check_invariants();
 		}
-		assert_eq!(status(id), RequestStatus::Refunded { at: 1 });
+		assert_eq!(status(id), RequestStatus::Refunded { at: 2 + u64::from(MAX_REASSIGN) });
 		assert_eq!(Balances::free_balance(DAPP), 10_000);
 		assert_eq!(Rejections::<Test>::iter().count(), 0);
 	});
@@ -98,16 +106,17 @@ fn one_request_fault_decline_is_not_enough_and_a_result_clears_it() {
 		let reason = InferenceError::BadInput(SchemaError::ShapeOverflow);
 		assert_ok!(dispatch_authorized(decline_call(id, first, reason)));
 		assert_eq!(Rejections::<Test>::get(id), 1);
+		next_block();
 		let second = assigned_to(id);
 		assert_ne!(second, first);
 		System::assert_has_event(
-			Event::Reassigned { request: id, from: first, to: second, deadline: 1 + TIMEOUT }
+			Event::Assigned { request: id, executor: second, attempt: 1, deadline: 3 + TIMEOUT }
 				.into(),
 		);
 		// The second executor can run it after all: the first one's claim counts for nothing.
 		assert_ok!(submit(correct_result(id)));
 		assert_eq!(Rejections::<Test>::iter().count(), 0);
-		run_to(1 + WINDOW);
+		run_to(3 + WINDOW);
 		assert!(matches!(status(id), RequestStatus::Final { executor, .. } if executor == second));
 	});
 }
@@ -122,11 +131,14 @@ fn a_request_fault_decline_after_executor_fault_ones_still_needs_the_quorum() {
 			assigned_to(id),
 			InferenceError::Internal
 		)));
+		next_block();
 		assert_ok!(dispatch_authorized(decline_call(id, assigned_to(id), TOO_MANY_TOKENS)));
 		assert_eq!(Rejections::<Test>::get(id), 1);
-		// The last executor (MAX_REASSIGN = 2) times out: one such decline is not two, refund.
-		run_to(1 + TIMEOUT);
-		assert_eq!(status(id), RequestStatus::Refunded { at: 1 + TIMEOUT });
+		next_block();
+		// The last executor (MAX_REASSIGN = 2), drawn in block 4, times out: one such decline
+		// is not two, refund.
+		run_to(4 + TIMEOUT);
+		assert_eq!(status(id), RequestStatus::Refunded { at: 4 + TIMEOUT });
 		assert_eq!(Balances::free_balance(DAPP), 10_000);
 	});
 }
@@ -166,7 +178,7 @@ fn decline_errors() {
 		// So is a decline after the deadline.
 		let late = request(&[[2.0; 4]]);
 		let call = decline_call(late, assigned_to(late), reason);
-		System::set_block_number(1 + TIMEOUT + 1);
+		System::set_block_number(System::block_number() + TIMEOUT + 1);
 		assert_noop!(dispatch_authorized(call), Error::<Test>::DeadlinePassed);
 	});
 }

@@ -130,7 +130,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 			assert_ok!(reveal(id, *m, &right()));
 		}
 		// Decided in the next block.
-		run_to(2);
+		run_to(3);
 
 		// 10% of the liar's 1,000 bond, all from its bond: half of it paid out, 10 to each of 3
 		// members and the other 20 to the challenger; 50 to the treasury. The fee: 10 to the
@@ -150,7 +150,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		let outcome = crate::DisputeOutcomes::<Test>::get(id).unwrap();
 		assert_eq!(
 			(outcome.verdict, outcome.slashed, outcome.challenger, outcome.at),
-			(Verdict::ExecutorWrong, 100, CHALLENGER, 2)
+			(Verdict::ExecutorWrong, 100, CHALLENGER, 3)
 		);
 		for (m, b) in members.iter().zip(before) {
 			assert_eq!(free(*m), b + REWARD + 30);
@@ -159,7 +159,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		assert_eq!(bond_held(CHALLENGER), 0);
 		assert_eq!(free(TREASURY), treasury + 50 + 10);
 		assert_eq!(held(DAPP), 0);
-		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 2 });
+		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 3 });
 		let result = Results::<Test>::get(id).unwrap();
 		assert_eq!(InferenceOutput::decode(&mut &result.output[..]).unwrap(), right());
 		assert_eq!(result.commitment, commitment_of(&right()));
@@ -194,7 +194,7 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 		for m in &members {
 			assert_ok!(reveal(id, *m, &right()));
 		}
-		run_to(2);
+		run_to(3);
 		// The whole 200 bond: 10 to each member, half of the other 170 to the executor.
 		assert_eq!(
 			resolved(id),
@@ -215,7 +215,7 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 		}
 		assert_eq!(free(TREASURY), treasury + 85 + 10);
 		assert_eq!(Executors::bond_of(&executor), BOND);
-		assert_eq!(status(id), RequestStatus::Final { executor, at: 2 });
+		assert_eq!(status(id), RequestStatus::Final { executor, at: 3 });
 		assert_eq!(
 			InferenceOutput::decode(&mut &Results::<Test>::get(id).unwrap().output[..]).unwrap(),
 			right()
@@ -236,7 +236,7 @@ fn minority_and_silent_members_are_penalized() {
 		assert_ok!(reveal(id, m[0], &right()));
 		assert_ok!(reveal(id, m[1], &right()));
 		assert_ok!(reveal(id, m[2], &wrong()));
-		run_to(2);
+		run_to(3);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
@@ -254,11 +254,11 @@ fn minority_and_silent_members_are_penalized() {
 		let m = committee(id);
 		assert_ok!(commit(id, m[0], &right()));
 		assert_ok!(commit(id, m[1], &right()));
-		run_to(1 + COMMIT_PERIOD + 1);
+		run_to(2 + COMMIT_PERIOD + 1);
 		let DisputePhase::Reveal { until } = Disputes::<Test>::get(id).unwrap().phase else {
 			panic!("reveal phase after the commit period")
 		};
-		assert_eq!(until, 1 + COMMIT_PERIOD + 1 + REVEAL_PERIOD);
+		assert_eq!(until, 2 + COMMIT_PERIOD + 1 + REVEAL_PERIOD);
 		assert_noop!(commit(id, m[2], &right()), Error::<Test>::WrongPhase);
 		assert_ok!(reveal(id, m[0], &right()));
 		assert_ok!(reveal(id, m[1], &right()));
@@ -304,7 +304,7 @@ fn a_copied_seal_cannot_be_opened() {
 			Error::<Test>::SealMismatch
 		);
 		assert_ok!(reveal(id, m[2], &right()));
-		run_to(1 + REVEAL_PERIOD + 1);
+		run_to(2 + REVEAL_PERIOD + 1);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
@@ -344,7 +344,7 @@ fn vote_errors() {
 		assert_ok!(reveal(id, m[0], &right()));
 		assert_noop!(reveal(id, m[0], &right()), Error::<Test>::NotCommitted);
 		// Late reveals are refused, by the call and by its authorization.
-		System::set_block_number(1 + REVEAL_PERIOD + 1);
+		System::set_block_number(2 + REVEAL_PERIOD + 1);
 		assert_noop!(reveal(id, m[1], &right()), Error::<Test>::WrongPhase);
 		let key = Executors::key_of(&m[1]).unwrap();
 		let call = Call::<Test>::reveal_vote {
@@ -372,7 +372,7 @@ fn no_quorum_extends_once_then_refunds_and_releases_both_bonds() {
 		// m[0] and m[1] commit, m[2] does not: the reveal phase opens after the commit phase.
 		assert_ok!(commit(id, m[0], &right()));
 		assert_ok!(commit(id, m[1], &right()));
-		let reveal_from = 1 + COMMIT_PERIOD + 1;
+		let reveal_from = 2 + COMMIT_PERIOD + 1;
 		run_to(reveal_from);
 		let reveal_until = reveal_from + REVEAL_PERIOD;
 		assert_eq!(
@@ -444,29 +444,30 @@ fn challenge_errors() {
 		let late = request(&[[2.0; 4]]);
 		let executor = assigned_to(late);
 		assert_ok!(submit(result_call(late, executor, expected_output(&input(&[[2.0; 4]])))));
-		run_to(1 + WINDOW);
+		run_to(System::block_number() + WINDOW);
 		assert_noop!(
 			Inference::challenge(RuntimeOrigin::signed(CHALLENGER), late),
 			Error::<Test>::ResultFinal
 		);
 		// Silence the first dispute (no votes, no quorum, refunded) before the end.
-		run_to(1 + WINDOW + 2 * COMMIT_PERIOD + 2);
+		run_to(System::block_number() + 2 * COMMIT_PERIOD + 2);
 	});
 	network(|| {
 		// At most MAX_DISPUTES open at once.
 		list(1, PRICE);
-		for n in 0..=MAX_DISPUTES {
+		let ids: Vec<u64> = (0..=MAX_DISPUTES).map(|n| request_undrawn(&[[n as f32; 4]])).collect();
+		draw_all();
+		for (n, id) in ids.into_iter().enumerate() {
 			let rows = [[n as f32; 4]];
-			let id = request(&rows);
 			assert_ok!(submit(result_call(id, assigned_to(id), expected_output(&input(&rows)))));
 			let outcome = Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id);
-			if n < MAX_DISPUTES {
+			if n < MAX_DISPUTES as usize {
 				assert_ok!(outcome);
 			} else {
 				assert_noop!(outcome, Error::<Test>::TooManyDisputes);
 			}
 		}
-		run_to(1 + 2 * COMMIT_PERIOD + 2);
+		run_to(System::block_number() + 2 * COMMIT_PERIOD + 2);
 		assert!(Disputes::<Test>::iter().next().is_none());
 	});
 	// Two executors: one other than the accused cannot reach a quorum of two.
@@ -504,10 +505,10 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
 		// Not in the block the dispute opened in: peers still at its parent would refuse the
 		// votes (and never ask for them again).
-		dispute_worker(1);
-		assert!(pool.read().transactions.is_empty());
-		run_to(2);
 		dispute_worker(2);
+		assert!(pool.read().transactions.is_empty());
+		run_to(3);
+		dispute_worker(3);
 		let commits = apply_pool(&pool, 0);
 		assert_eq!(commits.len(), COMMITTEE as usize);
 		assert!(commits
@@ -515,22 +516,22 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 			.all(|c| matches!(c, Call::commit_vote { request, .. } if *request == id)));
 		// All committed: the reveal phase opened; the workers of the next block reveal.
 		assert!(matches!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
-		dispute_worker(2);
-		assert_eq!(pool.read().transactions.len(), COMMITTEE as usize);
-		run_to(3);
 		dispute_worker(3);
+		assert_eq!(pool.read().transactions.len(), COMMITTEE as usize);
+		run_to(4);
+		dispute_worker(4);
 		let reveals = apply_pool(&pool, COMMITTEE as usize);
 		assert_eq!(reveals.len(), COMMITTEE as usize);
 		for call in &reveals {
 			let Call::reveal_vote { output, .. } = call else { panic!("a reveal") };
 			assert_eq!(*output, right());
 		}
-		run_to(4);
+		run_to(5);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
 		));
-		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 4 });
+		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 5 });
 		check_invariants();
 	});
 }
@@ -558,8 +559,8 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_ok!(submit(result_call(bad, liar, wrong())));
 		// Only the results of executors whose keys are not on this node are watched: every
 		// executor's key is here, so nothing is watched.
-		run_to(2);
-		dispute_worker(2);
+		run_to(3);
+		dispute_worker(3);
 		assert!(pool.read().transactions.is_empty());
 	});
 	let mut env = liar_env(&[]);
@@ -573,8 +574,8 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 			wrong_output(&expected_output(&input(&[[1.0; 4]])))
 		)));
 		WatchFraction::<Test>::put(Perbill::one());
-		run_to(2);
-		dispute_worker(2);
+		run_to(3);
+		dispute_worker(3);
 	});
 	assert!(env.pool.read().transactions.is_empty());
 
@@ -587,9 +588,11 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		list(1, PRICE);
 		let mut wrong_ids = vec![];
 		let mut right_ids = vec![];
-		for n in 0..8 {
-			let rows = [[n as f32, 1.0, 2.0, 3.0]];
-			let id = request(&rows);
+		let rows_of = |n: usize| [[n as f32, 1.0, 2.0, 3.0]];
+		let ids: Vec<u64> = (0..8).map(|n| request_undrawn(&rows_of(n))).collect();
+		draw_all();
+		for (n, id) in ids.into_iter().enumerate() {
+			let rows = rows_of(n);
 			let executor = assigned_to(id);
 			if executor == ALICE {
 				continue;
@@ -605,11 +608,12 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		}
 		assert!(!wrong_ids.is_empty() && !right_ids.is_empty());
 		// Not in the block of the results: peers still at its parent would refuse a challenge.
-		dispute_worker(1);
+		let answered_at = System::block_number();
+		dispute_worker(answered_at);
 		assert_eq!(*engine.runs.lock().unwrap(), 0);
 		assert!(pool.read().transactions.is_empty());
-		run_to(2);
-		dispute_worker(2);
+		run_to(answered_at + 1);
+		dispute_worker(answered_at + 1);
 		let runs = *engine.runs.lock().unwrap();
 		assert_eq!(
 			runs as usize,
@@ -631,8 +635,8 @@ fn watchers_challenge_a_sampled_wrong_result_and_leave_right_ones_alone() {
 		assert_eq!(bond_held(ALICE), CHALLENGE_BOND * wrong_ids.len() as u64);
 		// Each result is considered once: later runs only serve the committees Alice sits on.
 		let before = pool.read().transactions.len();
-		run_to(3);
-		dispute_worker(3);
+		run_to(answered_at + 2);
+		dispute_worker(answered_at + 2);
 		for call in pool_calls(&pool, before) {
 			assert!(matches!(call, Call::commit_vote { .. }));
 		}

@@ -11,13 +11,14 @@ use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 use crate::{
 	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DisputeDeadlines,
-	Disputes, HoldReason, Missed, NextRequestId, Pallet, Rejections, RequestId, RequestStatus,
-	Requests, Results, WindowQueue, WindowQueueBounds,
+	Disputes, DrawQueue, DrawQueueBounds, HoldReason, Missed, NextRequestId, Pallet, Rejections,
+	RequestId, RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds,
 };
 
 impl<T: Config> Pallet<T> {
-	/// Invariants: every account's held request fees equal the fees of its open (assigned,
-	/// answered or disputed) requests; every assignment is an assigned request and vice versa,
+	/// Invariants: every account's held request fees equal the fees of its open (drawing,
+	/// assigned, answered or disputed) requests; every drawing request is in the draw queue, due
+	/// in a block after its own; every assignment is an assigned request and vice versa,
 	/// and a reassigned request never went back to an executor that missed it;
 	/// every answered, disputed or final request has a result and no other has; the queues hold
 	/// every open deadline and window; then the committee game's invariants. Run by
@@ -28,6 +29,8 @@ impl<T: Config> Pallet<T> {
 		let mut requesters = BTreeSet::<T::AccountId>::new();
 		let deadlines: BTreeSet<(BlockNumberFor<T>, RequestId)> =
 			queue::items::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>().into_iter().collect();
+		let draws: BTreeSet<(BlockNumberFor<T>, RequestId)> =
+			queue::items::<DrawQueue<T>, DrawQueueBounds<T>, _>().into_iter().collect();
 		let windows: BTreeSet<(BlockNumberFor<T>, RequestId)> =
 			queue::items::<WindowQueue<T>, WindowQueueBounds<T>, _>().into_iter().collect();
 		let mut assigned = 0usize;
@@ -35,6 +38,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(id < NextRequestId::<T>::get(), "request id beyond NextRequestId");
 			requesters.insert(record.requester.clone());
 			let open = match &record.status {
+				RequestStatus::Drawing { at, .. } => {
+					ensure!(draws.contains(&(*at, id)), "drawing request not in the draw queue");
+					ensure!(*at > record.created, "a draw due in the request's own block");
+					ensure!(!Results::<T>::contains_key(id), "drawing request has a result");
+					true
+				}
 				RequestStatus::Assigned { executor, deadline, .. } => {
 					assigned = assigned.saturating_add(1);
 					ensure!(
@@ -77,19 +86,26 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(Assigned::<T>::iter().count() == assigned, "Assigned has stale entries");
 		for (id, missed) in Missed::<T>::iter() {
-			let Some(RequestStatus::Assigned { executor, attempt, .. }) =
-				Requests::<T>::get(id).map(|r| r.status)
-			else {
-				return Err("missed executors kept for a request that is not waiting".into());
+			let (executor, attempt) = match Requests::<T>::get(id).map(|r| r.status) {
+				Some(RequestStatus::Assigned { executor, attempt, .. }) => {
+					(Some(executor), attempt)
+				}
+				Some(RequestStatus::Drawing { attempt, .. }) => (None, attempt),
+				_ => return Err("missed executors kept for a request that is not waiting".into()),
 			};
 			ensure!(missed.len() == attempt as usize, "missed executors do not match the attempt");
-			ensure!(!missed.contains(&executor), "reassigned to an executor that missed it");
+			ensure!(
+				executor.is_none_or(|e| !missed.contains(&e)),
+				"reassigned to an executor that missed it"
+			);
 		}
 		for (id, rejections) in Rejections::<T>::iter() {
-			let Some(RequestStatus::Assigned { attempt, .. }) =
-				Requests::<T>::get(id).map(|r| r.status)
-			else {
-				return Err("rejections kept for a request that is not waiting".into());
+			let attempt = match Requests::<T>::get(id).map(|r| r.status) {
+				Some(
+					RequestStatus::Assigned { attempt, .. }
+					| RequestStatus::Drawing { attempt, .. },
+				) => attempt,
+				_ => return Err("rejections kept for a request that is not waiting".into()),
 			};
 			ensure!(
 				rejections > 0 && rejections < T::RejectQuorum::get(),

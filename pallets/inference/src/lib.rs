@@ -25,12 +25,13 @@
 //! ## The life of a request
 //!
 //! ```text
-//!  request ──► Assigned{executor, deadline} ──submit_result──► Answered{challenge_end} ──window over──► Final
-//!  (fee held)    │  ▲                                              │                               (fee paid)
-//!                │  └─ deadline missed or declined: reassigned      └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
-//!                │     (at most MaxReassignments times)                                            ├─► Corrected  (executor wrong)
-//!                ├──── deadline missed or declined, nobody left: Refunded (fee released)           └─► Refunded   (no verdict)
-//!                └──── declined as unrunnable by RejectQuorum executors: Rejected (fee to the treasury)
+//!  request ──► Drawing{at} ──next block──► Assigned{executor, deadline} ──submit_result──► Answered{challenge_end} ──window over──► Final
+//!  (fee held)    ▲    │                      │                                              │                               (fee paid)
+//!                │    └─ nobody serves:      │                                              └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
+//!                │       Refunded            │                                                                              ├─► Corrected  (executor wrong)
+//!                └── deadline missed or declined: drawn again (at most MaxReassignments times)                              └─► Refunded   (no verdict)
+//!                                            ├──── deadline missed or declined, nobody left: Refunded (fee released)
+//!                                            └──── declined as unrunnable by RejectQuorum executors: Rejected (fee to the treasury)
 //! ```
 //!
 //! 1. **Request** ([`Pallet::request`]). A dapp asks for a **listed** model. The input is checked
@@ -44,9 +45,13 @@
 //!    with `random` from [`Config::Randomness`] for the subject `("opg/assign", id, attempt)`.
 //!    In the OPG runtime that is the randomness pallet: blake2-256 of the subject and a seed
 //!    that every block's author moves forward with its VRF, before the block's transactions.
-//!    The requester cannot know it when it signs, and the author cannot grind it. **Limit:** the
-//!    author of the block that includes the request knows the seed while it chooses and orders
-//!    the block's transactions.
+//!    **The draw is made a block later** ([`RequestStatus::Drawing`], [`DrawQueue`]): the
+//!    block after the one that includes the request draws it in `on_poll`, after its
+//!    inherents and before its transactions ([`Event::Assigned`]). The requester cannot know
+//!    that seed when it signs; the author of the including block, which knows its own seed
+//!    while it orders and selects transactions, does not know the next one; the author of the
+//!    drawing block cannot grind its VRF, nor change what is queued. Reassignments are drawn
+//!    the same way.
 //! 3. **Answer.** The executor's node runs the model in its **off-chain worker** through the
 //!    [`opg_primitives::inference`] host function (the node's candle engine), signs a
 //!    [`opg_primitives::ResultStatement`] with its executor key and submits
@@ -79,14 +84,15 @@
 //!    as in 6, the challenger's bond slashed), wrong (its stake slashed, its result replaced by
 //!    the majority's, the fee to the majority: `Corrected`), or no verdict (`Refunded`).
 //!
-//! Deadlines and challenge windows live in two FIFO queues (every entry is due a fixed number
-//! of blocks after it is pushed, so the queues are ordered by due block). `on_initialize` pops at
-//! most [`Config::MaxQueueWork`] due entries from each per block: the work per block is bounded;
+//! Deadlines, draws and challenge windows live in three FIFO queues (every entry is due a fixed
+//! number of blocks after it is pushed, so the queues are ordered by due block).
+//! `on_initialize` pops at most [`Config::MaxQueueWork`] due deadlines and windows per block,
+//! `on_poll` as many draws within the weight left in the block: the work per block is bounded;
 //! under a backlog, entries are processed a few blocks late, never dropped. The ends of the
 //! disputes' phases are kept in [`DisputeDeadlines`], at most [`Config::MaxOpenDisputes`].
 //!
 //! No path loses held funds: `try_state` checks that every account's held request fees equal the
-//! fees of its open (assigned, answered or disputed) requests, and its held challenge bonds the
+//! fees of its open (drawing, assigned, answered or disputed) requests, and its held challenge bonds the
 //! bonds of its open disputes.
 //!
 //! ## Interface
@@ -128,7 +134,7 @@
 //!   [`DisputeDetails`], [`DisputeOutcome`]; the types are in [`types`]);
 //! - `invariants.rs`: `try_state`;
 //! - [`offchain`]: the executors' off-chain worker (answer, committee duty, watching);
-//! - `queue.rs`: the FIFO storage queue of deadlines and windows.
+//! - `queue.rs`: the FIFO storage queue of deadlines, draws and windows.
 //!
 //! Runtime API: `pallet-inference-runtime-api`; JSON-RPC `inference_request`,
 //! `inference_result`, `inference_pending`, `inference_dispute`: `pallet-inference-rpc`.
@@ -317,7 +323,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOutputBytes: Get<u32>;
 
-		/// The most due entries popped from each queue (deadlines, challenge windows) per block.
+		/// The most due entries popped from each queue (deadlines, draws, challenge windows) per
+		/// block (draws also stop when the block's weight is spent; the rest wait a block).
 		#[pallet::constant]
 		type MaxQueueWork: Get<u32>;
 
@@ -439,6 +446,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeadlineQueueBounds<T: Config> = StorageValue<_, QueueBounds, ValueQuery>;
 
+	/// Draw queue: `(block whose randomness draws the executor, request)` by position; every
+	/// entry is due in the block after it is pushed.
+	#[pallet::storage]
+	pub type DrawQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (BlockNumberFor<T>, RequestId)>;
+
+	/// Bounds of [`DrawQueue`].
+	#[pallet::storage]
+	pub type DrawQueueBounds<T: Config> = StorageValue<_, QueueBounds, ValueQuery>;
+
 	/// Challenge-window queue: `(block the result becomes final, request)` by position.
 	#[pallet::storage]
 	pub type WindowQueue<T: Config> =
@@ -493,13 +510,21 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A request was made and its fee held; `executor` must answer by `deadline`.
+		/// A request was made and its fee held; its executor is drawn in block `draw_at`
+		/// ([`Event::Assigned`]).
 		Requested {
 			request: RequestId,
 			requester: T::AccountId,
 			model: ModelHash,
 			fee: BalanceOf<T>,
+			draw_at: BlockNumberFor<T>,
+		},
+		/// The request's executor was drawn (for reassignment `attempt`, 0 the first time): it
+		/// must answer by `deadline`.
+		Assigned {
+			request: RequestId,
 			executor: T::AccountId,
+			attempt: u32,
 			deadline: BlockNumberFor<T>,
 		},
 		/// The assigned executor declined the request: its engine cannot run it, for `reason`.
@@ -508,13 +533,9 @@ pub mod pallet {
 		/// Enough executors declined the request as its own fault: its `fee` went to the
 		/// treasury.
 		Rejected { request: RequestId, requester: T::AccountId, fee: BalanceOf<T> },
-		/// An executor missed its deadline (or declined); the request went to another one.
-		Reassigned {
-			request: RequestId,
-			from: T::AccountId,
-			to: T::AccountId,
-			deadline: BlockNumberFor<T>,
-		},
+		/// An executor missed its deadline (or declined); another one is drawn in block
+		/// `draw_at` ([`Event::Assigned`]).
+		Reassigned { request: RequestId, from: T::AccountId, draw_at: BlockNumberFor<T> },
 		/// An executor submitted a result; it is final at `challenge_end` unless challenged.
 		ResultSubmitted {
 			request: RequestId,
@@ -648,6 +669,12 @@ pub mod pallet {
 				.saturating_add(T::WeightInfo::process_disputes(disputes))
 		}
 
+		/// Draws the executors of the requests queued in earlier blocks, now that this block's
+		/// randomness is known and before any of its transactions.
+		fn on_poll(now: BlockNumberFor<T>, meter: &mut frame_support::weights::WeightMeter) {
+			Self::process_draws(now, meter);
+		}
+
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			offchain::run::<T>(now);
 		}
@@ -685,7 +712,9 @@ pub mod pallet {
 		/// - `input`: the input, which must fit the model's schema and [`Config::MaxInputBytes`].
 		/// - `max_fee`: the most the caller agrees to pay; the fee is the model's current price.
 		///
-		/// Holds the fee and assigns an executor, drawn by stake. Emits [`Event::Requested`].
+		/// Holds the fee and queues the draw of an executor by stake, made in the next block
+		/// (from that block's randomness, before its transactions). Emits
+		/// [`Event::Requested`], and then [`Event::Assigned`] in the next block.
 		///
 		/// Errors: [`Error::ModelNotListed`], [`Error::InputTooLarge`], [`Error::BadInput`],
 		/// [`Error::FeeAboveMax`], [`Error::NoExecutor`], [`Error::InsufficientBalance`].

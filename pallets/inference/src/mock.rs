@@ -164,15 +164,25 @@ parameter_types! {
 	pub static MinSelfBond: Perbill = Perbill::from_percent(10);
 }
 
-/// A deterministic "randomness": blake2 of the subject and the block number.
+/// A deterministic "randomness": blake2 of the subject, the block number and the block's seed
+/// ([`set_seed`]: what the randomness pallet's seed is in the runtime, moved by each block
+/// author's VRF).
 pub struct TestRandomness;
 impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
 	fn random(subject: &[u8]) -> (H256, u64) {
 		let n = System::block_number();
-		(H256(sp_io::hashing::blake2_256(&(subject, n).encode())), n)
+		let seed = SEED.with(|s| *s.borrow());
+		(H256(sp_io::hashing::blake2_256(&(subject, n, seed).encode())), n)
 	}
 }
+
+/// Sets the seed [`TestRandomness`] draws from, from now on.
+pub fn set_seed(seed: H256) {
+	SEED.with(|s| *s.borrow_mut() = seed);
+}
+
 thread_local! {
+	static SEED: RefCell<H256> = const { RefCell::new(H256::zero()) };
 	static MODELS: RefCell<Vec<(ModelHash, ListedModel<Balance>)>> = const { RefCell::new(vec![]) };
 }
 
@@ -445,14 +455,21 @@ pub fn test(f: impl FnOnce()) {
 	run_checked(new_env(FakeEngine::default()), f)
 }
 
-/// Runs `on_initialize` of the following blocks up to and including `n`.
+/// Runs `on_initialize` and then `on_poll` (the draws, after the inherents) of the following
+/// blocks up to and including `n`.
 pub fn run_to(n: u64) {
-	use frame_support::traits::Hooks;
+	use frame_support::{traits::Hooks, weights::WeightMeter};
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Inference::on_initialize(next);
+		Inference::on_poll(next, &mut WeightMeter::new());
 	}
+}
+
+/// Moves to the next block, whose `on_poll` draws the executors queued in this one.
+pub fn next_block() {
+	run_to(System::block_number() + 1);
 }
 
 /// The off-chain worker's answering step, with this node's executor keys.
@@ -481,8 +498,23 @@ pub fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::RequestFee.into(), &who)
 }
 
-/// A request by the dapp for model 1 with `rows`; returns its id.
+/// A request by the dapp for model 1 with `rows`, made in this block and drawn in the next
+/// (the block this returns in); returns its id.
 pub fn request(rows: &[[f32; 4]]) -> u64 {
+	let id = request_undrawn(rows);
+	next_block();
+	id
+}
+
+/// Moves on block by block until every queued draw is made (`MaxQueueWork` per block).
+pub fn draw_all() {
+	while !crate::DrawQueueBounds::<Test>::get().is_empty() {
+		next_block();
+	}
+}
+
+/// A request by the dapp for model 1 with `rows`, its executor not drawn yet; returns its id.
+pub fn request_undrawn(rows: &[[f32; 4]]) -> u64 {
 	let id = crate::NextRequestId::<Test>::get();
 	assert_ok!(Inference::request(RuntimeOrigin::signed(DAPP), model(1), input(rows), PRICE));
 	id

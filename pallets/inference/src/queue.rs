@@ -1,6 +1,6 @@
 //! A FIFO queue in storage: items by position in a map, head and tail in a value.
 //!
-//! Used for deadlines and challenge windows. Every item is pushed with a due block that is a
+//! Used for deadlines, draws and challenge windows. Every item is pushed with a due block that is a
 //! fixed number of blocks after the block it is pushed in, so the queue is ordered by due block
 //! and popping stops at the first item not yet due.
 

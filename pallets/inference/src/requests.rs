@@ -2,11 +2,22 @@
 //! reassignment, the refund of a request nobody answered and the rejection of one no engine can
 //! run.
 //!
+//! Draws are delayed by one block. A request (or a reassignment, after a decline or a missed
+//! deadline) enters [`RequestStatus::Drawing`] and the [`DrawQueue`]; the next block draws its
+//! executor in `on_poll`, which runs after the block's inherents (so after its author's VRF has
+//! moved the seed) and before any of its transactions. The author of the block that includes a
+//! request knows that block's seed while it orders and selects the transactions, but the seed
+//! that draws is the next block's: another author's VRF output, which nobody else can compute
+//! and its author cannot choose. What the next author could still do is not produce its block
+//! (and lose its reward): the draw then waits for the following author's VRF.
+//!
 //! Deadlines live in a FIFO queue ([`DeadlineQueue`]): every deadline is
 //! [`Config::ResponseTimeout`] blocks after it is pushed, so the queue is ordered by due block.
 //! `on_initialize` pops at most [`Config::MaxQueueWork`] due entries per block; under a backlog
 //! they are handled a few blocks late (the next executor then gets its full timeout), never
 //! dropped. An entry whose request was answered or reassigned meanwhile is stale and skipped.
+//! The draw queue works the same way, with each entry due the block after it is pushed, and
+//! its work per block bounded also by the weight left in the block.
 
 use codec::{Decode, Encode};
 use frame_support::traits::tokens::Precision;
@@ -27,13 +38,14 @@ use sp_runtime::{
 };
 
 use crate::{
-	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, Error, Event,
-	HoldReason, Missed, NextRequestId, Pallet, Rejections, Request, RequestId, RequestOf,
-	RequestStatus, Requests, LOG_TARGET,
+	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DrawQueue,
+	DrawQueueBounds, Error, Event, HoldReason, Missed, NextRequestId, Pallet, Rejections, Request,
+	RequestId, RequestOf, RequestStatus, Requests, WeightInfo, LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
-	/// Checks, holds the fee, assigns and records a request; returns its id.
+	/// Checks, holds the fee, records a request and queues the draw of its executor for the
+	/// next block; returns its id.
 	pub fn do_request(
 		requester: T::AccountId,
 		model: ModelHash,
@@ -48,13 +60,15 @@ impl<T: Config> Pallet<T> {
 		let fee = listed.price;
 		ensure!(fee <= max_fee, Error::<T>::FeeAboveMax);
 
-		let id = NextRequestId::<T>::get();
-		let executor = Self::draw_executor(id, 0, &[]).ok_or(Error::<T>::NoExecutor)?;
+		// Somebody must serve now, or the request could only be refunded a block later. Whom
+		// the draw picks does not matter here (any seed picks somebody when anybody serves).
+		ensure!(T::Executors::select(&[0; 32], &[]).is_some(), Error::<T>::NoExecutor);
 		T::Currency::hold(&HoldReason::RequestFee.into(), &requester, fee)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
+		let id = NextRequestId::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
-		let deadline = now.saturating_add(T::ResponseTimeout::get());
+		let draw_at = Self::queue_draw(id, now);
 		NextRequestId::<T>::put(id.saturating_add(1));
 		Requests::<T>::insert(
 			id,
@@ -65,25 +79,62 @@ impl<T: Config> Pallet<T> {
 				input,
 				fee,
 				created: now,
-				status: RequestStatus::Assigned {
-					executor: executor.clone(),
-					deadline,
-					attempt: 0,
-				},
+				status: RequestStatus::Drawing { attempt: 0, at: draw_at },
 			},
 		);
-		Assigned::<T>::insert(&executor, id, ());
-		queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
-		log::debug!(target: LOG_TARGET, "request {id} for {model:?} assigned to {executor:?}, deadline {deadline:?}");
-		Self::deposit_event(Event::Requested {
-			request: id,
-			requester,
-			model,
-			fee,
-			executor,
-			deadline,
-		});
+		log::debug!(target: LOG_TARGET, "request {id} for {model:?}, executor drawn at {draw_at:?}");
+		Self::deposit_event(Event::Requested { request: id, requester, model, fee, draw_at });
 		Ok(id)
+	}
+
+	/// Queues the draw of request `id`'s executor for the block after `now`; returns that block.
+	fn queue_draw(id: RequestId, now: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		let at = now.saturating_add(1u32.into());
+		queue::push::<DrawQueue<T>, DrawQueueBounds<T>, _>(at, id);
+		at
+	}
+
+	/// Draws the executors of the queued requests due at `now`, as many as `MaxQueueWork` and
+	/// `meter` allow; returns how many.
+	pub(crate) fn process_draws(
+		now: BlockNumberFor<T>,
+		meter: &mut frame_support::weights::WeightMeter,
+	) -> u32 {
+		let each = T::WeightInfo::draw();
+		let Some(fits) = meter.remaining().checked_div_per_component(&each) else {
+			return 0;
+		};
+		let max = T::MaxQueueWork::get().min(fits.try_into().unwrap_or(u32::MAX));
+		let drawn = queue::drain_due::<DrawQueue<T>, DrawQueueBounds<T>, _>(now, max, |_, id| {
+			Self::assign(id, now)
+		});
+		meter.consume(each.saturating_mul(drawn.into()));
+		drawn
+	}
+
+	/// Draws request `id`'s executor now (it is [`RequestStatus::Drawing`]): by stake, never one
+	/// that already had it ([`Missed`]). When nobody is left to draw, the request is refunded.
+	fn assign(id: RequestId, now: BlockNumberFor<T>) {
+		let Some(mut record) = Requests::<T>::get(id) else { return };
+		let RequestStatus::Drawing { attempt, .. } = record.status else { return };
+		let missed = Missed::<T>::get(id);
+		match Self::draw_executor(id, attempt, &missed) {
+			Some(executor) => {
+				let deadline = now.saturating_add(T::ResponseTimeout::get());
+				record.status =
+					RequestStatus::Assigned { executor: executor.clone(), deadline, attempt };
+				Requests::<T>::insert(id, record);
+				Assigned::<T>::insert(&executor, id, ());
+				queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
+				log::debug!(target: LOG_TARGET, "request {id}: assigned to {executor:?} (attempt {attempt}), deadline {deadline:?}");
+				Self::deposit_event(Event::Assigned { request: id, executor, attempt, deadline });
+			}
+			None => {
+				Missed::<T>::remove(id);
+				Rejections::<T>::remove(id);
+				Self::refund(id, record, now);
+			}
+		}
 	}
 
 	/// Draws an executor for attempt `attempt` of request `id`, excluding `exclude`: by stake,
@@ -169,9 +220,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Request `id` (`record`) is no longer `executor`'s, assignment `attempt`: it missed the
 	/// deadline or declined (`request_fault` when it declined for the request's own fault).
-	/// Rejected when that makes [`Config::RejectQuorum`] such declines; otherwise reassigned to
-	/// an executor that has not had it yet ([`Missed`]) while reassignments remain; otherwise
-	/// refunded.
+	/// Rejected when that makes [`Config::RejectQuorum`] such declines; otherwise queued for the
+	/// draw of an executor that has not had it yet ([`Missed`]) in the next block, while
+	/// reassignments remain; otherwise refunded.
 	fn move_on(
 		id: RequestId,
 		mut record: RequestOf<T>,
@@ -186,44 +237,32 @@ impl<T: Config> Pallet<T> {
 			Missed::<T>::remove(id);
 			return Self::reject(id, record, now);
 		}
-		let next = attempt.saturating_add(1);
 		// Never back to an executor that already had this request.
 		let mut missed = Missed::<T>::take(id);
-		let reassigned =
-			if attempt < T::MaxReassignments::get() && missed.try_push(executor.clone()).is_ok() {
-				Self::draw_executor(id, next, &missed)
-			} else {
-				None
-			};
-		match reassigned {
-			Some(to) => {
-				Missed::<T>::insert(id, missed);
-				if rejections > 0 {
-					Rejections::<T>::insert(id, rejections);
-				}
-				let deadline = now.saturating_add(T::ResponseTimeout::get());
-				record.status =
-					RequestStatus::Assigned { executor: to.clone(), deadline, attempt: next };
-				Requests::<T>::insert(id, record);
-				Assigned::<T>::insert(&to, id, ());
-				queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
-				log::debug!(target: LOG_TARGET, "request {id}: {executor:?} did not answer, reassigned to {to:?}");
-				Self::deposit_event(Event::Reassigned {
-					request: id,
-					from: executor,
-					to,
-					deadline,
-				});
+		if attempt < T::MaxReassignments::get() && missed.try_push(executor.clone()).is_ok() {
+			Missed::<T>::insert(id, missed);
+			if rejections > 0 {
+				Rejections::<T>::insert(id, rejections);
 			}
-			None => {
-				let released = Self::release_fee(id, &record);
-				let requester = record.requester.clone();
-				record.status = RequestStatus::Refunded { at: now };
-				Requests::<T>::insert(id, record);
-				log::debug!(target: LOG_TARGET, "request {id}: no answer, refunded {released:?}");
-				Self::deposit_event(Event::Refunded { request: id, requester, amount: released });
-			}
+			let draw_at = Self::queue_draw(id, now);
+			record.status =
+				RequestStatus::Drawing { attempt: attempt.saturating_add(1), at: draw_at };
+			Requests::<T>::insert(id, record);
+			log::debug!(target: LOG_TARGET, "request {id}: {executor:?} did not answer, drawing another at {draw_at:?}");
+			Self::deposit_event(Event::Reassigned { request: id, from: executor, draw_at });
+		} else {
+			Self::refund(id, record, now);
 		}
+	}
+
+	/// Closes request `id` as refunded: nobody (left) answered it.
+	fn refund(id: RequestId, mut record: RequestOf<T>, now: BlockNumberFor<T>) {
+		let released = Self::release_fee(id, &record);
+		let requester = record.requester.clone();
+		record.status = RequestStatus::Refunded { at: now };
+		Requests::<T>::insert(id, record);
+		log::debug!(target: LOG_TARGET, "request {id}: no answer, refunded {released:?}");
+		Self::deposit_event(Event::Refunded { request: id, requester, amount: released });
 	}
 
 	/// Closes request `id` as rejected: its held fee goes to the treasury.

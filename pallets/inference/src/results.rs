@@ -162,7 +162,8 @@ impl<T: Config> Pallet<T> {
 			RequestStatus::Final { .. } | RequestStatus::Corrected { .. } => {
 				return Err(Error::<T>::ResultFinal)
 			}
-			RequestStatus::Assigned { .. }
+			RequestStatus::Drawing { .. }
+			| RequestStatus::Assigned { .. }
 			| RequestStatus::Refunded { .. }
 			| RequestStatus::Rejected { .. } => return Err(Error::<T>::NotChallengeable),
 		};

@@ -37,27 +37,106 @@ fn other_executor(than: AccountId) -> AccountId {
 fn request_holds_the_fee_and_assigns_an_executor() {
 	test(|| {
 		list(1, PRICE);
-		let id = request(&[[1.0, 2.0, 3.0, 4.0]]);
+		let id = request_undrawn(&[[1.0, 2.0, 3.0, 4.0]]);
 		assert_eq!(id, 0);
 		assert_eq!(held(DAPP), PRICE);
 		assert_eq!(Balances::free_balance(DAPP), 10_000 - PRICE);
-		let executor = assigned_to(id);
-		assert!([ALICE, BOB, CHARLIE].contains(&executor));
-		assert!(Assigned::<Test>::contains_key(executor, id));
-		assert_eq!(Inference::pending(&executor, 10), vec![id]);
 		System::assert_last_event(
 			Event::Requested {
 				request: id,
 				requester: DAPP,
 				model: model(1),
 				fee: PRICE,
-				executor,
-				deadline: 1 + TIMEOUT,
+				draw_at: 2,
 			}
 			.into(),
 		);
+		// Nobody is drawn in the request's own block, whatever else happens in it.
+		assert_eq!(status(id), RequestStatus::Drawing { attempt: 0, at: 2 });
+		assert_eq!(Assigned::<Test>::iter().count(), 0);
+		next_block();
+		let executor = assigned_to(id);
+		assert!([ALICE, BOB, CHARLIE].contains(&executor));
+		assert!(Assigned::<Test>::contains_key(executor, id));
+		assert_eq!(Inference::pending(&executor, 10), vec![id]);
+		System::assert_last_event(
+			Event::Assigned { request: id, executor, attempt: 0, deadline: 2 + TIMEOUT }.into(),
+		);
 		assert_eq!(request(&[[0.0; 4], [1.0; 4]]), 1);
 		assert_eq!(held(DAPP), 2 * PRICE);
+	});
+}
+
+/// The attack (issue 17, item 8): the author of the block that includes a request knows that
+/// block's randomness while it orders and selects the block's transactions, so with a draw in
+/// the request's own block it could choose which request gets which executor (by ordering
+/// them, ids being a counter) or leave out a request until a block whose seed suits it. The
+/// draw is made in the next block from that block's randomness: whatever the including block's
+/// seed, the same executor is drawn, and the next block's seed decides. Before the delayed draw
+/// (the executor drawn in `request` itself) the first assertion failed: the drawn executor
+/// changed with the including block's seed.
+#[test]
+fn the_author_of_the_including_block_cannot_steer_the_draw() {
+	test(|| {
+		list(1, PRICE);
+		let draw = |including: u8, next: u8| {
+			on_abandoned_branch(|| {
+				set_seed(H256::repeat_byte(including));
+				let id = request_undrawn(&[[1.0; 4]]);
+				set_seed(H256::repeat_byte(next));
+				next_block();
+				assert_eq!(System::block_number(), 2);
+				let executor = assigned_to(id);
+				System::set_block_number(1);
+				executor
+			})
+		};
+		for next in 0..4u8 {
+			let drawn: Vec<AccountId> = (0..16u8).map(|including| draw(including, next)).collect();
+			assert!(
+				drawn.iter().all(|e| *e == drawn[0]),
+				"the including block's seed moved the draw: {drawn:?}"
+			);
+		}
+		// The next block's seed is what draws: over a few seeds, more than one executor.
+		let mut by_next: Vec<AccountId> = (0..16u8).map(|next| draw(0, next)).collect();
+		by_next.sort();
+		by_next.dedup();
+		assert!(by_next.len() > 1, "the next block's seed does not move the draw");
+	});
+}
+
+/// Draws wait for the weight: `on_poll` makes only as many as the block has weight left for
+/// (and at most `MaxQueueWork`), the rest in the next block, in order, none lost.
+#[test]
+fn draws_are_bounded_by_the_weight_left_and_nothing_is_dropped() {
+	use crate::weights::WeightInfo;
+	use frame_support::{traits::Hooks, weights::WeightMeter};
+	test(|| {
+		list(1, PRICE);
+		let ids: Vec<u64> = (0..3).map(|_| request_undrawn(&[[1.0; 4]])).collect();
+		System::set_block_number(2);
+		Inference::on_initialize(2);
+		let each = <() as WeightInfo>::draw();
+		let mut meter = WeightMeter::with_limit(each.saturating_mul(2));
+		Inference::on_poll(2, &mut meter);
+		assert_eq!(meter.consumed(), each.saturating_mul(2));
+		let drawn = |ids: &[u64]| {
+			ids.iter().filter(|id| matches!(status(**id), RequestStatus::Assigned { .. })).count()
+		};
+		assert_eq!(drawn(&ids), 2);
+		assert!(matches!(status(ids[2]), RequestStatus::Drawing { .. }));
+		// No weight at all: nothing drawn, nothing consumed.
+		let mut empty = WeightMeter::with_limit(frame_support::weights::Weight::zero());
+		Inference::on_poll(2, &mut empty);
+		assert_eq!(drawn(&ids), 2);
+		next_block();
+		assert_eq!(drawn(&ids), 3);
+		assert!(crate::DrawQueueBounds::<Test>::get().is_empty());
+		// The late one's timeout runs from its draw.
+		assert!(
+			matches!(status(ids[2]), RequestStatus::Assigned { deadline, .. } if deadline == 3 + TIMEOUT)
+		);
 	});
 }
 
@@ -132,7 +211,7 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		let id = request(&[[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 5.0, 2.0]]);
 		let executor = assigned_to(id);
 
-		answer_worker(1);
+		answer_worker(2);
 		let calls = pool_calls(&pool, 0);
 		assert_eq!(calls.len(), 1, "one result submitted");
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
@@ -146,10 +225,10 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		assert_eq!(Executors::owner_of(key), Some(executor));
 
 		// The workers of the next blocks do not run it again while the result is on its way.
-		for block in 2..1 + offchain::RESUBMIT_AFTER as u64 {
+		for block in 2..2 + offchain::RESUBMIT_AFTER as u64 {
 			answer_worker(block);
 		}
-		answer_worker(1);
+		answer_worker(2);
 		assert_eq!(pool.read().transactions.len(), 1);
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
 
@@ -157,12 +236,12 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		let valid = call.authorize(TransactionSource::Local).unwrap().unwrap().0;
 		assert_eq!(valid.provides, vec![("opg/result", id).encode()]);
 		assert_ok!(submit(call));
-		assert!(matches!(status(id), RequestStatus::Answered { executor: e, challenge_end } if e == executor && challenge_end == 1 + WINDOW));
+		assert!(matches!(status(id), RequestStatus::Answered { executor: e, challenge_end } if e == executor && challenge_end == 2 + WINDOW));
 		assert!(Results::<Test>::contains_key(id));
 		assert!(!Assigned::<Test>::contains_key(executor, id));
 
 		// Nothing is assigned any more: a later worker submits nothing.
-		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(2 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 1);
 		Inference::do_try_state().unwrap();
 	});
@@ -175,11 +254,11 @@ fn offchain_worker_resubmits_after_the_lock_expires() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		request(&[[1.0; 4]]);
-		answer_worker(1);
-		answer_worker(1 + offchain::RESUBMIT_AFTER as u64 - 1);
+		answer_worker(2);
+		answer_worker(2 + offchain::RESUBMIT_AFTER as u64 - 1);
 		assert_eq!(pool.read().transactions.len(), 1);
 		// The transaction was dropped; the request is still assigned: try again.
-		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(2 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 2);
 	});
 }
@@ -203,7 +282,7 @@ fn a_run_in_progress_holds_its_lock_until_the_deadline() {
 		assert!(pool.read().transactions.is_empty(), "a second run while the first one ran");
 		// Once it has sent its result (or failed), a later worker may retry.
 		offchain::release_after::<Test>(1, (digest, attempt));
-		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(2 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), 1);
 	});
 }
@@ -221,7 +300,8 @@ fn offchain_worker_fetches_a_missing_model_from_its_uris() {
 			input(&[[1.0; 4]]),
 			PRICE
 		));
-		answer_worker(1);
+		next_block();
+		answer_worker(2);
 		assert_eq!(*engine.fetched.lock().unwrap(), vec![model(2)]);
 		assert_eq!(pool.read().transactions.len(), 1);
 	});
@@ -235,13 +315,13 @@ fn offchain_worker_declines_what_the_engine_cannot_run() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		let id = request(&[[1.0; 4]]);
-		answer_worker(1);
+		answer_worker(2);
 		let calls = pool_calls(&pool, 0);
 		assert_eq!(calls.len(), 1, "one decline, no result");
 		let Call::decline { request, reason, .. } = calls[0] else { panic!("not a decline") };
 		assert_eq!((request, reason), (id, InferenceError::Internal));
 		// Not sent again while it is on its way.
-		answer_worker(1);
+		answer_worker(2);
 		assert_eq!(pool.read().transactions.len(), 1);
 	});
 }
@@ -255,11 +335,12 @@ fn a_node_acts_only_for_the_executor_accounts_it_was_configured_for() {
 	env.ext.execute_with(|| {
 		list(1, PRICE);
 		act_for(Some(opg_primitives::ExecutorOwners::Only(vec![ALICE])));
-		let ids: Vec<u64> = (0..12).map(|n| request(&[[n as f32; 4]])).collect();
+		let ids: Vec<u64> = (0..12).map(|n| request_undrawn(&[[n as f32; 4]])).collect();
+		draw_all();
 		let alices = ids.iter().filter(|id| assigned_to(**id) == ALICE).count();
 		assert!(alices > 0 && alices < ids.len(), "the draw spreads 12 requests");
 		assert_eq!(offchain::local_executors::<Test>().len(), 1);
-		answer_worker(1);
+		answer_worker(2);
 		let calls = pool_calls(&pool, 0);
 		assert_eq!(calls.len(), alices);
 		for call in calls {
@@ -269,7 +350,7 @@ fn a_node_acts_only_for_the_executor_accounts_it_was_configured_for() {
 		// A node that stored no configuration acts for nobody.
 		act_for(None);
 		assert!(offchain::local_executors::<Test>().is_empty());
-		answer_worker(1 + offchain::RESUBMIT_AFTER as u64);
+		answer_worker(2 + offchain::RESUBMIT_AFTER as u64);
 		assert_eq!(pool.read().transactions.len(), alices);
 		// Every key, by the explicit choice (`--any-executor-key`, the dev chains' default).
 		act_for(Some(opg_primitives::ExecutorOwners::Any));
@@ -284,15 +365,11 @@ fn offchain_worker_ignores_requests_of_other_executors() {
 	let pool = env.pool.clone();
 	env.ext.execute_with(|| {
 		list(1, PRICE);
-		let mut mine = 0;
-		for n in 0..12 {
-			let id = request(&[[n as f32; 4]]);
-			if assigned_to(id) == ALICE {
-				mine += 1;
-			}
-		}
+		let ids: Vec<u64> = (0..12).map(|n| request_undrawn(&[[n as f32; 4]])).collect();
+		draw_all();
+		let mine = ids.iter().filter(|id| assigned_to(**id) == ALICE).count();
 		assert!(mine > 0 && mine < 12, "the draw spreads 12 requests");
-		answer_worker(1);
+		answer_worker(2);
 		let calls = pool_calls(&pool, 0);
 		assert_eq!(calls.len(), mine);
 		for call in calls {
@@ -402,7 +479,7 @@ fn late_results_are_refused() {
 		list(1, PRICE);
 		let id = request(&[[1.0; 4]]);
 		let call = correct_result(id);
-		System::set_block_number(1 + TIMEOUT + 1);
+		System::set_block_number(2 + TIMEOUT + 1);
 		assert_noop!(submit(call), Error::<Test>::DeadlinePassed);
 	});
 }
@@ -438,11 +515,11 @@ fn a_result_is_paid_and_final_after_the_window() {
 		let executor = assigned_to(id);
 		let before = Balances::free_balance(executor);
 		assert_ok!(submit(correct_result(id)));
-		run_to(1 + WINDOW - 1);
+		run_to(2 + WINDOW - 1);
 		assert!(matches!(status(id), RequestStatus::Answered { .. }));
 		assert_eq!(held(DAPP), PRICE);
-		run_to(1 + WINDOW);
-		assert_eq!(status(id), RequestStatus::Final { executor, at: 1 + WINDOW });
+		run_to(2 + WINDOW);
+		assert_eq!(status(id), RequestStatus::Final { executor, at: 2 + WINDOW });
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(Balances::free_balance(DAPP), 10_000 - PRICE);
 		assert_eq!(Balances::free_balance(executor), before + 90);
@@ -461,7 +538,7 @@ fn a_delisted_model_still_gets_its_open_requests_answered() {
 		let id = request(&[[1.0; 4]]);
 		delist(1);
 		assert_ok!(submit(correct_result(id)));
-		run_to(1 + WINDOW);
+		run_to(2 + WINDOW);
 		assert!(matches!(status(id), RequestStatus::Final { .. }));
 	});
 }
@@ -472,27 +549,39 @@ fn missed_deadlines_reassign_then_refund_in_full() {
 		list(1, PRICE);
 		let id = request(&[[1.0; 4]]);
 		let first = assigned_to(id);
-		run_to(1 + TIMEOUT - 1);
+		run_to(2 + TIMEOUT - 1);
 		assert_eq!(assigned_to(id), first);
-		run_to(1 + TIMEOUT);
+		run_to(2 + TIMEOUT);
+		// The next executor is drawn in the next block, from that block's randomness.
+		assert_eq!(status(id), RequestStatus::Drawing { attempt: 1, at: 3 + TIMEOUT });
+		assert!(!Assigned::<Test>::contains_key(first, id));
+		System::assert_has_event(
+			Event::Reassigned { request: id, from: first, draw_at: 3 + TIMEOUT }.into(),
+		);
+		let late = result_call(id, first, expected_output(&input(&[[1.0; 4]])));
+		assert_noop!(submit(late.clone()), Error::<Test>::NotAssigned);
+		run_to(3 + TIMEOUT);
 		let second = assigned_to(id);
 		assert_ne!(second, first);
-		assert!(!Assigned::<Test>::contains_key(first, id));
 		assert!(Assigned::<Test>::contains_key(second, id));
 		System::assert_has_event(
-			Event::Reassigned { request: id, from: first, to: second, deadline: 1 + 2 * TIMEOUT }
-				.into(),
+			Event::Assigned {
+				request: id,
+				executor: second,
+				attempt: 1,
+				deadline: 3 + 2 * TIMEOUT,
+			}
+			.into(),
 		);
-		// The first executor's result is now refused.
-		let late = result_call(id, first, expected_output(&input(&[[1.0; 4]])));
+		// The first executor's result is still refused.
 		assert_noop!(submit(late), Error::<Test>::WrongExecutor);
-		run_to(1 + 2 * TIMEOUT);
+		run_to(4 + 2 * TIMEOUT);
 		let third = assigned_to(id);
 		assert_ne!(third, second);
 		assert_eq!(held(DAPP), PRICE);
 		// MAX_REASSIGN = 2: the third deadline refunds.
-		run_to(1 + 3 * TIMEOUT);
-		assert_eq!(status(id), RequestStatus::Refunded { at: 1 + 3 * TIMEOUT });
+		run_to(4 + 3 * TIMEOUT);
+		assert_eq!(status(id), RequestStatus::Refunded { at: 4 + 3 * TIMEOUT });
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(Balances::free_balance(DAPP), 10_000);
 		assert!(Assigned::<Test>::iter().next().is_none());
@@ -508,10 +597,12 @@ fn a_reassignment_never_goes_back_to_an_executor_that_missed_the_request() {
 		list(1, PRICE);
 		// As many requests as one block expires (`MaxQueueWork`), nobody answers: each goes
 		// through all three executors, once each.
-		let ids: Vec<u64> = (0..QUEUE_WORK).map(|n| request(&[[n as f32; 4]])).collect();
+		let ids: Vec<u64> = (0..QUEUE_WORK).map(|n| request_undrawn(&[[n as f32; 4]])).collect();
+		draw_all();
 		let mut drawn: Vec<Vec<AccountId>> = ids.iter().map(|id| vec![assigned_to(*id)]).collect();
 		for round in 1..=MAX_REASSIGN as u64 {
-			run_to(1 + round * TIMEOUT);
+			// Drawn in block 2, then a block after each missed deadline.
+			run_to(2 + round * (TIMEOUT + 1));
 			for (id, seen) in ids.iter().zip(&mut drawn) {
 				seen.push(assigned_to(*id));
 			}
@@ -530,7 +621,7 @@ fn a_reassignment_never_goes_back_to_an_executor_that_missed_the_request() {
 		// Answered or refunded, a request forgets who missed it.
 		assert_ok!(submit(correct_result(ids[0])));
 		assert!(crate::Missed::<Test>::get(ids[0]).is_empty());
-		run_to(1 + (MAX_REASSIGN as u64 + 1) * TIMEOUT);
+		run_to(2 + (MAX_REASSIGN as u64 + 1) * (TIMEOUT + 1));
 		assert_eq!(crate::Missed::<Test>::iter().count(), 0);
 	});
 }
@@ -546,8 +637,10 @@ fn a_request_with_no_other_executor_is_refunded() {
 				assert_ok!(Executors::unbond(RuntimeOrigin::signed(who)));
 			}
 		}
-		run_to(1 + TIMEOUT);
-		assert_eq!(status(id), RequestStatus::Refunded { at: 1 + TIMEOUT });
+		run_to(2 + TIMEOUT);
+		// Nobody but the one that missed it serves: the draw finds nobody and refunds.
+		run_to(3 + TIMEOUT);
+		assert_eq!(status(id), RequestStatus::Refunded { at: 3 + TIMEOUT });
 		assert_eq!(Balances::free_balance(DAPP), 10_000);
 	});
 }
@@ -556,19 +649,22 @@ fn a_request_with_no_other_executor_is_refunded() {
 fn queue_work_per_block_is_bounded_and_nothing_is_dropped() {
 	test(|| {
 		list(1, PRICE);
-		let ids: Vec<u64> = (0..QUEUE_WORK + 2).map(|_| request(&[[1.0; 4]])).collect();
-		run_to(1 + TIMEOUT);
+		let ids: Vec<u64> = (0..QUEUE_WORK + 2).map(|_| request_undrawn(&[[1.0; 4]])).collect();
+		draw_all();
+		run_to(2 + TIMEOUT);
 		let moved = |ids: &[u64]| {
 			ids.iter()
 				.filter(|id| !matches!(status(**id), RequestStatus::Assigned { attempt: 0, .. }))
 				.count()
 		};
 		assert_eq!(moved(&ids), QUEUE_WORK as usize);
-		run_to(2 + TIMEOUT);
+		run_to(3 + TIMEOUT);
 		assert_eq!(moved(&ids), ids.len());
-		// The late ones got their full timeout from when they were actually reassigned.
+		run_to(4 + TIMEOUT);
+		// The late ones got their full timeout from when they were actually reassigned (a
+		// block late, and drawn the block after).
 		assert!(
-			matches!(status(ids[QUEUE_WORK as usize]), RequestStatus::Assigned { deadline, attempt: 1, .. } if deadline == 2 + 2 * TIMEOUT)
+			matches!(status(ids[QUEUE_WORK as usize]), RequestStatus::Assigned { deadline, attempt: 1, .. } if deadline == 4 + 2 * TIMEOUT)
 		);
 		assert_eq!(DeadlineQueueBounds::<Test>::get().len(), ids.len() as u64);
 	});
@@ -634,7 +730,7 @@ fn a_result_statement_binds_the_assignment_and_the_executor() {
 		assert_eq!((statement.attempt, statement.executor), (0, first));
 		// Reassigned after the deadline: the first executor's signature is for attempt 0.
 		let signature = sign_as(first, &statement.signing_payload());
-		run_to(1 + TIMEOUT + 1);
+		run_to(2 + TIMEOUT + 1);
 		let second = assigned_to(id);
 		let Some(replayed) = Inference::result_statement(id, commitment) else {
 			panic!("reassigned, still waiting")

@@ -15,6 +15,13 @@ use scale_info::TypeInfo;
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub enum RequestStatus<AccountId, BlockNumber> {
+	/// Waiting for its executor to be drawn in block `at`, after that block's randomness is
+	/// known and before its transactions (`on_poll`), for assignment `attempt` (0 for the
+	/// first executor). A draw is never made in the block that decided it (the request's, or
+	/// the decline's or missed deadline's), whose author knows the seed while it orders the
+	/// transactions.
+	#[codec(index = 7)]
+	Drawing { attempt: u32, at: BlockNumber },
 	/// Waiting for `executor`'s result until `deadline` (inclusive). `attempt` counts the
 	/// reassignments so far (0 for the first executor).
 	#[codec(index = 0)]

@@ -65,18 +65,20 @@ pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
 	let progress = ctx.progress();
 	let submitted = client.request(&signer, &model, input, max_fee, progress.tx()).await?;
 	let made = format!(
-		"request {} in block #{}: {} held, executor {} (answers by block #{})",
+		"request {} in block #{}: {} held, executor drawn in block #{}",
 		submitted.id,
 		submitted.included.block_number,
 		format_opg(submitted.fee),
-		submitted.executor,
-		submitted.deadline
+		submitted.draw_at
 	);
 	let done = if args.wait {
 		progress.stage(made.clone());
 		let id = submitted.id;
 		let stage = |stage: &RequestStage| {
 			progress.stage(match stage {
+				RequestStage::Drawing { at } => {
+					format!("request {id}: its executor is drawn in block #{at}")
+				}
 				RequestStage::Assigned { executor, deadline } => {
 					format!("request {id}: waiting for {executor}'s result (deadline #{deadline})")
 				}

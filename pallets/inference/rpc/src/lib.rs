@@ -36,6 +36,7 @@ where
 pub fn status(s: runtime_api::RequestStatus<AccountId, BlockNumber>) -> RequestStatus {
 	use runtime_api::RequestStatus as S;
 	match s {
+		S::Drawing { attempt, at } => RequestStatus::Drawing { attempt, at },
 		S::Assigned { executor, deadline, attempt } => {
 			RequestStatus::Assigned { executor, deadline, attempt }
 		}
