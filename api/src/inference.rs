@@ -237,6 +237,8 @@ pub struct Member {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DisputePhase {
+	/// The committee is drawn at the phase's end (the block after the challenge).
+	Drawing,
 	/// Members submit sealed votes.
 	Commit,
 	/// Members open them.

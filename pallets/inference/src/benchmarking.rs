@@ -144,6 +144,10 @@ fn challenged<T: Config>(id: RequestId) -> T::AccountId {
 	let who: T::AccountId = account("challenger", id as u32, 0);
 	T::Currency::set_balance(&who, T::ChallengeBond::get().saturating_mul(10u32.into()));
 	Pallet::<T>::challenge(RawOrigin::Signed(who.clone()).into(), id).unwrap();
+	// The committee is drawn in the next block.
+	let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
+	frame_system::Pallet::<T>::set_block_number(next);
+	Game::<T>::draw_committees(next, &mut frame_support::weights::WeightMeter::new());
 	who
 }
 

@@ -114,6 +114,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 	network(|| {
 		let (id, liar) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		assert_eq!(bond_held(CHALLENGER), CHALLENGE_BOND);
 		assert!(matches!(status(id), RequestStatus::Disputed { executor, .. } if executor == liar));
 		let members = committee(id);
@@ -130,7 +131,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 			assert_ok!(reveal(id, *m, &right()));
 		}
 		// Decided in the next block.
-		run_to(3);
+		run_to(4);
 
 		// 10% of the liar's 1,000 bond, all from its bond: half of it paid out, 10 to each of 3
 		// members and the other 20 to the challenger; 50 to the treasury. The fee: 10 to the
@@ -150,7 +151,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		let outcome = crate::DisputeOutcomes::<Test>::get(id).unwrap();
 		assert_eq!(
 			(outcome.verdict, outcome.slashed, outcome.challenger, outcome.at),
-			(Verdict::ExecutorWrong, 100, CHALLENGER, 3)
+			(Verdict::ExecutorWrong, 100, CHALLENGER, 4)
 		);
 		for (m, b) in members.iter().zip(before) {
 			assert_eq!(free(*m), b + REWARD + 30);
@@ -159,7 +160,7 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		assert_eq!(bond_held(CHALLENGER), 0);
 		assert_eq!(free(TREASURY), treasury + 50 + 10);
 		assert_eq!(held(DAPP), 0);
-		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 3 });
+		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 4 });
 		let result = Results::<Test>::get(id).unwrap();
 		assert_eq!(InferenceOutput::decode(&mut &result.output[..]).unwrap(), right());
 		assert_eq!(result.commitment, commitment_of(&right()));
@@ -184,6 +185,7 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 	network(|| {
 		let (id, executor) = answered(right());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		let members = committee(id);
 		let before: Vec<Balance> = members.iter().map(|m| free(*m)).collect();
 		let (treasury, executor_before, challenger) =
@@ -194,7 +196,7 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 		for m in &members {
 			assert_ok!(reveal(id, *m, &right()));
 		}
-		run_to(3);
+		run_to(4);
 		// The whole 200 bond: 10 to each member, half of the other 170 to the executor.
 		assert_eq!(
 			resolved(id),
@@ -215,7 +217,7 @@ fn a_right_result_is_upheld_and_the_challenger_slashed() {
 		}
 		assert_eq!(free(TREASURY), treasury + 85 + 10);
 		assert_eq!(Executors::bond_of(&executor), BOND);
-		assert_eq!(status(id), RequestStatus::Final { executor, at: 3 });
+		assert_eq!(status(id), RequestStatus::Final { executor, at: 4 });
 		assert_eq!(
 			InferenceOutput::decode(&mut &Results::<Test>::get(id).unwrap().output[..]).unwrap(),
 			right()
@@ -228,6 +230,7 @@ fn minority_and_silent_members_are_penalized() {
 	network(|| {
 		let (id, _) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		let m = committee(id);
 		// m[0] and m[1] agree; m[2] votes the liar's output.
 		assert_ok!(commit(id, m[0], &right()));
@@ -236,7 +239,7 @@ fn minority_and_silent_members_are_penalized() {
 		assert_ok!(reveal(id, m[0], &right()));
 		assert_ok!(reveal(id, m[1], &right()));
 		assert_ok!(reveal(id, m[2], &wrong()));
-		run_to(3);
+		run_to(4);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
@@ -251,14 +254,15 @@ fn minority_and_silent_members_are_penalized() {
 		// m[2] never commits: after the commit phase the two others reveal; m[2] is silent.
 		let (id, _) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		let m = committee(id);
 		assert_ok!(commit(id, m[0], &right()));
 		assert_ok!(commit(id, m[1], &right()));
-		run_to(2 + COMMIT_PERIOD + 1);
+		run_to(3 + COMMIT_PERIOD + 1);
 		let DisputePhase::Reveal { until } = Disputes::<Test>::get(id).unwrap().phase else {
 			panic!("reveal phase after the commit period")
 		};
-		assert_eq!(until, 2 + COMMIT_PERIOD + 1 + REVEAL_PERIOD);
+		assert_eq!(until, 3 + COMMIT_PERIOD + 1 + REVEAL_PERIOD);
 		assert_noop!(commit(id, m[2], &right()), Error::<Test>::WrongPhase);
 		assert_ok!(reveal(id, m[0], &right()));
 		assert_ok!(reveal(id, m[1], &right()));
@@ -279,6 +283,7 @@ fn a_copied_seal_cannot_be_opened() {
 	network(|| {
 		let (id, _) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		let m = committee(id);
 		assert_ok!(commit(id, m[0], &right()));
 		// m[1] copies m[0]'s seal from the chain instead of running the model.
@@ -304,7 +309,7 @@ fn a_copied_seal_cannot_be_opened() {
 			Error::<Test>::SealMismatch
 		);
 		assert_ok!(reveal(id, m[2], &right()));
-		run_to(2 + REVEAL_PERIOD + 1);
+		run_to(3 + REVEAL_PERIOD + 1);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
@@ -319,6 +324,7 @@ fn vote_errors() {
 		let (id, liar) = answered(wrong());
 		assert_noop!(commit(id, ALICE, &right()), Error::<Test>::NoDispute);
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		let m = committee(id);
 		let outsider = EVERYONE.into_iter().find(|e| !m.contains(e) && *e != liar).unwrap();
 		assert_noop!(commit(id, outsider, &right()), Error::<Test>::NotMember);
@@ -344,7 +350,7 @@ fn vote_errors() {
 		assert_ok!(reveal(id, m[0], &right()));
 		assert_noop!(reveal(id, m[0], &right()), Error::<Test>::NotCommitted);
 		// Late reveals are refused, by the call and by its authorization.
-		System::set_block_number(2 + REVEAL_PERIOD + 1);
+		System::set_block_number(3 + REVEAL_PERIOD + 1);
 		assert_noop!(reveal(id, m[1], &right()), Error::<Test>::WrongPhase);
 		let key = Executors::key_of(&m[1]).unwrap();
 		let call = Call::<Test>::reveal_vote {
@@ -367,12 +373,13 @@ fn no_quorum_extends_once_then_refunds_and_releases_both_bonds() {
 		let (id, liar) = answered(wrong());
 		let dapp = free(DAPP);
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+		next_block(); // the committee is drawn in the next block
 		let m = committee(id);
 		let spare = EVERYONE.into_iter().find(|e| !m.contains(e) && *e != liar).unwrap();
 		// m[0] and m[1] commit, m[2] does not: the reveal phase opens after the commit phase.
 		assert_ok!(commit(id, m[0], &right()));
 		assert_ok!(commit(id, m[1], &right()));
-		let reveal_from = 2 + COMMIT_PERIOD + 1;
+		let reveal_from = 3 + COMMIT_PERIOD + 1;
 		run_to(reveal_from);
 		let reveal_until = reveal_from + REVEAL_PERIOD;
 		assert_eq!(
@@ -409,6 +416,42 @@ fn no_quorum_extends_once_then_refunds_and_releases_both_bonds() {
 		assert_eq!(bond_held(CHALLENGER), 0);
 		assert_eq!(free(CHALLENGER), 10_000);
 		assert_eq!(Executors::bond_of(&liar), BOND);
+	});
+}
+
+/// The attack (issue 17, item 8, committees): a challenger that authors the block including its
+/// own challenge (a validator's watcher) knows that block's seed; with the committee drawn in
+/// the challenge's block it could challenge only when the committee suited it. The committee is
+/// drawn in the next block: whatever the challenge block's seed, the same committee. Before
+/// the delay the first assertion failed (the committee moved with the challenge block's seed).
+#[test]
+fn a_challenger_cannot_choose_its_committee_by_the_challenge_blocks_seed() {
+	network(|| {
+		let (id, _) = answered(wrong());
+		let drawn = |challenge_block: u8, next: u8| {
+			on_abandoned_branch(|| {
+				let at = System::block_number();
+				set_seed(H256::repeat_byte(challenge_block));
+				assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
+				assert!(committee(id).is_empty(), "drawn in the challenge's own block");
+				set_seed(H256::repeat_byte(next));
+				next_block();
+				let members = committee(id);
+				System::set_block_number(at);
+				members
+			})
+		};
+		for next in 0..3u8 {
+			let committees: Vec<Vec<AccountId>> = (0..12u8).map(|c| drawn(c, next)).collect();
+			assert!(
+				committees.iter().all(|c| *c == committees[0]),
+				"the challenge block's seed moved the committee: {committees:?}"
+			);
+		}
+		let mut by_next: Vec<Vec<AccountId>> = (0..12u8).map(|n| drawn(0, n)).collect();
+		by_next.sort();
+		by_next.dedup();
+		assert!(by_next.len() > 1, "the next block's seed does not move the committee");
 	});
 }
 
@@ -503,12 +546,13 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 		WatchFraction::<Test>::put(Perbill::zero());
 		let (id, liar) = answered(wrong());
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(CHALLENGER), id));
-		// Not in the block the dispute opened in: peers still at its parent would refuse the
-		// votes (and never ask for them again).
-		dispute_worker(2);
-		assert!(pool.read().transactions.is_empty());
-		run_to(3);
+		next_block(); // the committee is drawn in the next block
+				// Not in the block the dispute opened in: peers still at its parent would refuse the
+				// votes (and never ask for them again).
 		dispute_worker(3);
+		assert!(pool.read().transactions.is_empty());
+		run_to(4);
+		dispute_worker(4);
 		let commits = apply_pool(&pool, 0);
 		assert_eq!(commits.len(), COMMITTEE as usize);
 		assert!(commits
@@ -516,22 +560,22 @@ fn committee_off_chain_workers_commit_then_reveal_what_they_ran() {
 			.all(|c| matches!(c, Call::commit_vote { request, .. } if *request == id)));
 		// All committed: the reveal phase opened; the workers of the next block reveal.
 		assert!(matches!(Disputes::<Test>::get(id).unwrap().phase, DisputePhase::Reveal { .. }));
-		dispute_worker(3);
-		assert_eq!(pool.read().transactions.len(), COMMITTEE as usize);
-		run_to(4);
 		dispute_worker(4);
+		assert_eq!(pool.read().transactions.len(), COMMITTEE as usize);
+		run_to(5);
+		dispute_worker(5);
 		let reveals = apply_pool(&pool, COMMITTEE as usize);
 		assert_eq!(reveals.len(), COMMITTEE as usize);
 		for call in &reveals {
 			let Call::reveal_vote { output, .. } = call else { panic!("a reveal") };
 			assert_eq!(*output, right());
 		}
-		run_to(5);
+		run_to(6);
 		assert!(matches!(
 			resolved(id),
 			Event::DisputeResolved { verdict: Verdict::ExecutorWrong, .. }
 		));
-		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 5 });
+		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 6 });
 		check_invariants();
 	});
 }

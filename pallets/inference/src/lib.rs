@@ -554,12 +554,18 @@ pub mod pallet {
 		/// No executor answered in time, or a dispute reached no verdict: the fee went back to the
 		/// requester.
 		Refunded { request: RequestId, requester: T::AccountId, amount: BalanceOf<T> },
-		/// A result was challenged; `committee` re-runs it and commits sealed votes until
-		/// `commit_until`.
+		/// A result was challenged; its committee is drawn in block `draw_at`
+		/// ([`Event::CommitteeDrawn`]).
 		Challenged {
 			request: RequestId,
 			challenger: T::AccountId,
 			executor: T::AccountId,
+			draw_at: BlockNumberFor<T>,
+		},
+		/// A challenged result's committee was drawn: it re-runs the request and commits sealed
+		/// votes until `commit_until`.
+		CommitteeDrawn {
+			request: RequestId,
 			committee: alloc::vec::Vec<T::AccountId>,
 			commit_until: BlockNumberFor<T>,
 		},
@@ -673,6 +679,7 @@ pub mod pallet {
 		/// randomness is known and before any of its transactions.
 		fn on_poll(now: BlockNumberFor<T>, meter: &mut frame_support::weights::WeightMeter) {
 			Self::process_draws(now, meter);
+			Game::<T>::draw_committees(now, meter);
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -822,9 +829,10 @@ pub mod pallet {
 		///   from the signer until the verdict.
 		/// - `request`: a request whose result is in its challenge window.
 		///
-		/// Draws a committee of up to [`Config::CommitteeSize`] executors other than the accused,
-		/// who re-run the request and vote (commit, then reveal); the request is disputed until
-		/// the verdict. Emits [`Event::Challenged`].
+		/// The next block draws a committee of up to [`Config::CommitteeSize`] executors other
+		/// than the accused (from that block's randomness), who re-run the request and vote
+		/// (commit, then reveal); the request is disputed until the verdict. Emits
+		/// [`Event::Challenged`], and [`Event::CommitteeDrawn`] in the next block.
 		///
 		/// Errors: [`Error::UnknownRequest`], [`Error::NotChallengeable`],
 		/// [`Error::AlreadyDisputed`], [`Error::ResultFinal`], [`Error::OwnResult`],

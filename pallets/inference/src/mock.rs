@@ -506,6 +506,14 @@ pub fn request(rows: &[[f32; 4]]) -> u64 {
 	id
 }
 
+/// Runs `f` on a branch that is then abandoned (its storage changes rolled back), as a sibling
+/// fork or a chain relaunched from the same genesis would be.
+pub fn on_abandoned_branch<R>(f: impl FnOnce() -> R) -> R {
+	use frame_support::storage::{with_transaction, TransactionOutcome};
+	with_transaction(|| TransactionOutcome::Rollback(Ok::<_, sp_runtime::DispatchError>(f())))
+		.unwrap()
+}
+
 /// Moves on block by block until every queued draw is made (`MaxQueueWork` per block).
 pub fn draw_all() {
 	while !crate::DrawQueueBounds::<Test>::get().is_empty() {

@@ -163,8 +163,12 @@ fn random_watcher_challenge(rng: &mut Rng, id: u64) -> Call<Test> {
 /// right or the wrong output. Dispatched through the tests' helpers, which sign as the member.
 fn random_vote(rng: &mut Rng) -> Option<frame_support::dispatch::DispatchResult> {
 	let (id, dispute) = Disputes::<Test>::iter().nth(rng.below(4) as usize)?;
-	let member =
-		if rng.chance(85) { rng.pick(&dispute.committee).executor } else { *rng.pick(&EVERYONE) };
+	// A committee is empty until it is drawn, the block after the challenge.
+	let member = if rng.chance(85) && !dispute.committee.is_empty() {
+		rng.pick(&dispute.committee).executor
+	} else {
+		*rng.pick(&EVERYONE)
+	};
 	let record = Requests::<Test>::get(id)?;
 	let right = expected_output(&InferenceInput::decode(&mut &record.input[..]).ok()?);
 	let output = if rng.chance(75) { right } else { wrong_output(&right) };

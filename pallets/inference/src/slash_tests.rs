@@ -62,6 +62,8 @@ fn lie_and_self_challenge(lies: usize) -> Vec<u64> {
 			(id, right)
 		})
 		.collect();
+	// Every committee is drawn in the block after its challenge.
+	next_block();
 	for (id, right) in &disputed {
 		for member in committee(*id) {
 			assert_ok!(commit(*id, member, right));

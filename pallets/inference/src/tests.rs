@@ -690,13 +690,6 @@ fn many_requests_keep_holds_balanced_through_every_path() {
 	});
 }
 
-/// Runs `f` on a branch that is then abandoned (its storage changes rolled back), as a sibling
-/// fork or a chain relaunched from the same genesis would be.
-fn on_abandoned_branch<R>(f: impl FnOnce() -> R) -> R {
-	use frame_support::storage::{with_transaction, TransactionOutcome};
-	with_transaction(|| TransactionOutcome::Rollback(Ok::<_, DispatchError>(f()))).unwrap()
-}
-
 #[test]
 fn a_result_signed_on_one_branch_is_refused_for_the_same_id_on_another() {
 	test(|| {

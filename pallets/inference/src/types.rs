@@ -204,6 +204,11 @@ pub struct Member<AccountId> {
 	TypeInfo,
 )]
 pub enum DisputePhase<BlockNumber> {
+	/// The committee is drawn in block `at`, the block after the challenge, from that block's
+	/// randomness (before its transactions): neither the challenger nor the author of the
+	/// block that includes the challenge can know it.
+	#[codec(index = 2)]
+	Drawing { at: BlockNumber },
 	/// Members commit sealed votes until `until` (inclusive).
 	#[codec(index = 0)]
 	Commit { until: BlockNumber },
@@ -216,7 +221,9 @@ impl<BlockNumber: Copy> DisputePhase<BlockNumber> {
 	/// The last block of the phase.
 	pub fn until(&self) -> BlockNumber {
 		match self {
-			DisputePhase::Commit { until } | DisputePhase::Reveal { until } => *until,
+			DisputePhase::Drawing { at: until }
+			| DisputePhase::Commit { until }
+			| DisputePhase::Reveal { until } => *until,
 		}
 	}
 }

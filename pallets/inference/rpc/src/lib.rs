@@ -86,6 +86,7 @@ pub fn result(d: runtime_api::ResultDetails<AccountId, BlockNumber>) -> Inferenc
 /// An open dispute as the API shows it.
 pub fn dispute(d: runtime_api::DisputeDetails<AccountId, Balance, BlockNumber>) -> Dispute {
 	let (phase, phase_ends) = match d.phase {
+		runtime_api::DisputePhase::Drawing { at } => (DisputePhase::Drawing, at),
 		runtime_api::DisputePhase::Commit { until } => (DisputePhase::Commit, until),
 		runtime_api::DisputePhase::Reveal { until } => (DisputePhase::Reveal, until),
 	};

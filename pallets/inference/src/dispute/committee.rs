@@ -2,7 +2,7 @@
 //! (commit, then reveal); the majority's output is the verdict.
 //!
 //! ```text
-//!  Answered ──challenge──► Disputed ── Commit{until} ──all committed / until──► Reveal{until}
+//!  Answered ──challenge──► Disputed ── Drawing{at} ──next block──► Commit{until} ──all committed / until──► Reveal{until}
 //!                                                                                  │
 //!            ┌──────────────── all revealed / until: tally the revealed votes ◄─────┘
 //!            ├─ majority ≠ executor's output ─► Corrected (executor slashed, fee to the majority)
@@ -17,7 +17,12 @@
 //! **Committee.** Up to [`Config::CommitteeSize`] executors that serve, other than the accused,
 //! each drawn by stake like an assignment (subject `("opg/committee", request, seat, how many
 //! are excluded)`). The challenger may sit on it when it is an executor: on small networks
-//! there is nobody else.
+//! there is nobody else. Like an assignment, the committee is drawn **a block after the
+//! challenge** ([`DisputePhase::Drawing`]), in that block's `on_poll`, after its author's VRF
+//! and before its transactions ([`Event::CommitteeDrawn`]): a challenger that authors the block
+//! including its own challenge (a validator's watcher) knows that block's seed, but not the
+//! next one's, so it cannot challenge only when the committee would suit it. If too few
+//! executors are left to reach the quorum by then, the dispute ends without a verdict.
 //!
 //! **Votes.** A member runs the request and commits `vote_seal(request, key, commitment,
 //! salt)` ([`Call::commit_vote`]); once every member committed (or the commit phase ended with at
@@ -56,6 +61,7 @@
 
 use alloc::vec::Vec;
 use codec::Encode;
+use frame_support::weights::WeightMeter;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -72,7 +78,7 @@ use opg_primitives::{
 	ExecutorSignature, InferenceOutput, ResultCommitment, StakeLedger, H256,
 };
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{One, Saturating, Zero},
 	RuntimeAppPublic,
 };
 
@@ -82,7 +88,7 @@ use crate::Call;
 use crate::{
 	BalanceOf, Config, Dispute, DisputeDeadlines, DisputeOf, DisputeOutcome, DisputeOutcomes,
 	DisputeOutputs, DisputePhase, Disputes, Error, Event, HoldReason, Member, Pallet, RequestId,
-	Verdict, Vote, LOG_TARGET,
+	Verdict, Vote, WeightInfo, LOG_TARGET,
 };
 
 /// The committee game (see the module docs).
@@ -95,21 +101,20 @@ pub(crate) struct CheckedReveal {
 }
 
 impl<T: Config> DisputeGame<T> for Committee<T> {
-	/// The committee drawn.
-	type Opening = Vec<T::AccountId>;
+	/// Nothing: the committee is drawn in the next block.
+	type Opening = ();
 
-	fn check_open(
-		request: RequestId,
-		executor: &T::AccountId,
-	) -> Result<Vec<T::AccountId>, Error<T>> {
+	fn check_open(request: RequestId, executor: &T::AccountId) -> Result<(), Error<T>> {
 		ensure!(
 			(DisputeDeadlines::<T>::decode_len().unwrap_or(0) as u32) < T::MaxOpenDisputes::get(),
 			Error::<T>::TooManyDisputes
 		);
-		let committee =
-			Self::draw(request, core::slice::from_ref(executor), T::CommitteeSize::get());
-		ensure!(committee.len() as u32 >= T::Quorum::get(), Error::<T>::NoCommittee);
-		Ok(committee)
+		// How many can be drawn does not depend on the seed, only on who serves: a draw now
+		// counts them (the committee itself is drawn in the next block).
+		let eligible =
+			Self::draw(request, core::slice::from_ref(executor), T::CommitteeSize::get()).len();
+		ensure!(eligible as u32 >= T::Quorum::get(), Error::<T>::NoCommittee);
+		Ok(())
 	}
 
 	fn can_bond(challenger: &T::AccountId) -> bool {
@@ -125,17 +130,13 @@ impl<T: Config> DisputeGame<T> for Committee<T> {
 		challenger: T::AccountId,
 		executor: T::AccountId,
 		accused: ResultCommitment,
-		committee: Vec<T::AccountId>,
+		(): (),
 	) -> DispatchResult {
 		let bond = T::ChallengeBond::get();
 		T::Currency::hold(&HoldReason::ChallengeBond.into(), &challenger, bond)
 			.map_err(|_| Error::<T>::CannotHoldBond)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let commit_until = now.saturating_add(T::CommitPeriod::get());
-		let members: Vec<Member<T::AccountId>> = committee
-			.iter()
-			.map(|executor| Member { executor: executor.clone(), vote: Vote::Pending })
-			.collect();
+		let draw_at = now.saturating_add(One::one());
 		let dispute: DisputeOf<T> = Dispute {
 			challenger: challenger.clone(),
 			bond,
@@ -143,25 +144,44 @@ impl<T: Config> DisputeGame<T> for Committee<T> {
 			accused,
 			opened: now,
 			extended: false,
-			phase: DisputePhase::Commit { until: commit_until },
-			committee: BoundedVec::truncate_from(members),
+			phase: DisputePhase::Drawing { at: draw_at },
+			committee: BoundedVec::new(),
 		};
-		DisputeDeadlines::<T>::try_mutate(|deadlines| deadlines.try_push((commit_until, request)))
+		DisputeDeadlines::<T>::try_mutate(|deadlines| deadlines.try_push((draw_at, request)))
 			.map_err(|_| Error::<T>::TooManyDisputes)?;
 		Disputes::<T>::insert(request, dispute);
-		log::info!(target: LOG_TARGET, "request {request}: result of {executor:?} challenged by {challenger:?}, committee {committee:?}");
-		Pallet::<T>::deposit_event(Event::Challenged {
-			request,
-			challenger,
-			executor,
-			committee,
-			commit_until,
-		});
+		log::info!(target: LOG_TARGET, "request {request}: result of {executor:?} challenged by {challenger:?}, committee drawn at {draw_at:?}");
+		Pallet::<T>::deposit_event(Event::Challenged { request, challenger, executor, draw_at });
 		Ok(())
 	}
 
+	fn draw_committees(now: BlockNumberFor<T>, meter: &mut WeightMeter) -> u32 {
+		// A committee costs up to `CommitteeSize` draws, and one more for the dispute's record.
+		let each =
+			T::WeightInfo::draw().saturating_mul(T::CommitteeSize::get().saturating_add(1).into());
+		let due: Vec<RequestId> = DisputeDeadlines::<T>::get()
+			.iter()
+			.filter(|(at, _)| *at <= now)
+			.map(|(_, id)| *id)
+			.collect();
+		let mut drawn = 0u32;
+		for request in due {
+			let Some(dispute) = Disputes::<T>::get(request) else { continue };
+			if !matches!(dispute.phase, DisputePhase::Drawing { .. }) {
+				continue;
+			}
+			if meter.try_consume(each).is_err() {
+				break;
+			}
+			Self::draw_committee(request, dispute, now);
+			drawn = drawn.saturating_add(1);
+		}
+		drawn
+	}
+
 	/// Advances every dispute whose phase ended before `now` (votes are accepted up to and
-	/// including the phase's last block).
+	/// including the phase's last block); a dispute waiting for its committee waits for
+	/// `on_poll`.
 	fn process(now: BlockNumberFor<T>) -> u32 {
 		let due: Vec<RequestId> = DisputeDeadlines::<T>::get()
 			.iter()
@@ -176,6 +196,29 @@ impl<T: Config> DisputeGame<T> for Committee<T> {
 }
 
 impl<T: Config> Committee<T> {
+	/// Draws the committee of `request`'s dispute (waiting for it) now, and opens the commit
+	/// phase; without enough executors left for the quorum, the dispute ends with no verdict.
+	fn draw_committee(request: RequestId, mut dispute: DisputeOf<T>, now: BlockNumberFor<T>) {
+		let committee =
+			Self::draw(request, core::slice::from_ref(&dispute.executor), T::CommitteeSize::get());
+		if (committee.len() as u32) < T::Quorum::get() {
+			log::info!(target: LOG_TARGET, "request {request}: too few executors left for a committee");
+			return Self::settle(request, dispute, None, now);
+		}
+		let commit_until = now.saturating_add(T::CommitPeriod::get());
+		dispute.committee = BoundedVec::truncate_from(
+			committee
+				.iter()
+				.map(|executor| Member { executor: executor.clone(), vote: Vote::Pending })
+				.collect::<Vec<_>>(),
+		);
+		dispute.phase = DisputePhase::Commit { until: commit_until };
+		Self::set_deadline(request, commit_until);
+		Disputes::<T>::insert(request, dispute);
+		log::info!(target: LOG_TARGET, "request {request}: committee {committee:?}, commits until {commit_until:?}");
+		Pallet::<T>::deposit_event(Event::CommitteeDrawn { request, committee, commit_until });
+	}
+
 	/// Up to `seats` executors that serve, not in `exclude`, drawn by stake like an assignment
 	/// (subject `("opg/committee", request, seat, how many are excluded)`).
 	fn draw(request: RequestId, exclude: &[T::AccountId], seats: u32) -> Vec<T::AccountId> {
@@ -317,6 +360,9 @@ impl<T: Config> Committee<T> {
 			DisputeDeadlines::<T>::mutate(|d| d.retain(|(_, id)| *id != request));
 			return;
 		};
+		if let DisputePhase::Drawing { .. } = dispute.phase {
+			return;
+		}
 		if let DisputePhase::Commit { .. } = dispute.phase {
 			let votes = dispute.committee.iter().filter(|m| m.vote != Vote::Pending).count() as u32;
 			if votes >= T::Quorum::get() {
@@ -582,6 +628,7 @@ impl<T: Config> Committee<T> {
 	/// (`open`, `open_reveal`, an extension).
 	pub(crate) fn phase_began(dispute: &DisputeOf<T>) -> BlockNumberFor<T> {
 		match dispute.phase {
+			DisputePhase::Drawing { at } => at.saturating_sub(One::one()),
 			DisputePhase::Commit { until } => until.saturating_sub(T::CommitPeriod::get()),
 			DisputePhase::Reveal { until } => until.saturating_sub(T::RevealPeriod::get()),
 		}

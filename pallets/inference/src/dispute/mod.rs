@@ -79,6 +79,13 @@ pub(crate) trait DisputeGame<T: Config> {
 
 	/// Advances the open disputes at `now`; returns how many it advanced.
 	fn process(now: BlockNumberFor<T>) -> u32;
+
+	/// What the game draws from this block's randomness (in `on_poll`, after the block's
+	/// inherents and before its transactions), within `meter`; returns how many disputes.
+	fn draw_committees(
+		now: BlockNumberFor<T>,
+		meter: &mut frame_support::weights::WeightMeter,
+	) -> u32;
 }
 
 /// What the dispute game asks of the market (see the module docs).
