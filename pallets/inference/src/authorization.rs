@@ -1,5 +1,5 @@
 //! The authorization of the calls executors' off-chain workers send (`#[pallet::authorize]`):
-//! [`Call::submit_result`], [`Call::decline`], [`Call::watcher_challenge`], [`Call::commit_vote`]
+//! [`Call::submit_results`], [`Call::decline`], [`Call::watcher_challenge`], [`Call::commit_vote`]
 //! and [`Call::reveal_vote`].
 //!
 //! These are general transactions without a signer: no nonce, no fee. What makes them valid is
@@ -10,13 +10,14 @@
 //! - refused with `InvalidTransaction::Custom(index of the error)` (see [`Pallet::refuse`]);
 //! - valid until the last block the call can succeed in (the deadline, the end of the window or
 //!   of the vote's phase), with the tag `(prefix, what it provides)` so that the pool keeps one
-//!   transaction per request (and member), at [`Config::ExecutorPriority`] (no lower than
+//!   transaction per request (and member; a batch of results provides one tag per result), at [`Config::ExecutorPriority`] (no lower than
 //!   signed transactions), and propagated ([`Pallet::validity`]).
 //!
 //! The calls are of the `Operational` dispatch class: the part of each block kept for that class
 //! takes them even when normal transactions (or a session rotation, which claims the whole
 //! block's weight) have filled the rest.
 
+use alloc::{collections::BTreeSet, vec::Vec};
 use codec::{Decode, Encode};
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -33,7 +34,7 @@ use sp_runtime::{
 use crate::Call;
 use crate::{
 	dispute::committee::Committee, Config, Error, Pallet, RequestId, RequestOf, RequestStatus,
-	Requests, LOG_TARGET,
+	Requests, SubmittedResult, LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
@@ -79,19 +80,23 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The validity of an authorized transaction: tag `(prefix, provides)`, valid until `until`
-	/// (inclusive), at [`Config::ExecutorPriority`], propagated, no weight refunded.
-	pub(crate) fn validity(
+	/// The validity of an authorized transaction: tags `(prefix, p)` for each `p` in
+	/// `provides`, valid until `until` (inclusive), at [`Config::ExecutorPriority`], propagated,
+	/// no weight refunded.
+	pub(crate) fn validity<P: Encode>(
 		prefix: &'static str,
-		provides: impl Encode,
+		provides: impl IntoIterator<Item = P>,
 		until: BlockNumberFor<T>,
 	) -> TransactionValidityWithRefund {
 		let longevity = until
 			.saturating_sub(frame_system::Pallet::<T>::block_number())
 			.saturating_add(1u32.into());
-		let validity = ValidTransaction::with_tag_prefix(prefix)
+		let validity = provides
+			.into_iter()
+			.fold(ValidTransaction::with_tag_prefix(prefix), |builder, tag| {
+				builder.and_provides(tag)
+			})
 			.priority(T::ExecutorPriority::get())
-			.and_provides(provides)
 			.longevity(longevity.saturated_into::<u64>())
 			.propagate(true)
 			.build()?;
@@ -109,19 +114,41 @@ impl<T: Config> Pallet<T> {
 		InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(u8::MAX)).into()
 	}
 
-	/// Authorization of [`Pallet::submit_result`]: one transaction per request (tag
-	/// `("opg/result", request)`), valid until the deadline.
-	pub(crate) fn authorize_result(
+	/// Authorization of [`Pallet::submit_results`]: valid while at least one of the results
+	/// passes every check, providing one tag per such result (`("opg/result", request)`), so
+	/// that the pool keeps one result per request, until the latest of their deadlines (the
+	/// pool re-checks every block; a result past its own deadline then stops counting).
+	/// Refused with the first result's error when none passes; a request named twice counts
+	/// once.
+	pub(crate) fn authorize_results(
 		_source: TransactionSource,
-		request: &RequestId,
-		output: &InferenceOutput,
-		commitment: &ResultCommitment,
 		key: &ExecutorKey,
-		signature: &ExecutorSignature,
+		results: &BoundedVec<SubmittedResult, T::MaxResultsPerBatch>,
 	) -> TransactionValidityWithRefund {
-		let checked = Self::check_result(*request, output, commitment, key, signature)
-			.map_err(|e| Self::refuse(*request, "result", &e))?;
-		Self::validity("opg/result", request, checked.deadline())
+		let mut seen = BTreeSet::new();
+		let mut valid = Vec::new();
+		let mut until: Option<BlockNumberFor<T>> = None;
+		let mut first_error = None;
+		for result in results.iter() {
+			if !seen.insert(result.request) {
+				continue;
+			}
+			let SubmittedResult { request, output, commitment, signature } = result;
+			match Self::check_result(*request, output, commitment, key, signature) {
+				Ok(checked) => {
+					valid.push(*request);
+					until = Some(until.map_or(checked.deadline(), |u| u.max(checked.deadline())));
+				}
+				Err(error) => {
+					first_error.get_or_insert((*request, error));
+				}
+			}
+		}
+		let Some(until) = until else {
+			let (request, error) = first_error.unwrap_or((0, Error::<T>::NoResults));
+			return Err(Self::refuse(request, "result", &error));
+		};
+		Self::validity("opg/result", valid, until)
 	}
 
 	/// Authorization of [`Pallet::decline`]: one transaction per request (tag
@@ -135,7 +162,7 @@ impl<T: Config> Pallet<T> {
 	) -> TransactionValidityWithRefund {
 		let (_, deadline) = Self::check_decline(*request, reason, key, signature)
 			.map_err(|e| Self::refuse(*request, "decline", &e))?;
-		Self::validity("opg/decline", request, deadline)
+		Self::validity("opg/decline", [request], deadline)
 	}
 
 	/// Authorization of [`Pallet::watcher_challenge`]: one transaction per request (tag
@@ -152,7 +179,7 @@ impl<T: Config> Pallet<T> {
 			Some(RequestStatus::Answered { challenge_end, .. }) => challenge_end,
 			_ => frame_system::Pallet::<T>::block_number(),
 		};
-		Self::validity("opg/challenge", request, end)
+		Self::validity("opg/challenge", [request], end)
 	}
 
 	/// Authorization of [`Pallet::commit_vote`]: one transaction per request and member (tag
@@ -166,7 +193,7 @@ impl<T: Config> Pallet<T> {
 	) -> TransactionValidityWithRefund {
 		Committee::<T>::check_commit(*request, seal, key, signature)
 			.map_err(|e| Self::refuse(*request, "commit", &e))?;
-		Self::validity("opg/commit", (request, key), Committee::<T>::phase_end(*request))
+		Self::validity("opg/commit", [(request, key)], Committee::<T>::phase_end(*request))
 	}
 
 	/// Authorization of [`Pallet::reveal_vote`]: one transaction per request and member (tag
@@ -181,6 +208,6 @@ impl<T: Config> Pallet<T> {
 	) -> TransactionValidityWithRefund {
 		Committee::<T>::check_reveal(*request, output, commitment, salt, key)
 			.map_err(|e| Self::refuse(*request, "reveal", &e))?;
-		Self::validity("opg/reveal", (request, key), Committee::<T>::phase_end(*request))
+		Self::validity("opg/reveal", [(request, key)], Committee::<T>::phase_end(*request))
 	}
 }

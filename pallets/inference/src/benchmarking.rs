@@ -80,7 +80,8 @@ fn result_call<T: Config>(id: RequestId, output: InferenceOutput) -> Call<T> {
 	let commitment = ResultCommitment::new(&output, &[H256::repeat_byte(1)]);
 	let statement = Pallet::<T>::result_statement(id, commitment).unwrap();
 	let signature = key.sign(&statement.signing_payload()).unwrap();
-	Call::submit_result { request: id, output, commitment, key, signature }
+	let result = SubmittedResult { request: id, output, commitment, signature };
+	Call::submit_results { key, results: alloc::vec![result].try_into().unwrap() }
 }
 
 /// A signed decline of request `id` by its assigned executor, for `reason`.
@@ -233,19 +234,22 @@ mod benchmarks {
 		assert_eq!(NextRequestId::<T>::get(), 1);
 	}
 
+	/// One result of `b` output bytes in a batch: a batch's weight is the sum of its results'.
 	#[benchmark]
 	fn submit_result(b: Linear<32, { T::MaxOutputBytes::get() }>) {
 		executors::<T>(EXECUTORS);
 		let n = elements_for(b);
 		let model = list_model::<T>(1, n);
 		let id = drawn::<T>(&requester::<T>(), model);
-		let Call::submit_result { request: req, output, commitment, key, signature } =
+		let Call::submit_results { key, results } =
 			result_call::<T>(id, InferenceOutput::Tensor(row(n)))
 		else {
 			unreachable!()
 		};
-		#[extrinsic_call]
-		_(RawOrigin::Authorized, req, output, commitment, key, signature);
+		#[block]
+		{
+			Pallet::<T>::submit_results(RawOrigin::Authorized.into(), key, results).unwrap();
+		}
 		assert!(Results::<T>::contains_key(id));
 	}
 

@@ -10,9 +10,10 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 use crate::{
-	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DisputeDeadlines,
-	Disputes, DrawQueue, DrawQueueBounds, HoldReason, Missed, NextRequestId, Pallet, Rejections,
-	RequestId, RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds,
+	queue, Assigned, Backlog, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds,
+	DisputeDeadlines, Disputes, DrawQueue, DrawQueueBounds, HoldReason, Missed, NextRequestId,
+	Pallet, Rejections, RequestId, RequestStatus, Requests, Results, WindowQueue,
+	WindowQueueBounds,
 };
 
 impl<T: Config> Pallet<T> {
@@ -85,6 +86,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(Assigned::<T>::iter().count() == assigned, "Assigned has stale entries");
+		let mut backlogs: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (executor, _, ()) in Assigned::<T>::iter() {
+			let n = backlogs.entry(executor).or_default();
+			*n = n.saturating_add(1);
+		}
+		for (executor, n) in Backlog::<T>::iter() {
+			ensure!(n > 0, "a zero backlog is stored");
+			ensure!(backlogs.remove(&executor) == Some(n), "a backlog does not count Assigned");
+			ensure!(n <= T::MaxBacklog::get(), "a backlog above MaxBacklog");
+		}
+		ensure!(backlogs.is_empty(), "an executor's assignments without a backlog");
 		for (id, missed) in Missed::<T>::iter() {
 			let (executor, attempt) = match Requests::<T>::get(id).map(|r| r.status) {
 				Some(RequestStatus::Assigned { executor, attempt, .. }) => {

@@ -25,7 +25,7 @@
 //! ## The life of a request
 //!
 //! ```text
-//!  request ──► Drawing{at} ──next block──► Assigned{executor, deadline} ──submit_result──► Answered{challenge_end} ──window over──► Final
+//!  request ──► Drawing{at} ──next block──► Assigned{executor, deadline} ──submit_results─► Answered{challenge_end} ──window over──► Final
 //!  (fee held)    ▲    │                      │                                              │                               (fee paid)
 //!                │    └─ nobody serves:      │                                              └─challenge─► Disputed ─verdict─┬─► Final      (executor right)
 //!                │       Refunded            │                                                                              ├─► Corrected  (executor wrong)
@@ -51,14 +51,19 @@
 //!    that seed when it signs; the author of the including block, which knows its own seed
 //!    while it orders and selects transactions, does not know the next one; the author of the
 //!    drawing block cannot grind its VRF, nor change what is queued. Reassignments are drawn
-//!    the same way.
+//!    the same way. **Admission:** an executor holds at most [`Config::MaxBacklog`] requests
+//!    ([`Backlog`]); the draw passes over a full one, and when every executor that could take
+//!    the request is full, it waits in the draw queue, in order, with no deadline running. The
+//!    queue holds at most [`Config::MaxWaiting`] requests ([`Error::MarketFull`] beyond).
 //! 3. **Answer.** The executor's node runs the model in its **off-chain worker** through the
 //!    [`opg_primitives::inference`] host function (the node's candle engine), signs a
-//!    [`opg_primitives::ResultStatement`] with its executor key and submits
-//!    [`submit_result`](Pallet::submit_result) as an *authorized* transaction
-//!    (`#[pallet::authorize]`): no signer, no fee, no nonce; valid only from the assigned
-//!    executor's key, before the deadline, with an output that fits the schema and hashes to the
-//!    commitment.
+//!    [`opg_primitives::ResultStatement`] with its executor key and submits it with the
+//!    executor's other results of the block in one [`submit_results`](Pallet::submit_results),
+//!    an *authorized* transaction (`#[pallet::authorize]`): no signer, no fee, no nonce. Each
+//!    result is valid only from the assigned executor's key, before the deadline, with an
+//!    output that fits the schema and hashes to the commitment; one that is not is refused on
+//!    its own ([`Event::ResultRefused`]). The worker's work per block is bounded by time
+//!    ([`offchain::answer::ANSWER_BUDGET_MS`]), not by a count.
 //! 4. **Deadline.** A missed deadline reassigns the request to another executor (at most
 //!    [`Config::MaxReassignments`] times, never to the one that missed it); then, or when no
 //!    other executor serves, the requester is refunded in full. An executor whose engine cannot
@@ -100,8 +105,8 @@
 //! ### Dispatchable functions
 //!
 //! - [`request`](Pallet::request): a dapp asks for an inference; the fee is held.
-//! - [`submit_result`](Pallet::submit_result): the assigned executor's worker answers
-//!   (authorized).
+//! - [`submit_results`](Pallet::submit_results): an executor's worker answers the requests
+//!   assigned to it, many in one transaction (authorized).
 //! - [`decline`](Pallet::decline): the assigned executor's worker cannot run the request and
 //!   says why (authorized).
 //! - [`challenge`](Pallet::challenge): anyone challenges a result in its window, with a bond.
@@ -143,6 +148,8 @@
 extern crate alloc;
 
 mod authorization;
+#[cfg(test)]
+mod batch_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
@@ -328,6 +335,24 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueueWork: Get<u32>;
 
+		/// The most results one [`Pallet::submit_results`] transaction carries.
+		#[pallet::constant]
+		type MaxResultsPerBatch: Get<u32>;
+
+		/// The most requests assigned to one executor at once (its [`Backlog`]). A draw passes
+		/// over an executor that holds this many; when every executor that could take a request
+		/// does, the request waits in the draw queue, in order, and its deadline does not run.
+		/// Set it to what an executor answers well within [`Config::ResponseTimeout`], so that
+		/// no request is reassigned because of the queue ahead of it.
+		#[pallet::constant]
+		type MaxBacklog: Get<u32>;
+
+		/// The most requests waiting for their executor's draw ([`DrawQueue`]). A request made
+		/// while this many wait fails with [`Error::MarketFull`] (its fee is not held);
+		/// reassignments always queue.
+		#[pallet::constant]
+		type MaxWaiting: Get<u32>;
+
 		/// The pool priority of the executors' authorized transactions (results, watchers'
 		/// challenges, committee votes). Set it at least as high as any signed transaction's, so
 		/// that spam neither delays nor evicts them: they carry no fee, and each is valid once per
@@ -419,6 +444,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Assigned<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RequestId, ()>;
+
+	/// How many requests each executor holds in [`Assigned`] (at most [`Config::MaxBacklog`]).
+	#[pallet::storage]
+	pub type Backlog<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// The executors that missed their deadline on a request still waiting for its result, in
 	/// order: a reassignment draws among the others.
@@ -544,6 +573,9 @@ pub mod pallet {
 			trace_root: H256,
 			challenge_end: BlockNumberFor<T>,
 		},
+		/// A result in an executor's batch was refused for `error` (the batch's other results
+		/// stand): answered already, past its deadline, a bad signature or output...
+		ResultRefused { request: RequestId, error: DispatchError },
 		/// A result became final: `paid` went to the executor, `protocol_fee` to the treasury.
 		ResultFinalized {
 			request: RequestId,
@@ -660,6 +692,10 @@ pub mod pallet {
 		SealMismatch,
 		/// The key is not a registered executor's.
 		UnknownExecutor,
+		/// A batch of results holds none.
+		NoResults,
+		/// `MaxWaiting` requests are waiting for their executor's draw: try again later.
+		MarketFull,
 		/// The result was computed under another version of the canonical arithmetic than the
 		/// one this runtime checks (`opg_primitives::OPSET`).
 		UnsupportedOpset,
@@ -739,54 +775,48 @@ pub mod pallet {
 			Self::do_request(requester, model, input, max_fee).map(|_| ())
 		}
 
-		/// Submit the result of an assigned request (sent by the executor's off-chain worker).
+		/// Submit the results of requests assigned to one executor (sent by its off-chain
+		/// worker: one transaction per executor per block carries all it answered).
 		///
 		/// - Origin: authorized (a general transaction validated by the call's own
-		///   authorization, which runs every check of the call: the assigned executor's key signed
-		///   the statement).
-		/// - `request`: the request answered, assigned and before its deadline.
-		/// - `output`: the model's output; it must fit the schema, [`Config::MaxOutputBytes`], and
-		///   hash to `commitment.output_hash`.
-		/// - `commitment`: output hash and trace root.
-		/// - `key`: the assigned executor's registered key.
-		/// - `signature`: `key`'s signature of the [`opg_primitives::ResultStatement`]
-		///   `(request's digest, attempt, executor, commitment)`.
+		///   authorization, which runs every check of every result).
+		/// - `key`: the executor's registered key.
+		/// - `results`: at most [`Config::MaxResultsPerBatch`]; each names a request assigned to
+		///   `key`'s executor and before its deadline, with the model's output (which must fit
+		///   the schema and [`Config::MaxOutputBytes`], and hash to `commitment.output_hash`),
+		///   its commitment (output hash and trace root), and `key`'s signature of the
+		///   [`opg_primitives::ResultStatement`] `(request's digest, attempt, executor,
+		///   commitment)`.
 		///
-		/// Opens the result's challenge window. Emits [`Event::ResultSubmitted`].
+		/// Each result is checked and recorded on its own: a good one opens its challenge
+		/// window ([`Event::ResultSubmitted`]); one that fails a check is refused
+		/// ([`Event::ResultRefused`] with the error) and the others stand. The transaction is
+		/// valid while at least one of its results is, and provides one tag per valid result
+		/// (`("opg/result", request)`), so the pool keeps one result per request.
 		///
-		/// Errors (the transaction is invalid, so never included, for each of them):
-		/// [`Error::UnknownRequest`], [`Error::NotAssigned`], [`Error::WrongExecutor`],
-		/// [`Error::DeadlinePassed`], [`Error::BadSignature`], [`Error::CommitmentMismatch`],
-		/// [`Error::BadOutput`], [`Error::OutputTooLarge`].
-		#[pallet::call_index(1)]
-		#[pallet::weight((
-			T::WeightInfo::submit_result(
-				(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
-			),
-			DispatchClass::Operational
-		))]
-		#[pallet::authorize(Pallet::<T>::authorize_result)]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(
-			(output.encoded_size() as u32).min(T::MaxOutputBytes::get())
-		))]
-		pub fn submit_result(
+		/// Errors of a result (in [`Event::ResultRefused`], or, when every result fails, the
+		/// transaction is invalid with the first one's): [`Error::UnknownRequest`],
+		/// [`Error::NotAssigned`], [`Error::WrongExecutor`], [`Error::DeadlinePassed`],
+		/// [`Error::UnsupportedOpset`], [`Error::BadSignature`], [`Error::CommitmentMismatch`],
+		/// [`Error::BadOutput`], [`Error::OutputTooLarge`]. An empty batch is
+		/// [`Error::NoResults`].
+		#[pallet::call_index(8)]
+		#[pallet::weight((Pallet::<T>::results_weight(results), DispatchClass::Operational))]
+		#[pallet::authorize(Pallet::<T>::authorize_results)]
+		#[pallet::weight_of_authorize(Pallet::<T>::authorize_results_weight(results))]
+		pub fn submit_results(
 			origin: OriginFor<T>,
-			request: RequestId,
-			output: InferenceOutput,
-			commitment: ResultCommitment,
 			key: ExecutorKey,
-			signature: ExecutorSignature,
+			results: BoundedVec<SubmittedResult, T::MaxResultsPerBatch>,
 		) -> DispatchResult {
 			frame_system::ensure_authorized(origin)?;
-			let checked = Self::check_result(request, &output, &commitment, &key, &signature)?;
-			Self::record_result(request, checked, commitment);
-			Ok(())
+			Self::do_submit_results(&key, results.into_inner())
 		}
 
 		/// Decline an assigned request the executor's engine cannot run (sent by its off-chain
 		/// worker instead of a result).
 		///
-		/// - Origin: authorized, like [`Pallet::submit_result`] (the authorization runs every
+		/// - Origin: authorized, like [`Pallet::submit_results`] (the authorization runs every
 		///   check of the call).
 		/// - `request`: the request declined, assigned to `key`'s executor and before its
 		///   deadline.

@@ -26,7 +26,7 @@ use opg_primitives::{
 	TensorDType, TensorSchema, H256,
 };
 use sp_core::offchain::{
-	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+	testing::{OffchainState, PoolState, TestOffchainExt, TestTransactionPoolExt},
 	OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
 };
 use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
@@ -137,6 +137,12 @@ pub const EXECUTOR_PRIORITY: u64 = 1 << 60;
 pub const MAX_REASSIGN: u32 = 2;
 pub const REJECT_QUORUM: u32 = 2;
 pub const QUEUE_WORK: u32 = 4;
+/// The most results in one batch.
+pub const MAX_BATCH: u32 = 5;
+/// The most requests one executor holds.
+pub const MAX_BACKLOG: u32 = 6;
+/// The most requests waiting for their draw.
+pub const MAX_WAITING: u32 = 40;
 pub const DAVE: AccountId = 4;
 pub const EVE: AccountId = 5;
 pub const CHALLENGER: AccountId = 12;
@@ -235,6 +241,9 @@ impl pallet_inference::Config for Test {
 	type MaxInputBytes = ConstU32<256>;
 	type MaxOutputBytes = ConstU32<256>;
 	type MaxQueueWork = ConstU32<QUEUE_WORK>;
+	type MaxResultsPerBatch = ConstU32<MAX_BATCH>;
+	type MaxBacklog = ConstU32<MAX_BACKLOG>;
+	type MaxWaiting = ConstU32<MAX_WAITING>;
 	type ExecutorPriority = ConstU64<EXECUTOR_PRIORITY>;
 	type ChallengeBond = ConstU64<CHALLENGE_BOND>;
 	type CommitteeSize = ConstU32<COMMITTEE>;
@@ -316,11 +325,20 @@ pub struct FakeEngine {
 	pub fail: Option<InferenceError>,
 	/// Answers every run with a wrong output (the first value plus one), like a lying node.
 	pub lie: bool,
+	/// Each run takes this many milliseconds of the off-chain worker's clock.
+	pub run_ms: u64,
+	/// The off-chain worker's clock (set by [`new_network`]).
+	pub clock: Mutex<Option<Arc<parking_lot::RwLock<OffchainState>>>>,
 }
 
 impl InferenceBackend for FakeEngine {
 	fn run(&self, m: &ModelHash, input: &InferenceInput) -> Result<InferenceRun, InferenceError> {
 		*self.runs.lock().unwrap() += 1;
+		if let Some(clock) = self.clock.lock().unwrap().as_ref() {
+			let mut state = clock.write();
+			state.timestamp =
+				state.timestamp.add(sp_core::offchain::Duration::from_millis(self.run_ms));
+		}
 		if let Some(error) = self.fail {
 			return Err(error);
 		}
@@ -408,7 +426,8 @@ pub fn new_network(engine: FakeEngine, executors: &[AccountId], local: &[Account
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext: sp_io::TestExternalities = storage.into();
-	let (offchain, _offchain_state) = TestOffchainExt::new();
+	let (offchain, offchain_state) = TestOffchainExt::new();
+	*engine.clock.lock().unwrap() = Some(offchain_state);
 	let (pool_ext, pool_state) = TestTransactionPoolExt::new();
 	ext.register_extension(OffchainDbExt::new(offchain.clone()));
 	ext.register_extension(OffchainWorkerExt::new(offchain));
@@ -473,8 +492,8 @@ pub fn next_block() {
 }
 
 /// The off-chain worker's answering step, with this node's executor keys.
-pub fn answer_worker(now: u64) {
-	offchain::answer::run::<Test>(now, &offchain::local_executors::<Test>());
+pub fn answer_worker(now: u64) -> offchain::answer::Answered {
+	offchain::answer::run::<Test>(now, &offchain::local_executors::<Test>())
 }
 
 /// The off-chain worker's dispute duties (committees, then watching), with this node's keys.
@@ -564,7 +583,16 @@ pub fn result_call(id: u64, who: AccountId, output: InferenceOutput) -> Call<Tes
 		commitment,
 	};
 	let signature = sign_as(who, &statement.signing_payload());
-	Call::submit_result { request: id, output, commitment, key, signature }
+	let result = crate::SubmittedResult { request: id, output, commitment, signature };
+	Call::submit_results { key, results: vec![result].try_into().unwrap() }
+}
+
+/// The results of a [`Call::submit_results`], and its key.
+pub fn results_of(call: &Call<Test>) -> (ExecutorKey, Vec<crate::SubmittedResult>) {
+	match call {
+		Call::submit_results { key, results } => (key.clone(), results.to_vec()),
+		other => panic!("not a batch of results: {other:?}"),
+	}
 }
 
 /// The correct result call for request `id` from its assigned executor.
@@ -599,9 +627,29 @@ pub fn dispatch_authorized(call: Call<Test>) -> DispatchResult {
 	call.dispatch_bypass_filter(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error)
 }
 
-/// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it).
+/// Dispatches a result call with the authorized origin (what `AuthorizeCall` gives it). A
+/// refused result ([`crate::Event::ResultRefused`]) is returned as the error, its changes
+/// rolled back, as for a transaction that is invalid: so a batch of one result reads like a
+/// single result.
 pub fn submit(call: Call<Test>) -> DispatchResult {
-	use frame_support::traits::UnfilteredDispatchable;
-	assert!(matches!(call, Call::submit_result { .. }), "not a result");
-	call.dispatch_bypass_filter(RawOrigin::Authorized.into()).map(|_| ()).map_err(|e| e.error)
+	use frame_support::{
+		storage::{with_transaction, TransactionOutcome},
+		traits::UnfilteredDispatchable,
+	};
+	assert!(matches!(call, Call::submit_results { .. }), "not a result");
+	let before = System::events().len();
+	with_transaction(|| {
+		let dispatched = call
+			.dispatch_bypass_filter(RawOrigin::Authorized.into())
+			.map(|_| ())
+			.map_err(|e| e.error);
+		let refused = System::events()[before..].iter().find_map(|record| match record.event {
+			RuntimeEvent::Inference(crate::Event::ResultRefused { error, .. }) => Some(error),
+			_ => None,
+		});
+		match (dispatched, refused) {
+			(Err(error), _) | (Ok(()), Some(error)) => TransactionOutcome::Rollback(Err(error)),
+			(Ok(()), None) => TransactionOutcome::Commit(Ok(())),
+		}
+	})
 }

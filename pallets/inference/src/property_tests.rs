@@ -89,15 +89,14 @@ fn random_result(rng: &mut Rng, id: u64) -> Call<Test> {
 		4 => result_call(id, executor, wrong_output(&right)),
 		5 => result_call(id, *rng.pick(&EVERYONE), right),
 		6 => {
-			let Call::submit_result { output, key, signature, .. } =
-				result_call(id, executor, right)
-			else {
-				unreachable!()
-			};
+			let (key, mut results) = results_of(&result_call(id, executor, right));
 			// A commitment to another trace or opset than the one signed.
-			let commitment =
-				ResultCommitment { trace_root: H256(rng.array32()), ..commitment_of(&output) };
-			Call::submit_result { request: id, output, commitment, key, signature }
+			let commitment = ResultCommitment {
+				trace_root: H256(rng.array32()),
+				..commitment_of(&results[0].output)
+			};
+			results[0].commitment = commitment;
+			Call::submit_results { key, results: results.try_into().unwrap() }
 		}
 		_ => {
 			// An output of another shape than the schema's `[batch, 2]` (or `[1, 2]`, the right
@@ -107,13 +106,13 @@ fn random_result(rng: &mut Rng, id: u64) -> Call<Test> {
 				InferenceOutput::Tensor(Tensor::from_f32(&[1, n as u32], &vec![0.5; n]).unwrap());
 			let key = Executors::key_of(&executor).unwrap();
 			let signature = sign_as(executor, &rng.bytes(8));
-			Call::submit_result {
+			let result = crate::SubmittedResult {
 				request: id,
 				commitment: commitment_of(&output),
 				output,
-				key,
 				signature,
-			}
+			};
+			Call::submit_results { key, results: vec![result].try_into().unwrap() }
 		}
 	}
 }
@@ -178,7 +177,15 @@ fn random_vote(rng: &mut Rng) -> Option<frame_support::dispatch::DispatchResult>
 /// Dispatches an authorized call, checking that its authorization agrees with the outcome.
 fn authorized(call: Call<Test>, tally: &mut Tally) {
 	let valid = call.authorize(TransactionSource::External).map(|v| v.is_ok());
-	let outcome = call.clone().dispatch_bypass_filter(RawOrigin::Authorized.into());
+	// A batch of one result: its refusal is the error (`submit`).
+	let outcome = match call {
+		Call::submit_results { .. } => submit(call.clone()),
+		_ => call
+			.clone()
+			.dispatch_bypass_filter(RawOrigin::Authorized.into())
+			.map(|_| ())
+			.map_err(|e| e.error),
+	};
 	if let Some(valid) = valid {
 		assert_eq!(
 			valid,
@@ -186,7 +193,7 @@ fn authorized(call: Call<Test>, tally: &mut Tally) {
 			"the authorization of {call:?} says {valid}, the call did {outcome:?}"
 		);
 	}
-	tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
+	tally.record(outcome.err().map(|e| error_name(e, PALLETS)));
 }
 
 /// One step: a call, the off-chain workers' round, or the next block.

@@ -21,6 +21,36 @@ where
 	Bounds::put(bounds);
 }
 
+/// The oldest item, if it is due at `now`; it stays queued (see [`pop_head`]).
+pub(crate) fn peek_due<Items, Bounds, B>(now: B) -> Option<(B, RequestId)>
+where
+	Items: StorageMap<u64, (B, RequestId), Query = Option<(B, RequestId)>>,
+	Bounds: StorageValue<QueueBounds, Query = QueueBounds>,
+	B: codec::FullCodec + PartialOrd,
+{
+	let bounds = Bounds::get();
+	if bounds.is_empty() {
+		return None;
+	}
+	Items::get(bounds.head).filter(|(due, _)| *due <= now)
+}
+
+/// Removes the oldest item (the one [`peek_due`] returned).
+pub(crate) fn pop_head<Items, Bounds, B>()
+where
+	Items: StorageMap<u64, (B, RequestId), Query = Option<(B, RequestId)>>,
+	Bounds: StorageValue<QueueBounds, Query = QueueBounds>,
+	B: codec::FullCodec,
+{
+	let mut bounds = Bounds::get();
+	if bounds.is_empty() {
+		return;
+	}
+	Items::remove(bounds.head);
+	bounds.head = bounds.head.saturating_add(1);
+	Bounds::put(bounds);
+}
+
 /// Removes and returns the oldest item if it is due at `now`.
 pub(crate) fn pop_due<Items, Bounds, B>(now: B) -> Option<(B, RequestId)>
 where

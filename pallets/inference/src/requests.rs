@@ -19,6 +19,7 @@
 //! The draw queue works the same way, with each entry due the block after it is pushed, and
 //! its work per block bounded also by the weight left in the block.
 
+use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_support::traits::tokens::Precision;
 use frame_support::{
@@ -38,10 +39,19 @@ use sp_runtime::{
 };
 
 use crate::{
-	queue, Assigned, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DrawQueue,
+	queue, Assigned, Backlog, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DrawQueue,
 	DrawQueueBounds, Error, Event, HoldReason, Missed, NextRequestId, Pallet, Rejections, Request,
 	RequestId, RequestOf, RequestStatus, Requests, WeightInfo, LOG_TARGET,
 };
+
+/// What a draw did with the request at the head of the draw queue.
+#[derive(PartialEq, Eq, Debug)]
+enum Draw {
+	/// Assigned, refunded, or no longer drawing: off the queue.
+	Done,
+	/// Every executor that could take it holds `MaxBacklog` requests: it waits, in order.
+	Waiting,
+}
 
 impl<T: Config> Pallet<T> {
 	/// Checks, holds the fee, records a request and queues the draw of its executor for the
@@ -63,6 +73,12 @@ impl<T: Config> Pallet<T> {
 		// Somebody must serve now, or the request could only be refunded a block later. Whom
 		// the draw picks does not matter here (any seed picks somebody when anybody serves).
 		ensure!(T::Executors::select(&[0; 32], &[]).is_some(), Error::<T>::NoExecutor);
+		// Admission: requests beyond what the executors hold wait in the draw queue, in order;
+		// the queue itself is bounded, so the state a burst can make is.
+		ensure!(
+			DrawQueueBounds::<T>::get().len() < u64::from(T::MaxWaiting::get()),
+			Error::<T>::MarketFull
+		);
 		T::Currency::hold(&HoldReason::RequestFee.into(), &requester, fee)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
@@ -94,8 +110,10 @@ impl<T: Config> Pallet<T> {
 		at
 	}
 
-	/// Draws the executors of the queued requests due at `now`, as many as `MaxQueueWork` and
-	/// `meter` allow; returns how many.
+	/// Draws the executors of the queued requests due at `now`, oldest first, as many as
+	/// `MaxQueueWork` and `meter` allow; returns how many were drawn (or refunded). Stops at the
+	/// first request whose every possible executor holds [`Config::MaxBacklog`] requests: it
+	/// and those behind it wait for a later block, in order.
 	pub(crate) fn process_draws(
 		now: BlockNumberFor<T>,
 		meter: &mut frame_support::weights::WeightMeter,
@@ -105,35 +123,83 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		};
 		let max = T::MaxQueueWork::get().min(fits.try_into().unwrap_or(u32::MAX));
-		let drawn = queue::drain_due::<DrawQueue<T>, DrawQueueBounds<T>, _>(now, max, |_, id| {
-			Self::assign(id, now)
-		});
-		meter.consume(each.saturating_mul(drawn.into()));
+		// The executors found full in this block: later draws pass over them at once.
+		let mut full = Vec::new();
+		let mut drawn = 0u32;
+		let mut tried = 0u32;
+		while tried < max {
+			let Some((_, id)) = queue::peek_due::<DrawQueue<T>, DrawQueueBounds<T>, _>(now) else {
+				break;
+			};
+			tried = tried.saturating_add(1);
+			if Self::assign(id, now, &mut full) == Draw::Waiting {
+				break;
+			}
+			queue::pop_head::<DrawQueue<T>, DrawQueueBounds<T>, _>();
+			drawn = drawn.saturating_add(1);
+		}
+		meter.consume(each.saturating_mul(tried.into()));
 		drawn
 	}
 
 	/// Draws request `id`'s executor now (it is [`RequestStatus::Drawing`]): by stake, never one
-	/// that already had it ([`Missed`]). When nobody is left to draw, the request is refunded.
-	fn assign(id: RequestId, now: BlockNumberFor<T>) {
-		let Some(mut record) = Requests::<T>::get(id) else { return };
-		let RequestStatus::Drawing { attempt, .. } = record.status else { return };
+	/// that already had it ([`Missed`]) nor one that holds [`Config::MaxBacklog`] requests
+	/// (added to `full`). When nobody is left to draw, the request is refunded; when only full
+	/// executors are, it waits.
+	fn assign(id: RequestId, now: BlockNumberFor<T>, full: &mut Vec<T::AccountId>) -> Draw {
+		let Some(mut record) = Requests::<T>::get(id) else { return Draw::Done };
+		let RequestStatus::Drawing { attempt, .. } = record.status else { return Draw::Done };
 		let missed = Missed::<T>::get(id);
-		match Self::draw_executor(id, attempt, &missed) {
-			Some(executor) => {
-				let deadline = now.saturating_add(T::ResponseTimeout::get());
-				record.status =
-					RequestStatus::Assigned { executor: executor.clone(), deadline, attempt };
-				Requests::<T>::insert(id, record);
-				Assigned::<T>::insert(&executor, id, ());
-				queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
-				log::debug!(target: LOG_TARGET, "request {id}: assigned to {executor:?} (attempt {attempt}), deadline {deadline:?}");
-				Self::deposit_event(Event::Assigned { request: id, executor, attempt, deadline });
+		let mut exclude: Vec<T::AccountId> = missed.iter().chain(full.iter()).cloned().collect();
+		// Each pass excludes one more executor, so this ends within the number that serve.
+		loop {
+			match Self::draw_executor(id, attempt, &exclude) {
+				Some(executor) if Backlog::<T>::get(&executor) >= T::MaxBacklog::get() => {
+					full.push(executor.clone());
+					exclude.push(executor);
+				}
+				Some(executor) => {
+					let deadline = now.saturating_add(T::ResponseTimeout::get());
+					record.status =
+						RequestStatus::Assigned { executor: executor.clone(), deadline, attempt };
+					Requests::<T>::insert(id, record);
+					Self::assign_to(&executor, id);
+					queue::push::<DeadlineQueue<T>, DeadlineQueueBounds<T>, _>(deadline, id);
+					log::debug!(target: LOG_TARGET, "request {id}: assigned to {executor:?} (attempt {attempt}), deadline {deadline:?}");
+					Self::deposit_event(Event::Assigned {
+						request: id,
+						executor,
+						attempt,
+						deadline,
+					});
+					return Draw::Done;
+				}
+				None if full.iter().any(|executor| !missed.contains(executor)) => {
+					log::debug!(target: LOG_TARGET, "request {id}: every executor that could take it is full; it waits");
+					return Draw::Waiting;
+				}
+				None => {
+					Missed::<T>::remove(id);
+					Rejections::<T>::remove(id);
+					Self::refund(id, record, now);
+					return Draw::Done;
+				}
 			}
-			None => {
-				Missed::<T>::remove(id);
-				Rejections::<T>::remove(id);
-				Self::refund(id, record, now);
-			}
+		}
+	}
+
+	/// Gives request `id` to `executor` ([`Assigned`], [`Backlog`]).
+	fn assign_to(executor: &T::AccountId, id: RequestId) {
+		Assigned::<T>::insert(executor, id, ());
+		Backlog::<T>::mutate(executor, |n| *n = n.saturating_add(1));
+	}
+
+	/// Takes request `id` from `executor` ([`Assigned`], [`Backlog`]).
+	pub(crate) fn unassign(executor: &T::AccountId, id: RequestId) {
+		if Assigned::<T>::take(executor, id).is_some() {
+			Backlog::<T>::mutate_exists(executor, |n| {
+				*n = n.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+			});
 		}
 	}
 
@@ -231,7 +297,7 @@ impl<T: Config> Pallet<T> {
 		request_fault: bool,
 		now: BlockNumberFor<T>,
 	) {
-		Assigned::<T>::remove(&executor, id);
+		Self::unassign(&executor, id);
 		let rejections = Rejections::<T>::take(id).saturating_add(u32::from(request_fault));
 		if rejections >= T::RejectQuorum::get() {
 			Missed::<T>::remove(id);

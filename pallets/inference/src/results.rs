@@ -20,8 +20,9 @@ use sp_runtime::{traits::Saturating, RuntimeAppPublic};
 
 use crate::{
 	dispute::{DisputeGame, Game, Market},
-	queue, Assigned, Config, Error, Event, InferenceResult, Missed, Pallet, Rejections, RequestId,
-	RequestOf, RequestStatus, Requests, Results, WindowQueue, WindowQueueBounds, LOG_TARGET,
+	queue, Config, Error, Event, InferenceResult, Missed, Pallet, Rejections, RequestId, RequestOf,
+	RequestStatus, Requests, Results, SubmittedResult, WeightInfo, WindowQueue, WindowQueueBounds,
+	LOG_TARGET,
 };
 
 /// What the checks of a challenge found: the accused executor, the end of its result's window,
@@ -76,6 +77,46 @@ impl<T: Config> Pallet<T> {
 		Ok(CheckedResult { executor, deadline, output })
 	}
 
+	/// The encoded size of `output` the weights count, at most [`Config::MaxOutputBytes`].
+	fn output_len(output: &InferenceOutput) -> u32 {
+		u32::try_from(output.encoded_size()).unwrap_or(u32::MAX).min(T::MaxOutputBytes::get())
+	}
+
+	/// The weight of [`Call::submit_results`]: every result's, as benchmarked one at a time.
+	pub(crate) fn results_weight(results: &[SubmittedResult]) -> Weight {
+		results.iter().fold(Weight::zero(), |total, result| {
+			total.saturating_add(T::WeightInfo::submit_result(Self::output_len(&result.output)))
+		})
+	}
+
+	/// The weight of the authorization of [`Call::submit_results`]: every result's checks.
+	pub(crate) fn authorize_results_weight(results: &[SubmittedResult]) -> Weight {
+		results.iter().fold(Weight::zero(), |total, result| {
+			total.saturating_add(T::WeightInfo::authorize_submit_result(Self::output_len(
+				&result.output,
+			)))
+		})
+	}
+
+	/// Checks and records each of `results`, signed by `key`: a result that fails a check is
+	/// refused ([`Event::ResultRefused`]), the others recorded.
+	pub(crate) fn do_submit_results(
+		key: &ExecutorKey,
+		results: alloc::vec::Vec<SubmittedResult>,
+	) -> DispatchResult {
+		ensure!(!results.is_empty(), Error::<T>::NoResults);
+		for SubmittedResult { request, output, commitment, signature } in results {
+			match Self::check_result(request, &output, &commitment, key, &signature) {
+				Ok(checked) => Self::record_result(request, checked, commitment),
+				Err(error) => {
+					log::debug!(target: LOG_TARGET, "result of request {request} refused: {error:?}");
+					Self::deposit_event(Event::ResultRefused { request, error: error.into() });
+				}
+			}
+		}
+		Ok(())
+	}
+
 	/// Whether `output` answers `record`: it fits the model's schema for the request's input.
 	fn check_output_of(record: &RequestOf<T>, output: &InferenceOutput) -> Result<(), Error<T>> {
 		let input =
@@ -98,7 +139,7 @@ impl<T: Config> Pallet<T> {
 					RequestStatus::Answered { executor: executor.clone(), challenge_end };
 			}
 		});
-		Assigned::<T>::remove(&executor, request);
+		Self::unassign(&executor, request);
 		Missed::<T>::remove(request);
 		Rejections::<T>::remove(request);
 		let (output_hash, trace_root) = (commitment.output_hash, commitment.trace_root);

@@ -8,6 +8,7 @@
 
 use crate::{
 	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, RequestStatus, Results,
+	SubmittedResult,
 };
 use codec::Encode;
 use frame_support::{
@@ -216,9 +217,11 @@ fn offchain_worker_submits_exactly_one_correct_signed_result() {
 		assert_eq!(calls.len(), 1, "one result submitted");
 		assert_eq!(*engine.runs.lock().unwrap(), 1);
 		let call = calls[0].clone();
-		let Call::submit_result { request, ref output, ref commitment, ref key, .. } = call else {
-			panic!("not a result")
+		let (key, results) = results_of(&call);
+		let [SubmittedResult { request, ref output, ref commitment, .. }] = results[..] else {
+			panic!("one result")
 		};
+		let key = &key;
 		assert_eq!(request, id);
 		assert_eq!(*output, expected_output(&input(&[[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 5.0, 2.0]])));
 		assert_eq!(commitment.output_hash, opg_primitives::commitment::output_hash(output));
@@ -342,16 +345,21 @@ fn a_node_acts_only_for_the_executor_accounts_it_was_configured_for() {
 		assert_eq!(offchain::local_executors::<Test>().len(), 1);
 		answer_worker(2);
 		let calls = pool_calls(&pool, 0);
-		assert_eq!(calls.len(), alices);
-		for call in calls {
-			let Call::submit_result { key, .. } = call else { panic!("not a result") };
-			assert_eq!(Executors::owner_of(&key), Some(ALICE));
-		}
+		let results: usize = calls
+			.iter()
+			.map(|call| {
+				let (key, results) = results_of(call);
+				assert_eq!(Executors::owner_of(&key), Some(ALICE));
+				results.len()
+			})
+			.sum();
+		assert_eq!(results, alices);
+		let sent = calls.len();
 		// A node that stored no configuration acts for nobody.
 		act_for(None);
 		assert!(offchain::local_executors::<Test>().is_empty());
 		answer_worker(2 + offchain::RESUBMIT_AFTER as u64);
-		assert_eq!(pool.read().transactions.len(), alices);
+		assert_eq!(pool.read().transactions.len(), sent);
 		// Every key, by the explicit choice (`--any-executor-key`, the dev chains' default).
 		act_for(Some(opg_primitives::ExecutorOwners::Any));
 		assert_eq!(offchain::local_executors::<Test>().len(), 3);
@@ -371,10 +379,10 @@ fn offchain_worker_ignores_requests_of_other_executors() {
 		assert!(mine > 0 && mine < 12, "the draw spreads 12 requests");
 		answer_worker(2);
 		let calls = pool_calls(&pool, 0);
-		assert_eq!(calls.len(), mine);
-		for call in calls {
-			let Call::submit_result { request, .. } = call else { panic!("not a result") };
-			assert_eq!(assigned_to(request), ALICE);
+		let results: Vec<SubmittedResult> = calls.iter().flat_map(|c| results_of(c).1).collect();
+		assert_eq!(results.len(), mine);
+		for result in results {
+			assert_eq!(assigned_to(result.request), ALICE);
 		}
 	});
 }
@@ -393,24 +401,21 @@ fn result_errors() {
 			Error::<Test>::WrongExecutor
 		);
 		// Signed by the right key over another statement.
-		let Call::submit_result { output, commitment, key, .. } =
-			result_call(id, executor, good.clone())
-		else {
-			unreachable!()
-		};
-		let Call::submit_result { signature: other_signature, .. } =
-			result_call(id + 1, executor, good.clone())
-		else {
-			unreachable!()
+		let (key, results) = results_of(&result_call(id, executor, good.clone()));
+		let SubmittedResult { output, commitment, .. } = results[0].clone();
+		let other_signature =
+			results_of(&result_call(id + 1, executor, good.clone())).1[0].signature.clone();
+		let batch = |result: SubmittedResult| Call::submit_results {
+			key: key.clone(),
+			results: vec![result].try_into().unwrap(),
 		};
 		assert_noop!(
-			submit(Call::submit_result {
+			submit(batch(SubmittedResult {
 				request: id,
 				output: output.clone(),
 				commitment,
-				key: key.clone(),
 				signature: other_signature,
-			}),
+			})),
 			Error::<Test>::BadSignature
 		);
 		// A commitment to another output, correctly signed.
@@ -419,13 +424,12 @@ fn result_errors() {
 		let statement = Inference::result_statement(id, lie).unwrap();
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
-			submit(Call::submit_result {
+			submit(batch(SubmittedResult {
 				request: id,
 				output: output.clone(),
 				commitment: lie,
-				key: key.clone(),
 				signature,
-			}),
+			})),
 			Error::<Test>::CommitmentMismatch
 		);
 		// The right output, signed, but computed under another opset than the runtime's.
@@ -434,13 +438,12 @@ fn result_errors() {
 		let statement = Inference::result_statement(id, other_opset).unwrap();
 		let signature = key.sign(&statement.signing_payload()).unwrap();
 		assert_noop!(
-			submit(Call::submit_result {
+			submit(batch(SubmittedResult {
 				request: id,
 				output: output.clone(),
 				commitment: other_opset,
-				key: key.clone(),
 				signature,
-			}),
+			})),
 			Error::<Test>::UnsupportedOpset
 		);
 		// Outputs that do not fit the schema: wrong width, wrong batch.
@@ -448,23 +451,22 @@ fn result_errors() {
 		assert_noop!(submit(result_call(id, executor, wide)), Error::<Test>::BadOutput);
 		let two = InferenceOutput::Tensor(Tensor::from_f32(&[2, 2], &[0.0; 4]).unwrap());
 		assert_noop!(submit(result_call(id, executor, two)), Error::<Test>::BadOutput);
+		let _ = (output, commitment);
 		assert_noop!(
-			Inference::submit_result(
+			Inference::submit_results(
 				RuntimeOrigin::signed(executor),
-				id,
-				output,
-				commitment,
-				key,
-				{
-					let Call::submit_result { signature, .. } =
-						result_call(id, executor, good.clone())
-					else {
-						unreachable!()
-					};
-					signature
-				}
+				key.clone(),
+				results_of(&result_call(id, executor, good.clone())).1.try_into().unwrap()
 			),
 			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Inference::submit_results(
+				frame_system::RawOrigin::Authorized.into(),
+				key,
+				Default::default()
+			),
+			Error::<Test>::NoResults
 		);
 
 		// The good one, then a second one.
@@ -731,8 +733,9 @@ fn a_result_statement_binds_the_assignment_and_the_executor() {
 		assert_eq!((replayed.attempt, &replayed.executor), (1, &second));
 		assert_ne!(replayed.signing_payload(), statement.signing_payload());
 		let key = Executors::key_of(&first).unwrap();
+		let results = vec![SubmittedResult { request: id, output, commitment, signature }];
 		assert_noop!(
-			submit(Call::submit_result { request: id, output, commitment, key, signature }),
+			submit(Call::submit_results { key, results: results.try_into().unwrap() }),
 			Error::<Test>::WrongExecutor
 		);
 	});

@@ -102,6 +102,22 @@ where
 	pub submitted_at: BlockNumber,
 }
 
+/// One result in an executor's batch ([`crate::Call::submit_results`]): the request answered,
+/// the output, its commitment, and the executor key's signature of the request's
+/// [`opg_primitives::ResultStatement`]. Every entry stands alone: one that fails its checks is
+/// refused ([`crate::Event::ResultRefused`]) without touching the others.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct SubmittedResult {
+	/// The request answered.
+	pub request: opg_primitives::RequestId,
+	/// The model's output.
+	pub output: opg_primitives::InferenceOutput,
+	/// Output hash and trace root.
+	pub commitment: ResultCommitment,
+	/// The batch key's signature of `(request's digest, attempt, executor, commitment)`.
+	pub signature: opg_primitives::ExecutorSignature,
+}
+
 /// Head and tail of a storage queue: items `head..tail` are stored.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct QueueBounds {

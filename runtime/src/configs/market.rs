@@ -110,7 +110,18 @@ impl pallet_inference::Config for Runtime {
 	/// 128 KiB (`opg_primitives::limits`, which every listed schema's output fits): 32 MiniLM
 	/// embeddings (32 × 384 f32) fit with room to spare.
 	type MaxOutputBytes = ConstU32<{ opg_primitives::limits::MAX_OUTPUT_BYTES }>;
-	type MaxQueueWork = ConstU32<64>;
+	/// Up to 2,048 due deadlines, draws and challenge windows per block (draws within the weight
+	/// left): a block of a thousand results is drawn, timed and paid without a backlog.
+	type MaxQueueWork = ConstU32<2048>;
+	/// A thousand MLP results in one transaction are about 200 KB; the worker also splits a
+	/// batch at 512 KiB.
+	type MaxResultsPerBatch = ConstU32<1024>;
+	/// What an executor's worker answers in far less than the 10-block deadline: measured, the
+	/// digits MLP at over a thousand results per block (docs/performance.md, "Load").
+	type MaxBacklog = ConstU32<2048>;
+	/// A burst of 50,000 requests waits in order; beyond that, `request` fails with
+	/// `MarketFull` until the queue drains.
+	type MaxWaiting = ConstU32<50_000>;
 	type ExecutorPriority = ExecutorPriority;
 	type ChallengeBond = ChallengeBond;
 	type CommitteeSize = ConstU32<3>;
