@@ -6,7 +6,8 @@
 #   scripts/local.sh stop      # kill the three nodes (by PID) and keep their logs
 #
 # OPG_LOCAL_DIR (default ~/.cache/opg/local) holds the base paths, network keys, logs and PIDs;
-# OPG_LOCAL_RPC (default 9944) and OPG_LOCAL_P2P (default 30333) are the first ports.
+# OPG_LOCAL_RPC (default 9944) and OPG_LOCAL_P2P (default 30333) are the first ports;
+# OPG_LOCAL_ARGS adds flags to every node.
 # `start` builds the node first (scripts/build.sh) unless OPG_NO_BUILD=1.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -64,6 +65,9 @@ start() {
     args=(--chain local "--$name" --base-path "$dir/$name" --node-key-file "$dir/$name.key"
       --port $((p2p + i)) --rpc-port $((rpc + i)) --no-prometheus --no-telemetry --no-mdns)
     [ "$i" -eq 0 ] || args+=(--bootnodes "$boot")
+    # Extra node flags, e.g. a larger transaction pool for load tests (scripts/measure.sh load).
+    # shellcheck disable=SC2206
+    args+=(${OPG_LOCAL_ARGS:-})
     "$OPG_NODE_BIN" "${args[@]}" >"$dir/$name.log" 2>&1 &
     echo $! >"$dir/$name.pid"
     echo "[local] started $name (pid $!), rpc ws://127.0.0.1:$((rpc + i)), log $dir/$name.log"

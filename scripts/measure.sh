@@ -13,10 +13,13 @@
 #                                            (default 20), then the share the watchers catch at
 #                                            the default sample over M requests (default 120);
 #                                            takes ~15 minutes
-#   scripts/measure.sh load [N] [M]          a bounded load test on a fresh three-validator local
+#   scripts/measure.sh load [N] [M] [ARGS]   a bounded load test on a fresh three-validator local
 #                                            chain on loopback (ports 19944.. / 40333..): N
-#                                            requests from M accounts (default 200 from 20),
-#                                            throughput and latency percentiles
+#                                            requests from M accounts (default 200 from 20) at
+#                                            once, or `--rate R` per second; `--retention B`
+#                                            sets the retention first (sudo) and measures the
+#                                            state B blocks after; throughput, latency
+#                                            percentiles, refunds, the fees' balance, the state
 #   scripts/measure.sh engine [REPEATS]      inference on the CPU, four ways side by side: the
 #                                            canonical engine (Engine::run), the stock candle
 #                                            path (the pre-canonical arithmetic), PyTorch and
@@ -48,7 +51,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 
 usage() {
-  echo "usage: scripts/measure.sh latency [N] | disputes [N] [M] | load [N] [M] | engine [REPEATS | --setup-only] | onnx [REPEATS]" >&2
+  echo "usage: scripts/measure.sh latency [N] | disputes [N] [M] | load [N] [M] [--rate R] [--retention B] | engine [REPEATS | --setup-only] | onnx [REPEATS]" >&2
   exit 2
 }
 
@@ -74,13 +77,16 @@ disputes() {
 # removed when this script ends.
 load() {
   local requests="${1:-200}" accounts="${2:-20}"
+  shift $(( $# < 2 ? $# : 2 ))
   build
   OPG_LOCAL_DIR="$(mktemp -d -t opg-load-XXXXXX)"
-  export OPG_LOCAL_DIR OPG_LOCAL_RPC=19944 OPG_LOCAL_P2P=40333 OPG_NO_BUILD=1
+  # The pool holds a 10,000-request burst (its default is 8,192 transactions, 20 MiB).
+  export OPG_LOCAL_DIR OPG_LOCAL_RPC=19944 OPG_LOCAL_P2P=40333 OPG_NO_BUILD=1 \
+    OPG_LOCAL_ARGS="--pool-limit 40000 --pool-kbytes 131072"
   trap '"$here/local.sh" stop; rm -rf "$OPG_LOCAL_DIR"' EXIT
   "$here/local.sh" start
   "$CARGO_TARGET_DIR/$OPG_PROFILE/opg-cli" --url "ws://127.0.0.1:$OPG_LOCAL_RPC" --suri //Alice \
-    bench --requests "$requests" --accounts "$accounts"
+    bench --requests "$requests" --accounts "$accounts" "$@"
 }
 
 # The inference workloads, four ways in one run (inference/examples/engine_bench.rs and

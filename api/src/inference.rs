@@ -319,7 +319,39 @@ pub enum DisputeState {
 	Resolved(DisputeOutcome),
 }
 
-/// The `inference_*` methods.
+/// What a node knows of a request that was pruned: it finished more than the chain's retention
+/// ago, so its record, result and dispute outcome left the state (its events stay in its
+/// blocks, and an archive node answers for a block before the pruning). The data of a
+/// [`PRUNED`](crate::PRUNED) error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrunedRequest {
+	/// The request's id.
+	pub id: RequestId,
+	/// How it ended, if this node imported the block that pruned it (an opg-node indexes every
+	/// pruning it imports; not one it skipped by warp sync).
+	pub status: Option<RequestStatus>,
+	/// The block that pruned it (with `status`).
+	pub pruned_at: Option<BlockNumber>,
+}
+
+impl fmt::Display for PrunedRequest {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		write!(f, "request {} was pruned", self.id)?;
+		if let Some(at) = self.pruned_at {
+			write!(f, " at block #{at}")?;
+		}
+		match &self.status {
+			Some(status) => write!(f, " ({status})")?,
+			None => write!(f, " (it finished more than the chain's retention ago)")?,
+		}
+		write!(f, "; its events stay in its blocks, and an archive node keeps its state")
+	}
+}
+
+/// The `inference_*` methods. `inference_request`, `inference_result` and `inference_dispute`
+/// answer an id whose request was pruned with the error [`PRUNED`](crate::PRUNED), its data a
+/// [`PrunedRequest`]; an id never issued gets null.
 #[rpc(client, server, namespace = "inference")]
 pub trait InferenceApi {
 	/// The request with this id, in any state, or null. (`get_request` in Rust: jsonrpsee's
@@ -401,6 +433,32 @@ mod tests {
 		assert_eq!(json, json!({"state": "Drawing", "attempt": 1, "at": 4}));
 		assert!(!drawing.is_settled());
 		assert_eq!(drawing.to_string(), "waiting for its executor, drawn at block #4 (attempt 2)");
+	}
+
+	#[test]
+	fn a_pruned_request_says_when_and_how_it_ended() {
+		let known = PrunedRequest {
+			id: 5,
+			status: Some(RequestStatus::Refunded { at: 40 }),
+			pruned_at: Some(640),
+		};
+		let json = serde_json::to_value(&known).unwrap();
+		assert_eq!(
+			json,
+			json!({"id": 5, "status": {"state": "Refunded", "at": 40}, "prunedAt": 640})
+		);
+		assert_eq!(serde_json::from_value::<PrunedRequest>(json).unwrap(), known);
+		assert_eq!(
+			known.to_string(),
+			"request 5 was pruned at block #640 (refunded at block #40); its events stay in its \
+			 blocks, and an archive node keeps its state"
+		);
+		let unindexed = PrunedRequest { id: 6, status: None, pruned_at: None };
+		assert_eq!(
+			unindexed.to_string(),
+			"request 6 was pruned (it finished more than the chain's retention ago); its events \
+			 stay in its blocks, and an archive node keeps its state"
+		);
 	}
 
 	#[test]

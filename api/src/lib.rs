@@ -53,3 +53,6 @@ pub type BlockHash = H256;
 
 /// The error code of an RPC call whose runtime API call failed (the message says why).
 pub const RUNTIME_ERROR: i32 = 1;
+/// The error code of a query for a request that was pruned after the chain's retention; the
+/// message says when, the data is a [`PrunedRequest`].
+pub const PRUNED: i32 = 2;

@@ -91,9 +91,13 @@ pub enum Error {
 	/// A transport or subxt error.
 	#[error(transparent)]
 	Subxt(Box<subxt::Error>),
+	/// The request finished more than the chain's retention ago and was pruned from the state
+	/// (the node's `inference_*` answered [`opg_api::PRUNED`]).
+	#[error("{0}")]
+	Pruned(opg_api::PrunedRequest),
 	/// A call of the node's own JSON-RPC (`models_*`, `inference_*`, `staking_*`) failed.
 	#[error("the node's RPC failed: {0}")]
-	Rpc(#[from] jsonrpsee::core::client::Error),
+	Rpc(jsonrpsee::core::client::Error),
 	/// Waiting took longer than allowed.
 	#[error("timed out after {0} s: {1}")]
 	Timeout(u64, String),
@@ -142,5 +146,20 @@ impl From<subxt::error::ExtrinsicError> for Error {
 impl From<subxt::rpcs::Error> for Error {
 	fn from(e: subxt::rpcs::Error) -> Self {
 		Error::Subxt(Box::new(subxt::Error::BackendError(e.into())))
+	}
+}
+
+impl From<jsonrpsee::core::client::Error> for Error {
+	/// An `inference_*` answer for a pruned request is [`Error::Pruned`]; anything else
+	/// [`Error::Rpc`].
+	fn from(error: jsonrpsee::core::client::Error) -> Self {
+		if let jsonrpsee::core::client::Error::Call(call) = &error {
+			if call.code() == opg_api::PRUNED {
+				if let Some(pruned) = call.data().and_then(|d| serde_json::from_str(d.get()).ok()) {
+					return Error::Pruned(pruned);
+				}
+			}
+		}
+		Error::Rpc(error)
 	}
 }

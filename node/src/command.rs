@@ -149,7 +149,10 @@ pub fn run() -> sc_cli::Result<()> {
 			ensure_ports_free(&cli.run)?;
 			let runner = cli.create_runner(&cli.run)?;
 			let engine = cli.engine_options();
-			runner.run_node_until_exit(|config| async move {
+			runner.run_node_until_exit(|mut config| async move {
+				// Always index: the inference pallet records in the off-chain index how each
+				// request it prunes ended, which `inference_request` answers for a pruned id.
+				config.offchain_worker.indexing_enabled = true;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<

@@ -198,6 +198,10 @@ impl_runtime_apis! {
 			Inference::request_details(id)
 		}
 
+		fn is_pruned(id: opg_primitives::RequestId) -> bool {
+			Inference::is_pruned(id)
+		}
+
 		fn result(
 			id: opg_primitives::RequestId,
 		) -> Option<pallet_inference::ResultDetails<AccountId, BlockNumber>> {

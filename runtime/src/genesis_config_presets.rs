@@ -14,8 +14,8 @@ use crate::{
 	configs::TreasuryAccount,
 	currency::{EXISTENTIAL_DEPOSIT, OPG},
 	opaque::SessionKeys,
-	AccountId, Balance, BalancesConfig, ExecutorsConfig, ModelRegistryConfig, OriginsConfig,
-	Runtime, RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	AccountId, Balance, BalancesConfig, BlockNumber, ExecutorsConfig, InferenceConfig,
+	ModelRegistryConfig, OriginsConfig, Runtime, RuntimeGenesisConfig, SessionConfig, SudoConfig,
 };
 use frame_support::BoundedVec;
 use opg_primitives::ExecutorKey;
@@ -101,6 +101,7 @@ fn testnet_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	fast_tracks: bool,
+	retention: Option<BlockNumber>,
 ) -> Value {
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect();
@@ -131,6 +132,7 @@ fn testnet_genesis(
 				})
 				.collect::<Vec<_>>(),
 		},
+		inference: InferenceConfig { retention },
 		sudo: SudoConfig { key: Some(root) },
 	})
 }
@@ -145,6 +147,9 @@ fn authority_keys(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> Validator {
 	}
 }
 
+/// How long the dev chain keeps a finished request: an hour (the runtime's default is a day).
+pub const DEV_RETENTION: BlockNumber = crate::time::HOURS;
+
 /// The `development` preset: Alice validates alone.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
@@ -152,6 +157,7 @@ pub fn development_config_genesis() -> Value {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		true,
+		Some(DEV_RETENTION),
 	)
 }
 
@@ -166,6 +172,7 @@ pub fn local_config_genesis() -> Value {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		false,
+		None,
 	)
 }
 

@@ -11,11 +11,12 @@ use crate::dispute::{DisputeGame, Game};
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::UnfilteredDispatchable;
+use frame_support::BoundedVec;
 use frame_support::{
 	pallet_prelude::TransactionSource,
 	traits::{fungible::Mutate, Authorize, Get, Hooks},
 };
-use frame_system::RawOrigin;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	vote_seal, DeclineStatement, Dim, DisputeStatement, ExecutorKey, InferenceError,
@@ -270,13 +271,13 @@ mod benchmarks {
 	#[benchmark]
 	fn decline() {
 		let id = assigned::<T>();
-		let Call::decline { request, reason, key, signature } =
+		let Call::decline { request: declined, reason, key, signature } =
 			decline_call::<T>(id, InferenceError::Internal)
 		else {
 			unreachable!()
 		};
 		#[extrinsic_call]
-		_(RawOrigin::Authorized, request, reason, key, signature);
+		_(RawOrigin::Authorized, declined, reason, key, signature);
 		assert!(matches!(
 			Requests::<T>::get(id).unwrap().status,
 			RequestStatus::Drawing { attempt: 1, .. }
@@ -453,6 +454,44 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Root, sp_runtime::Perbill::from_percent(50));
 		assert_eq!(WatchFraction::<T>::get(), sp_runtime::Perbill::from_percent(50));
+	}
+
+	#[benchmark]
+	fn set_retention() {
+		let blocks: BlockNumberFor<T> = 100u32.into();
+		#[extrinsic_call]
+		_(RawOrigin::Root, blocks);
+		assert_eq!(Retention::<T>::get(), blocks);
+	}
+
+	/// `p` finished requests pruned in one block, each with the largest input (the record
+	/// `take` reads) and a result.
+	#[benchmark]
+	fn prune(p: Linear<0, { T::MaxQueueWork::get() }>) {
+		let template = answered::<T>(1);
+		let mut record = Requests::<T>::get(template).unwrap();
+		let result = Results::<T>::get(template).unwrap();
+		let RequestStatus::Answered { executor, .. } = record.status.clone() else {
+			panic!("answered")
+		};
+		let finished = frame_system::Pallet::<T>::block_number();
+		record.input =
+			BoundedVec::truncate_from(alloc::vec![7u8; T::MaxInputBytes::get() as usize]);
+		record.status = RequestStatus::Final { executor, at: finished };
+		let first = NextRequestId::<T>::get();
+		for id in first..first + u64::from(p) {
+			Pallet::<T>::close(id, record.clone(), finished);
+			Results::<T>::insert(id, result.clone());
+		}
+		NextRequestId::<T>::put(first + u64::from(p));
+		let now = finished + Retention::<T>::get();
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::process_prunes(now);
+		}
+		assert!(PruneQueueBounds::<T>::get().is_empty());
+		assert!(p == 0 || Pallet::<T>::is_pruned(first));
 	}
 
 	/// `x` disputes decided in one block, each against the executor (the most transfers: the

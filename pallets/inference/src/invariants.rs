@@ -1,5 +1,6 @@
 //! The invariants `try_state` checks (with `try-runtime`, and after every test): no path loses
-//! held funds, and the indexes (assignments, queues, dispute deadlines) agree with the records.
+//! held funds, and the indexes (assignments, queues, dispute deadlines, pruning) agree with the
+//! records.
 //! They read both sides of the seam: the market's requests and the game's disputes.
 
 use frame_support::{
@@ -11,9 +12,9 @@ use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 use crate::{
 	queue, Assigned, Backlog, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds,
-	DisputeDeadlines, Disputes, DrawQueue, DrawQueueBounds, HoldReason, Missed, NextRequestId,
-	Pallet, Rejections, RequestId, RequestStatus, Requests, Results, WindowQueue,
-	WindowQueueBounds,
+	DisputeDeadlines, DisputeOutcomes, Disputes, DrawQueue, DrawQueueBounds, HoldReason, Missed,
+	NextRequestId, Pallet, PruneQueue, PruneQueueBounds, Rejections, RequestId, RequestStatus,
+	Requests, Results, WindowQueue, WindowQueueBounds,
 };
 
 impl<T: Config> Pallet<T> {
@@ -22,8 +23,8 @@ impl<T: Config> Pallet<T> {
 	/// in a block after its own; every assignment is an assigned request and vice versa,
 	/// and a reassigned request never went back to an executor that missed it;
 	/// every answered, disputed or final request has a result and no other has; the queues hold
-	/// every open deadline and window; then the committee game's invariants. Run by
-	/// `try-runtime` and by the tests.
+	/// every open deadline and window; then the pruning's ([`Self::try_state_pruning`]) and
+	/// the committee game's invariants. Run by `try-runtime` and by the tests.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		let mut open_fees = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
@@ -130,7 +131,44 @@ impl<T: Config> Pallet<T> {
 			let open = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
 			ensure!(held == open, "held fees do not match the open requests");
 		}
+		Self::try_state_pruning()?;
 		Self::try_state_committee()
+	}
+
+	/// The pruning's invariants: the prune queue holds every finished request exactly once, with
+	/// the block it finished in, in the order requests finished, and nothing else; a result or
+	/// a dispute outcome is never left behind by its request. (That nothing is pruned before its
+	/// retention, nor kept past it by more than the per-block bound explains, depends on the
+	/// retention's history under governance: the unit and property tests check it.)
+	fn try_state_pruning() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let queued = queue::items::<PruneQueue<T>, PruneQueueBounds<T>, _>();
+		ensure!(
+			queued.len() as u64 == PruneQueueBounds::<T>::get().len(),
+			"the prune queue has holes"
+		);
+		ensure!(
+			queued.windows(2).all(|w| matches!(w, [a, b] if a.0 <= b.0)),
+			"prunes out of order"
+		);
+		let mut finished: BTreeMap<RequestId, BlockNumberFor<T>> = BTreeMap::new();
+		for (at, id) in queued {
+			ensure!(finished.insert(id, at).is_none(), "a request queued twice for pruning");
+		}
+		for (id, record) in Requests::<T>::iter() {
+			ensure!(
+				record.status.finished_at() == finished.remove(&id),
+				"a finished request not queued for pruning at its finishing block (or an open one queued)"
+			);
+		}
+		ensure!(finished.is_empty(), "a pruned or unknown request in the prune queue");
+		for id in Results::<T>::iter_keys() {
+			ensure!(Requests::<T>::contains_key(id), "a result outlived its request");
+		}
+		for id in DisputeOutcomes::<T>::iter_keys() {
+			ensure!(Requests::<T>::contains_key(id), "a dispute outcome outlived its request");
+		}
+		Ok(())
 	}
 
 	/// Invariants of the committee game: every disputed request has exactly one open dispute with

@@ -84,7 +84,8 @@
 //! 6. **Payout.** When the window ends unchallenged, `on_initialize` pays the fee:
 //!    [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest to the executor, whose
 //!    delegators get their share less its commission
-//!    ([`opg_primitives::StakeLedger::reward`]). The result stays in storage for dapps.
+//!    ([`opg_primitives::StakeLedger::reward`]). The result stays in storage for dapps for
+//!    [`Retention`] blocks, then the request is pruned (see below).
 //! 7. **Verdict.** The game closes a disputed request: the executor was right (final, fee paid
 //!    as in 6, the challenger's bond slashed), wrong (its stake slashed, its result replaced by
 //!    the majority's, the fee to the majority: `Corrected`), or no verdict (`Refunded`).
@@ -95,6 +96,13 @@
 //! `on_poll` as many draws within the weight left in the block: the work per block is bounded;
 //! under a backlog, entries are processed a few blocks late, never dropped. The ends of the
 //! disputes' phases are kept in [`DisputeDeadlines`], at most [`Config::MaxOpenDisputes`].
+//!
+//! The state stays bounded: a finished request (final, corrected, refunded or rejected) enters a
+//! fourth queue, [`PruneQueue`], and [`Retention`] blocks later `on_initialize` removes it with
+//! its result and dispute outcome (at most [`Config::MaxQueueWork`] per block). Its events stay
+//! in its blocks; the node's off-chain index keeps how it ended ([`PrunedRequest`]), which the
+//! RPC answers for a pruned id. The off-chain workers prune their own marks
+//! ([`offchain::marks`]).
 //!
 //! No path loses held funds: `try_state` checks that every account's held request fees equal the
 //! fees of its open (drawing, assigned, answered or disputed) requests, and its held challenge bonds the
@@ -115,11 +123,13 @@
 //! - [`commit_vote`](Pallet::commit_vote), [`reveal_vote`](Pallet::reveal_vote): a committee
 //!   member's sealed vote and its opening (authorized).
 //! - [`set_watch_fraction`](Pallet::set_watch_fraction): governance sets the watchers' sample.
+//! - [`set_retention`](Pallet::set_retention): governance sets how long finished requests stay.
 //!
 //! ### Public functions
 //!
 //! - [`Pallet::request_details`], [`Pallet::result_details`], [`Pallet::pending`],
-//!   [`Pallet::dispute_details`], [`Pallet::dispute_outcome`]: what the runtime API returns.
+//!   [`Pallet::dispute_details`], [`Pallet::dispute_outcome`], [`Pallet::is_pruned`]: what the
+//!   runtime API returns.
 //! - [`Pallet::do_request`]: a request without the call (for benchmarks and other pallets).
 //! - [`Pallet::request_digest`], [`Pallet::result_statement`]: what executors sign about a
 //!   request (bound to the chain and to the request itself, not to its id alone).
@@ -137,9 +147,10 @@
 //! - `authorization.rs`: the validity of the authorized calls (one builder, one error code);
 //! - `views.rs`: what the runtime API returns ([`RequestDetails`], [`ResultDetails`],
 //!   [`DisputeDetails`], [`DisputeOutcome`]; the types are in [`types`]);
+//! - `prune.rs`: finished requests leave the state after [`Retention`] blocks;
 //! - `invariants.rs`: `try_state`;
 //! - [`offchain`]: the executors' off-chain worker (answer, committee duty, watching);
-//! - `queue.rs`: the FIFO storage queue of deadlines, draws and windows.
+//! - `queue.rs`: the FIFO storage queue of deadlines, draws, windows and prunes.
 //!
 //! Runtime API: `pallet-inference-runtime-api`; JSON-RPC `inference_request`,
 //! `inference_result`, `inference_pending`, `inference_dispute`: `pallet-inference-rpc`.
@@ -165,6 +176,9 @@ pub mod offchain;
 mod payout;
 #[cfg(test)]
 mod property_tests;
+mod prune;
+#[cfg(test)]
+mod prune_tests;
 mod queue;
 mod requests;
 mod results;
@@ -418,6 +432,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type DefaultWatchFraction: Get<Perbill>;
 
+		/// Blocks a finished request (final, corrected, refunded or rejected) is kept, with its
+		/// result and dispute outcome, before it is pruned, until genesis or governance sets
+		/// [`Retention`]. Positive.
+		#[pallet::constant]
+		type DefaultRetention: Get<BlockNumberFor<Self>>;
+
 		/// Weights of the calls and hooks, from the benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -536,6 +556,46 @@ pub mod pallet {
 	pub type WatchFraction<T: Config> =
 		StorageValue<_, Perbill, ValueQuery, DefaultWatchFraction<T>>;
 
+	// Pruning.
+
+	#[pallet::type_value]
+	pub fn DefaultRetention<T: Config>() -> BlockNumberFor<T> {
+		T::DefaultRetention::get()
+	}
+
+	/// Blocks a finished request is kept before it is pruned ([`PruneQueue`]).
+	#[pallet::storage]
+	pub type Retention<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultRetention<T>>;
+
+	/// Prune queue: `(block the request finished in, request)` by position, in the order
+	/// requests finish. An entry is pruned once [`Retention`] blocks have passed.
+	#[pallet::storage]
+	pub type PruneQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (BlockNumberFor<T>, RequestId)>;
+
+	/// Bounds of [`PruneQueue`].
+	#[pallet::storage]
+	pub type PruneQueueBounds<T: Config> = StorageValue<_, QueueBounds, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Blocks a finished request is kept ([`Retention`]); `None` keeps
+		/// [`Config::DefaultRetention`].
+		pub retention: Option<BlockNumberFor<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(retention) = self.retention {
+				assert!(!retention.is_zero(), "the genesis retention must be positive");
+				Retention::<T>::put(retention);
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -632,6 +692,11 @@ pub mod pallet {
 		ResultCorrected { request: RequestId, executor: T::AccountId, output_hash: H256 },
 		/// Governance changed the share of results watchers re-run.
 		WatchFractionSet { fraction: Perbill },
+		/// Governance changed how long finished requests are kept.
+		RetentionSet { blocks: BlockNumberFor<T> },
+		/// `count` requests that finished [`Retention`] blocks ago were removed from the state,
+		/// with their results and dispute outcomes (their events stay in their blocks).
+		Pruned { count: u32 },
 	}
 
 	#[pallet::error]
@@ -699,6 +764,8 @@ pub mod pallet {
 		/// The result was computed under another version of the canonical arithmetic than the
 		/// one this runtime checks (`opg_primitives::OPSET`).
 		UnsupportedOpset,
+		/// A retention of zero blocks would prune results before anyone can read them.
+		ZeroRetention,
 	}
 
 	#[pallet::hooks]
@@ -707,8 +774,10 @@ pub mod pallet {
 			let expired = Self::process_deadlines(now);
 			let finalized = Self::process_windows(now);
 			let disputes = Game::<T>::process(now);
+			let pruned = Self::process_prunes(now);
 			T::WeightInfo::on_initialize(expired, finalized)
 				.saturating_add(T::WeightInfo::process_disputes(disputes))
+				.saturating_add(T::WeightInfo::prune(pruned))
 		}
 
 		/// Draws the executors of the requests queued in earlier blocks, now that this block's
@@ -738,6 +807,7 @@ pub mod pallet {
 			);
 			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
 			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
+			assert!(!T::DefaultRetention::get().is_zero(), "DefaultRetention must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -994,6 +1064,27 @@ pub mod pallet {
 			ensure_root(origin)?;
 			WatchFraction::<T>::put(fraction);
 			Self::deposit_event(Event::WatchFractionSet { fraction });
+			Ok(())
+		}
+
+		/// Set how long finished requests are kept before they are pruned.
+		///
+		/// - Origin: root (governance).
+		/// - `blocks`: the retention, counted from the block a request finished in (final,
+		///   corrected, refunded or rejected); applies at once to every finished request, those
+		///   already waiting included. A shorter retention prunes the backlog it creates at
+		///   [`Config::MaxQueueWork`] requests per block.
+		///
+		/// Emits [`Event::RetentionSet`].
+		///
+		/// Errors: [`Error::ZeroRetention`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_retention())]
+		pub fn set_retention(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(!blocks.is_zero(), Error::<T>::ZeroRetention);
+			Retention::<T>::put(blocks);
+			Self::deposit_event(Event::RetentionSet { blocks });
 			Ok(())
 		}
 	}

@@ -143,6 +143,8 @@ pub const MAX_BATCH: u32 = 5;
 pub const MAX_BACKLOG: u32 = 6;
 /// The most requests waiting for their draw.
 pub const MAX_WAITING: u32 = 40;
+/// Long enough that no test outside `prune_tests` sees a request pruned.
+pub const RETENTION: u64 = 1_000;
 pub const DAVE: AccountId = 4;
 pub const EVE: AccountId = 5;
 pub const CHALLENGER: AccountId = 12;
@@ -256,6 +258,7 @@ impl pallet_inference::Config for Test {
 	type MemberPenalty = ConstU64<PENALTY>;
 	type MaxOpenDisputes = ConstU32<MAX_DISPUTES>;
 	type DefaultWatchFraction = DefaultWatchFraction;
+	type DefaultRetention = ConstU64<RETENTION>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;

@@ -4,8 +4,10 @@
 //! transactions, against the mock runtime with five executors.
 //!
 //! After every step: no panic, every error typed, both pallets' invariants, the total issuance
-//! unchanged (fees, bonds and slashes only move), and for every authorized call its
-//! authorization agrees with its dispatch (valid exactly when the call succeeds).
+//! unchanged (fees, bonds and slashes only move), for every authorized call its authorization
+//! agrees with its dispatch (valid exactly when the call succeeds), and the pruning keeps time:
+//! no finished request is pruned before its retention, and none outlives it unless the block
+//! pruned as many as it may (governance changes the retention at random meanwhile).
 //! `OPG_PROPERTY_CALLS` sets the length of a run (`scripts/property.sh`).
 #![allow(
 	clippy::unwrap_used,
@@ -17,7 +19,7 @@
 use crate::{
 	dispute_tests::{commit, reveal, EVERYONE},
 	mock::*,
-	Call, Disputes, NextRequestId, Requests,
+	Call, Disputes, NextRequestId, Requests, Retention,
 };
 use codec::Decode;
 use frame_support::{
@@ -31,6 +33,7 @@ use opg_primitives::{
 };
 use opg_testkit::property::{error_name, explore, Rng, Tally};
 use sp_runtime::{transaction_validity::TransactionSource, Perbill};
+use std::collections::BTreeMap;
 
 const PALLETS: &[&str] = &["System", "Balances", "Executors", "Inference"];
 const ACCOUNTS: &[AccountId] = &[ALICE, BOB, CHARLIE, DAVE, EVE, DAPP, POOR, CHALLENGER, 1_000];
@@ -249,9 +252,14 @@ fn step(
 			} else {
 				RuntimeOrigin::signed(account(rng))
 			};
-			let fraction = Perbill::from_parts(rng.below(1_100_000_000) as u32);
-			let outcome =
-				Call::<Test>::set_watch_fraction { fraction }.dispatch_bypass_filter(origin);
+			let call = if rng.chance(50) {
+				Call::<Test>::set_watch_fraction {
+					fraction: Perbill::from_parts(rng.below(1_100_000_000) as u32),
+				}
+			} else {
+				Call::<Test>::set_retention { blocks: rng.below(40) }
+			};
+			let outcome = call.dispatch_bypass_filter(origin);
 			tally.record(outcome.err().map(|e| error_name(e.error, PALLETS)));
 		}
 		18 => {
@@ -285,6 +293,42 @@ fn step(
 	}
 }
 
+/// What the property test remembers of finished requests: the block each finished in.
+#[derive(Default)]
+struct Finished(BTreeMap<u64, u64>);
+
+impl Finished {
+	/// After a step: a request that left the state had finished at least `Retention` blocks
+	/// ago; after a block, one still there that finished that long ago is over the block's
+	/// bound.
+	fn check(&mut self, seed: u64, call: u64, new_block: bool) {
+		let now = System::block_number();
+		let retention = Retention::<Test>::get();
+		let mut pruned = 0u32;
+		self.0.retain(|id, at| {
+			if Requests::<Test>::contains_key(id) {
+				return true;
+			}
+			assert!(
+				now >= *at + retention,
+				"seed {seed}, call {call}: request {id}, finished at {at}, pruned early at {now}"
+			);
+			pruned += 1;
+			false
+		});
+		for (id, record) in Requests::<Test>::iter() {
+			if let Some(at) = record.status.finished_at() {
+				self.0.entry(id).or_insert(at);
+			}
+		}
+		let overdue = self.0.values().filter(|at| **at + retention <= now).count();
+		assert!(
+			!new_block || overdue == 0 || pruned == QUEUE_WORK,
+			"seed {seed}, call {call}: {overdue} requests outlived the retention at {now}, {pruned} pruned"
+		);
+	}
+}
+
 fn run(seed: u64, calls: u64) -> Tally {
 	let mut tally = Tally::default();
 	let mut env = new_network(FakeEngine::default(), &EVERYONE, &EVERYONE);
@@ -294,8 +338,12 @@ fn run(seed: u64, calls: u64) -> Tally {
 		list(2, 2 * PRICE);
 		let issuance = Balances::total_issuance();
 		let mut rng = Rng::new(seed);
+		Inference::set_retention(RuntimeOrigin::root(), 1 + rng.below(30)).unwrap();
+		let mut finished = Finished::default();
 		while tally.calls < calls {
+			let block = System::block_number();
 			step(&mut rng, &mut tally, &pool);
+			finished.check(seed, tally.calls, System::block_number() > block);
 			if let Err(e) = Inference::do_try_state().and_then(|()| Executors::do_try_state()) {
 				panic!("seed {seed}, call {}: invariant broken: {e:?}", tally.calls);
 			}

@@ -326,7 +326,7 @@ impl<T: Config> Pallet<T> {
 		let released = Self::release_fee(id, &record);
 		let requester = record.requester.clone();
 		record.status = RequestStatus::Refunded { at: now };
-		Requests::<T>::insert(id, record);
+		Self::close(id, record, now);
 		log::debug!(target: LOG_TARGET, "request {id}: no answer, refunded {released:?}");
 		Self::deposit_event(Event::Refunded { request: id, requester, amount: released });
 	}
@@ -352,7 +352,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let requester = record.requester.clone();
 		record.status = RequestStatus::Rejected { at: now };
-		Requests::<T>::insert(id, record);
+		Self::close(id, record, now);
 		log::debug!(target: LOG_TARGET, "request {id}: rejected as unrunnable, {fee:?} to the treasury");
 		Self::deposit_event(Event::Rejected { request: id, requester, fee });
 	}

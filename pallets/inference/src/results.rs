@@ -187,7 +187,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		Self::pay_fee(id, &record, core::slice::from_ref(&executor));
 		record.status = RequestStatus::Final { executor, at: now };
-		Requests::<T>::insert(id, record);
+		Self::close(id, record, now);
 	}
 
 	/// The executor and the window's end of `request`'s result, if `challenger` may challenge it
@@ -292,7 +292,7 @@ impl<T: Config> Market<T> for Pallet<T> {
 		}
 		Self::pay_fee(request, &record, to);
 		record.status = RequestStatus::Corrected { executor: executor.clone(), at: now };
-		Requests::<T>::insert(request, record);
+		Self::close(request, record, now);
 		Self::deposit_event(Event::ResultCorrected {
 			request,
 			executor: executor.clone(),
@@ -306,7 +306,7 @@ impl<T: Config> Market<T> for Pallet<T> {
 		Results::<T>::remove(request);
 		let (requester, amount) = (record.requester.clone(), record.fee);
 		record.status = RequestStatus::Refunded { at: now };
-		Requests::<T>::insert(request, record);
+		Self::close(request, record, now);
 		Self::deposit_event(Event::Refunded { request, requester, amount });
 	}
 }

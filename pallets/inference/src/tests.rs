@@ -278,7 +278,8 @@ fn a_run_in_progress_holds_its_lock_until_the_deadline() {
 		};
 		// The worker of block 1 took the lock and is still running the model, blocks later.
 		let digest = Inference::request_digest(id).unwrap();
-		assert_eq!(offchain::lock::<Test>(1, (digest, attempt), deadline), Ok(()));
+		let mut journal = offchain::marks::Journal::<Test>::new(1);
+		assert_eq!(offchain::lock::<Test>(1, (digest, attempt), deadline, &mut journal), Ok(()));
 		for block in 2..=deadline {
 			answer_worker(block);
 		}

@@ -52,6 +52,28 @@ pub enum RequestStatus<AccountId, BlockNumber> {
 	Rejected { at: BlockNumber },
 }
 
+impl<AccountId, BlockNumber: Copy> RequestStatus<AccountId, BlockNumber> {
+	/// The block the request finished in, if it did (final, corrected, refunded or rejected):
+	/// from then on nothing changes it until it is pruned.
+	pub fn finished_at(&self) -> Option<BlockNumber> {
+		match self {
+			RequestStatus::Final { at, .. }
+			| RequestStatus::Corrected { at, .. }
+			| RequestStatus::Refunded { at }
+			| RequestStatus::Rejected { at } => Some(*at),
+			RequestStatus::Drawing { .. }
+			| RequestStatus::Assigned { .. }
+			| RequestStatus::Answered { .. }
+			| RequestStatus::Disputed { .. } => None,
+		}
+	}
+
+	/// Whether the request finished ([`Self::finished_at`]).
+	pub fn is_finished(&self) -> bool {
+		self.finished_at().is_some()
+	}
+}
+
 /// An inference request.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
@@ -347,4 +369,22 @@ pub struct DisputeDetails<AccountId, Balance, BlockNumber> {
 	pub phase: DisputePhase<BlockNumber>,
 	/// The committee and its votes so far (sealed votes show only their seal).
 	pub committee: alloc::vec::Vec<Member<AccountId>>,
+}
+
+/// What a node that indexes off-chain data (every opg-node does) keeps of a pruned request, under
+/// [`pruned_key`]: how it ended and when it was pruned. The RPC answers a pruned id with it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct PrunedRequest<AccountId, BlockNumber> {
+	/// How the request ended (final, corrected, refunded or rejected, with its block).
+	pub status: RequestStatus<AccountId, BlockNumber>,
+	/// The block that removed it from the state.
+	pub pruned_at: BlockNumber,
+}
+
+/// The prefix of the off-chain index keys of pruned requests ([`PrunedRequest`]).
+pub const PRUNED_PREFIX: &[u8] = b"opg/inference/pruned/";
+
+/// The off-chain index key (in the persistent off-chain storage) of pruned request `id`.
+pub fn pruned_key(id: opg_primitives::RequestId) -> alloc::vec::Vec<u8> {
+	[PRUNED_PREFIX, &id.to_le_bytes()].concat()
 }

@@ -54,6 +54,8 @@ pub trait WeightInfo {
 	fn set_watch_fraction() -> Weight;
 	fn process_disputes(x: u32, ) -> Weight;
 	fn draw() -> Weight;
+	fn prune(p: u32, ) -> Weight;
+	fn set_retention() -> Weight;
 }
 
 /// Weights for `pallet_inference` on a runtime with its own `DbWeight`.
@@ -330,6 +332,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
+	/// `p` finished requests pruned in `on_initialize`: per request `Inference::PruneQueue` r:1
+	/// w:1, `Requests` r:1 w:1 (the largest input), `Results` w:1, `DisputeOutcomes` w:1, one
+	/// off-chain index write; `Retention` and the queue's bounds once. ESTIMATE, not
+	/// measured yet: the `prune` benchmark exists; `scripts/benchmark.sh pallet_inference`
+	/// replaces this with its figure.
+	fn prune(p: u32, ) -> Weight {
+		Weight::from_parts(3_000_000, 1_500)
+			.saturating_add(Weight::from_parts(30_000_000, 80_000).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
+	}
+	/// `Inference::Retention` (r:0 w:1). ESTIMATE, as `set_watch_fraction` (one write).
+	fn set_retention() -> Weight {
+		Weight::from_parts(10_690_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
 }
 
 /// The same weights with ParityDB's database costs, for tests and mocks.
@@ -424,5 +444,23 @@ impl WeightInfo for () {
 		Weight::from_parts(120_000_000, 85_000)
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(6))
+	}
+	/// `p` finished requests pruned in `on_initialize`: per request `Inference::PruneQueue` r:1
+	/// w:1, `Requests` r:1 w:1 (the largest input), `Results` w:1, `DisputeOutcomes` w:1, one
+	/// off-chain index write; `Retention` and the queue's bounds once. ESTIMATE, not
+	/// measured yet: the `prune` benchmark exists; `scripts/benchmark.sh pallet_inference`
+	/// replaces this with its figure.
+	fn prune(p: u32, ) -> Weight {
+		Weight::from_parts(3_000_000, 1_500)
+			.saturating_add(Weight::from_parts(30_000_000, 80_000).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(2))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes(1))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(p.into())))
+	}
+	/// `Inference::Retention` (r:0 w:1). ESTIMATE, as `set_watch_fraction` (one write).
+	fn set_retention() -> Weight {
+		Weight::from_parts(10_690_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 }

@@ -25,6 +25,9 @@
 //!   ends its work. A wrong challenger loses its whole bond: the committee rewards, half of the
 //!   rest to the executor, half to the treasury. A member voting with the minority or not at all
 //!   loses [`MemberPenalty`] (10 OPG);
+//! - a finished request (final, corrected, refunded or rejected) is kept with its result for
+//!   [`DefaultRetention`](pallet_inference::Config::DefaultRetention) (a day; an hour on the dev
+//!   chain), then pruned (its events stay in its blocks);
 //! - the executors' transactions (results, challenges, votes) enter the pool at
 //!   [`ExecutorPriority`], never below a signed transaction, in the `Operational` class.
 
@@ -134,6 +137,8 @@ impl pallet_inference::Config for Runtime {
 	type MemberPenalty = MemberPenalty;
 	type MaxOpenDisputes = ConstU32<64>;
 	type DefaultWatchFraction = DefaultWatchFraction;
+	/// A finished request stays a day; the dev preset keeps an hour (`genesis_config_presets`).
+	type DefaultRetention = ConstU32<{ crate::time::DAYS }>;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helper::Helper;

@@ -1,5 +1,6 @@
-//! `opg-cli bench --requests N --accounts M`: a load test, with throughput and latency
-//! percentiles.
+//! `opg-cli bench --requests N --accounts M [--rate R] [--retention B]`: a load test (a burst,
+//! or R requests per second), with throughput, latency percentiles, the fees' balance and the
+//! state's size.
 
 use std::time::Duration;
 
@@ -27,6 +28,13 @@ pub struct Args {
 	/// Give up after this many seconds.
 	#[arg(long, default_value_t = 900)]
 	timeout: u64,
+	/// Requests per second, for a sustained load (all at once without it).
+	#[arg(long)]
+	rate: Option<f64>,
+	/// First set the chain's retention of finished requests to this many blocks (with sudo,
+	/// from --suri), and measure the state again that long after the run.
+	#[arg(long)]
+	retention: Option<u32>,
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
@@ -44,6 +52,8 @@ pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
 		model,
 		input,
 		timeout: Duration::from_secs(args.timeout),
+		rate: args.rate,
+		retention: args.retention,
 	};
 	let progress = ctx.progress();
 	let report = client.bench(config, |line| progress.stage(format!("[bench] {line}"))).await?;
@@ -59,17 +69,46 @@ fn percentiles(name: &str, unit: &str, p: &Percentiles) -> String {
 
 fn show(report: &BenchReport) -> String {
 	let mut text = format!(
-		"{} requests: {} answered, {} final, {} corrected, {} refunded\n",
-		report.submitted, report.answered, report.finalized, report.corrected, report.refunded
+		"{} requests: {} answered, {} final, {} corrected, {} refunded, {} rejected, {} unsettled\n",
+		report.submitted,
+		report.answered,
+		report.finalized,
+		report.corrected,
+		report.refunded,
+		report.rejected,
+		report.unsettled
 	);
+	text.push_str(&format!(
+		"fees: {} held = {} paid + {} refunded + {} rejected{} ({} requests off)\n",
+		report.fees_held,
+		report.fees_paid,
+		report.fees_refunded,
+		report.fees_rejected,
+		if report.corrected > 0 { " + corrected" } else { "" },
+		report.fee_mismatches
+	));
 	text.push_str(&format!(
 		"throughput: {:.2} final requests per block, {:.3} per second ({} blocks, {:.1} s)\n",
 		report.final_per_block, report.final_per_second, report.blocks, report.seconds
 	));
 	text.push_str(&format!(
-		"largest block: {} requests, {} results\nlatency from submission:\n",
-		report.max_requests_per_block, report.max_results_per_block
+		"per block: {:.1} requests in (largest {}), {:.1} results (largest {})\n",
+		report.requests_per_block,
+		report.max_requests_per_block,
+		report.results_per_block,
+		report.max_results_per_block
 	));
+	text.push_str(&format!(
+		"state: {} inference keys at the start, {} at the peak, {} at the end{}\n",
+		report.state_keys_start,
+		report.state_keys_peak,
+		report.state_keys_end,
+		report
+			.state_keys_after_retention
+			.map(|keys| format!(", {keys} after the retention"))
+			.unwrap_or_default()
+	));
+	text.push_str("latency from submission:\n");
 	text.push_str(&percentiles("to result (blocks)", "", &report.result_blocks));
 	text.push_str(&percentiles("to result (seconds)", "s", &report.result_seconds));
 	text.push_str(&percentiles("to paid (blocks)", "", &report.final_blocks));

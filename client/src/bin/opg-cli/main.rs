@@ -123,7 +123,14 @@ fn main() -> ExitCode {
 					}),
 					None => Value::Null,
 				};
-				println!("{}", json!({"error": error.to_string(), "chainError": detail}));
+				let pruned = match &error {
+					Error::Pruned(pruned) => json!(pruned),
+					_ => Value::Null,
+				};
+				println!(
+					"{}",
+					json!({"error": error.to_string(), "chainError": detail, "pruned": pruned})
+				);
 			}
 			eprintln!("error: {error}");
 			ExitCode::from(code)

@@ -1,35 +1,67 @@
 //! The server side of `inference_*` ([`opg_api::InferenceApi`]): the inference pallet's runtime
-//! API, answered as typed JSON (tensors decoded per dtype into numbers, texts as strings).
+//! API, answered as typed JSON (tensors decoded per dtype into numbers, texts as strings). An id
+//! whose request was pruned is answered with the error [`opg_api::PRUNED`], and how it ended
+//! from the node's off-chain index when the node has it.
 
 use std::sync::Arc;
 
-use jsonrpsee::core::RpcResult;
+use codec::Decode;
+use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned};
 use opg_api::{
 	server::RuntimeApi, AccountId, Balance, BlockHash, BlockNumber, Dispute, DisputeOutcome,
-	DisputePhase, DisputeState, InferenceResult, Member, Request, RequestId, RequestStatus,
-	Verdict, Vote,
+	DisputePhase, DisputeState, InferenceResult, Member, PrunedRequest, Request, RequestId,
+	RequestStatus, Verdict, Vote, PRUNED,
 };
 use opg_primitives::InferenceOutput;
 use pallet_inference_runtime_api as runtime_api;
 use runtime_api::{InferenceApi, MAX_PENDING};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
+use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_runtime::traits::Block as BlockT;
 
 pub use opg_api::InferenceApiServer;
 
-/// Serves `inference_*` from the runtime API.
-pub struct Inference<C, Block>(RuntimeApi<C, Block>);
+/// Serves `inference_*` from the runtime API, and what a pruned request was from the node's
+/// off-chain storage `S` (where the runtime's off-chain index writes).
+pub struct Inference<C, Block, S> {
+	api: RuntimeApi<C, Block>,
+	offchain: Option<S>,
+}
 
-impl<C, Block> Inference<C, Block>
+impl<C, Block, S> Inference<C, Block, S>
 where
 	Block: BlockT,
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
+	S: OffchainStorage,
 {
-	/// A server over `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Inference(RuntimeApi::new(client))
+	/// A server over `client`, reading pruned requests from `offchain` (the backend's
+	/// off-chain storage; `None`: pruned ids are answered without how they ended).
+	pub fn new(client: Arc<C>, offchain: Option<S>) -> Self {
+		Inference { api: RuntimeApi::new(client), offchain }
 	}
+
+	/// What this node indexed of pruned request `id`.
+	fn pruned_mark(
+		&self,
+		id: RequestId,
+	) -> Option<runtime_api::PrunedRequest<AccountId, BlockNumber>> {
+		let bytes = self.offchain.as_ref()?.get(STORAGE_PREFIX, &runtime_api::pruned_key(id))?;
+		runtime_api::PrunedRequest::decode(&mut &bytes[..]).ok()
+	}
+}
+
+/// The error answering a query for pruned request `id`, with what the node indexed of it.
+pub fn pruned_error(
+	id: RequestId,
+	mark: Option<runtime_api::PrunedRequest<AccountId, BlockNumber>>,
+) -> ErrorObjectOwned {
+	let pruned = PrunedRequest {
+		id,
+		status: mark.as_ref().map(|m| status(m.status.clone())),
+		pruned_at: mark.map(|m| m.pruned_at),
+	};
+	ErrorObjectOwned::owned(PRUNED, pruned.to_string(), Some(pruned))
 }
 
 /// A request's status as the API shows it.
@@ -133,35 +165,60 @@ pub fn outcome(o: runtime_api::DisputeOutcome<AccountId, Balance, BlockNumber>) 
 	}
 }
 
-impl<C, Block> InferenceApiServer for Inference<C, Block>
+impl<C, Block, S> Inference<C, Block, S>
+where
+	Block: BlockT<Hash = BlockHash>,
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
+	C::Api: InferenceApi<Block, AccountId, Balance, BlockNumber>,
+	S: OffchainStorage,
+{
+	/// `answer` as it is, unless it is `None` for a pruned request: then the [`PRUNED`] error.
+	fn unless_pruned<R>(
+		&self,
+		id: RequestId,
+		at: Option<BlockHash>,
+		answer: Option<R>,
+	) -> RpcResult<Option<R>> {
+		if answer.is_some() || !self.api.at(at, |api, at| api.is_pruned(at, id))? {
+			return Ok(answer);
+		}
+		Err(pruned_error(id, self.pruned_mark(id)))
+	}
+}
+
+impl<C, Block, S> InferenceApiServer for Inference<C, Block, S>
 where
 	Block: BlockT<Hash = BlockHash>,
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: InferenceApi<Block, AccountId, Balance, BlockNumber>,
+	S: OffchainStorage + 'static,
 {
 	fn get_request(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<Request>> {
-		Ok(self.0.at(at, |api, at| api.request(at, id))?.map(request))
+		let answer = self.api.at(at, |api, at| api.request(at, id))?.map(request);
+		self.unless_pruned(id, at, answer)
 	}
 
 	fn result(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<InferenceResult>> {
-		Ok(self.0.at(at, |api, at| api.result(at, id))?.map(result))
+		let answer = self.api.at(at, |api, at| api.result(at, id))?.map(result);
+		self.unless_pruned(id, at, answer)
 	}
 
 	fn pending(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<RequestId>> {
-		self.0.at(at, |api, at| api.pending(at, executor, MAX_PENDING))
+		self.api.at(at, |api, at| api.pending(at, executor, MAX_PENDING))
 	}
 
 	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeState>> {
-		let (open, outcome_) = self.0.at(at, |api, at| {
+		let (open, outcome_) = self.api.at(at, |api, at| {
 			let open = api.dispute(at, id)?;
 			let decided = if open.is_none() { api.dispute_outcome(at, id)? } else { None };
 			Ok::<_, sp_api::ApiError>((open, decided))
 		})?;
-		Ok(match (open, outcome_) {
+		let answer = match (open, outcome_) {
 			(Some(open), _) => Some(DisputeState::Open(dispute(open))),
 			(None, Some(decided)) => Some(DisputeState::Resolved(outcome(decided))),
 			(None, None) => None,
-		})
+		};
+		self.unless_pruned(id, at, answer)
 	}
 }
 
@@ -170,6 +227,34 @@ where
 mod tests {
 	use super::*;
 	use opg_primitives::{ResultCommitment, H256};
+
+	#[test]
+	fn a_pruned_id_is_an_error_that_says_how_it_ended() {
+		let who = AccountId::new([7; 32]);
+		let mark = runtime_api::PrunedRequest {
+			status: runtime_api::RequestStatus::Final { executor: who.clone(), at: 90 },
+			pruned_at: 690,
+		};
+		let error = pruned_error(3, Some(mark));
+		assert_eq!(error.code(), PRUNED);
+		assert!(error
+			.message()
+			.starts_with("request 3 was pruned at block #690 (final at block #90"));
+		let data: PrunedRequest = serde_json::from_str(error.data().unwrap().get()).unwrap();
+		assert_eq!(
+			data,
+			PrunedRequest {
+				id: 3,
+				status: Some(RequestStatus::Final { executor: who, at: 90 }),
+				pruned_at: Some(690)
+			}
+		);
+		// A node that did not import the pruning block still says it was pruned.
+		let error = pruned_error(4, None);
+		assert_eq!(error.code(), PRUNED);
+		let data: PrunedRequest = serde_json::from_str(error.data().unwrap().get()).unwrap();
+		assert_eq!((data.status, data.pruned_at), (None, None));
+	}
 
 	#[test]
 	fn a_dispute_keeps_its_committee_phase_and_votes() {

@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 use codec::Codec;
 pub use opg_primitives::{RequestId, H256};
 pub use pallet_inference::{
-	DisputeDetails, DisputeOutcome, DisputePhase, Member, RequestDetails, RequestStatus,
-	ResultDetails, Verdict, Vote,
+	pruned_key, DisputeDetails, DisputeOutcome, DisputePhase, Member, PrunedRequest,
+	RequestDetails, RequestStatus, ResultDetails, Verdict, Vote,
 };
 
 /// The most ids one `pending` call returns (the runtime caps `limit` to it).
@@ -24,8 +24,13 @@ sp_api::decl_runtime_apis! {
 		Balance: Codec,
 		BlockNumber: Codec,
 	{
-		/// The request with this id, in any state.
+		/// The request with this id, in any state; `None` if it was never made or was pruned
+		/// ([`Self::is_pruned`]).
 		fn request(id: RequestId) -> Option<RequestDetails<AccountId, Balance, BlockNumber>>;
+
+		/// Whether this id's request finished and was pruned after the retention (the node's
+		/// off-chain index keeps how it ended: [`PrunedRequest`] under [`pruned_key`]).
+		fn is_pruned(id: RequestId) -> bool;
 
 		/// The result of this request, pending or final; `None` before one is submitted.
 		fn result(id: RequestId) -> Option<ResultDetails<AccountId, BlockNumber>>;

@@ -33,7 +33,7 @@ use opg_primitives::{
 };
 use sp_runtime::RuntimeAppPublic;
 
-use super::{lock, release_after, run_model, submit, Skip};
+use super::{lock, release_after, run_model, submit, Journal, Skip};
 use crate::{
 	Assigned, Call, Config, Pallet, RequestId, RequestOf, RequestStatus, Requests, SubmittedResult,
 	LOG_TARGET,
@@ -66,6 +66,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 	let started = sp_io::offchain::timestamp();
 	let spent = || sp_io::offchain::timestamp().diff(&started).millis() >= ANSWER_BUDGET_MS;
 	let mut done = Answered::default();
+	let mut journal = Journal::<T>::new(now);
 	for (key, executor) in keys {
 		let mut assigned: Vec<RequestId> = Assigned::<T>::iter_key_prefix(executor).collect();
 		assigned.sort_unstable();
@@ -77,7 +78,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 				);
 				break;
 			}
-			match answer::<T>(now, *request, executor, key) {
+			match answer::<T>(now, *request, executor, key, &mut journal) {
 				Ok(Answer::Result(result, lock)) => batch.push(*result, lock, &mut done),
 				Ok(Answer::Declined(reason)) => {
 					done.declined = done.declined.saturating_add(1);
@@ -166,11 +167,13 @@ pub enum Answer {
 }
 
 /// Runs request `request` for `executor`: its signed result, or the signed decline it sent.
+/// The lock it takes is noted in `journal`.
 pub fn answer<T: Config>(
 	now: BlockNumberFor<T>,
 	request: RequestId,
 	executor: &T::AccountId,
 	key: &ExecutorKey,
+	journal: &mut Journal<T>,
 ) -> Result<Answer, Skip> {
 	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
 	let (attempt, deadline) = match &record.status {
@@ -184,7 +187,7 @@ pub fn answer<T: Config>(
 	// Locked by what is answered, never by the id alone (another branch's, or an earlier
 	// chain's, request with this id is another request), and until the deadline while it runs.
 	let digest = Pallet::<T>::digest_of(request, &record);
-	lock::<T>(now, (digest, attempt), deadline)?;
+	lock::<T>(now, (digest, attempt), deadline, journal)?;
 	let answer = run_and_sign::<T>(request, &record, digest, attempt, executor, key);
 	if !matches!(answer, Ok(Answer::Result(..))) {
 		// Sent (a decline) or failed: a later worker may retry if nothing landed. A result's

@@ -14,7 +14,7 @@ use opg_primitives::{
 };
 use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
 
-use super::{lock_briefly, run_model, settled, submit, Skip};
+use super::{lock_briefly, run_model, settled, submit, Journal, Skip};
 use crate::{
 	dispute::committee::Committee, Call, Config, DisputeDeadlines, DisputePhase, Disputes, Pallet,
 	RequestId, Requests, Vote, LOG_TARGET,
@@ -32,6 +32,7 @@ struct KeptVote {
 
 /// Commits or reveals for every open dispute the executors of `keys` sit on.
 pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId)]) {
+	let mut journal = Journal::<T>::new(now);
 	for (_, request) in DisputeDeadlines::<T>::get() {
 		let Some(dispute) = Disputes::<T>::get(request) else { continue };
 		for (key, owner) in keys {
@@ -42,8 +43,12 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 				continue;
 			}
 			let outcome = match (&dispute.phase, &member.vote) {
-				(DisputePhase::Commit { .. }, Vote::Pending) => commit::<T>(now, request, key),
-				(DisputePhase::Reveal { .. }, Vote::Committed(_)) => reveal::<T>(now, request, key),
+				(DisputePhase::Commit { .. }, Vote::Pending) => {
+					commit::<T>(now, request, key, &mut journal)
+				}
+				(DisputePhase::Reveal { .. }, Vote::Committed(_)) => {
+					reveal::<T>(now, request, key, &mut journal)
+				}
 				_ => continue,
 			};
 			match outcome {
@@ -71,10 +76,11 @@ fn commit<T: Config>(
 	now: BlockNumberFor<T>,
 	request: RequestId,
 	key: &ExecutorKey,
+	journal: &mut Journal<T>,
 ) -> Result<(), Skip> {
 	let record = Requests::<T>::get(request).ok_or(Skip::NotAssigned)?;
 	let digest = Pallet::<T>::digest_of(request, &record);
-	lock_briefly::<T>(now, (b"commit", digest, key))?;
+	lock_briefly::<T>(now, (b"commit", digest, key), journal)?;
 	let storage_key = vote_key(&digest, key);
 	let store = StorageValueRef::persistent(&storage_key);
 	let kept = match store.get::<KeptVote>() {
@@ -86,6 +92,7 @@ fn commit<T: Config>(
 				run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
 			let kept = KeptVote { commitment, output, salt: sp_io::offchain::random_seed() };
 			store.set(&kept);
+			journal.note(storage_key.clone());
 			kept
 		}
 	};
@@ -100,9 +107,10 @@ fn reveal<T: Config>(
 	now: BlockNumberFor<T>,
 	request: RequestId,
 	key: &ExecutorKey,
+	journal: &mut Journal<T>,
 ) -> Result<(), Skip> {
 	let digest = Pallet::<T>::request_digest(request).ok_or(Skip::NotAssigned)?;
-	lock_briefly::<T>(now, (b"reveal", digest, key))?;
+	lock_briefly::<T>(now, (b"reveal", digest, key), journal)?;
 	let storage_key = vote_key(&digest, key);
 	let kept = StorageValueRef::persistent(&storage_key)
 		.get::<KeptVote>()

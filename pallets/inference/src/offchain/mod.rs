@@ -3,7 +3,7 @@
 //! ([`ExecutorOwners`]: `--executor-account`, or every key on development chains).
 //!
 //! 1. **Answer** ([`answer`]): run the requests assigned to those executors and submit their
-//!    signed results ([`Call::submit_result`]).
+//!    signed results, many per transaction ([`Call::submit_results`]).
 //! 2. **Serve on committees** ([`committee`]): for every open dispute whose committee holds one
 //!    of them, commit a sealed vote, then reveal it ([`Call::commit_vote`],
 //!    [`Call::reveal_vote`]).
@@ -17,9 +17,10 @@
 //! by its id alone: on a sibling fork or a relaunched chain the same id is another request. An
 //! answer holds its lock until the assignment's deadline while the model runs (a run may outlast
 //! several blocks), then for [`RESUBMIT_AFTER`] blocks once its transaction is sent; the other
-//! steps for [`RESUBMIT_AFTER`] blocks. So a dropped transaction is retried. Failures are logged (at debug level for the expected ones) and
-//! retried after the lock expires; a request nobody can answer runs out its deadline and is
-//! reassigned or refunded.
+//! steps for [`RESUBMIT_AFTER`] blocks. So a dropped transaction is retried. Failures are logged
+//! (at debug level for the expected ones) and retried after the lock expires; a request nobody
+//! can answer runs out its deadline and is reassigned or refunded. Locks, kept votes and seen
+//! marks are journaled per block and cleared once no step can need them ([`marks`]).
 
 use alloc::vec::Vec;
 use codec::Encode;
@@ -41,7 +42,10 @@ use crate::{Call, Config};
 
 pub mod answer;
 pub mod committee;
+pub mod marks;
 pub mod watch;
+
+use marks::Journal;
 
 /// Blocks after which a request whose result has not landed is run and submitted again.
 ///
@@ -53,7 +57,7 @@ pub mod watch;
 /// result was lost (or is still queued, in which case the pool keeps one of the two).
 pub const RESUBMIT_AFTER: u32 = 2;
 
-const LOCK_PREFIX: &[u8] = b"opg/inference/sent/";
+pub(crate) const LOCK_PREFIX: &[u8] = b"opg/inference/sent/";
 
 /// Why a request was not answered (or a vote or challenge not sent) by this run.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,11 +76,13 @@ pub enum Skip {
 	Submit,
 }
 
-/// The worker's entry point, called from `offchain_worker`: answer, then the dispute duties.
+/// The worker's entry point, called from `offchain_worker`: answer, then the dispute duties,
+/// then prune old marks ([`marks`]).
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	let keys = local_executors::<T>();
 	answer::run::<T>(now, &keys);
 	serve_disputes::<T>(now, &keys);
+	marks::sweep::<T>(now);
 }
 
 /// The dispute duties of this node's executors `keys`: serve on committees, then watch (nothing
@@ -156,16 +162,17 @@ fn lock_key(id: &impl Encode) -> Vec<u8> {
 }
 
 /// What a lock holds: the block it was taken at and the last block it holds.
-type Held<T> = (BlockNumberFor<T>, BlockNumberFor<T>);
+pub(crate) type Held<T> = (BlockNumberFor<T>, BlockNumberFor<T>);
 
 /// Takes the lock `id` (a request's assignment, or a dispute step) from `now` until `until`
 /// (inclusive), unless another worker holds it: one that took it at or before `now`, until `now`
 /// or later. (A lock taken at a later block is a sibling fork's, or a relaunched chain's: it does
-/// not hold here.)
+/// not hold here.) A lock taken is noted in `journal`, so that it is pruned later.
 pub(crate) fn lock<T: Config>(
 	now: BlockNumberFor<T>,
 	id: impl Encode,
 	until: BlockNumberFor<T>,
+	journal: &mut Journal<T>,
 ) -> Result<(), Skip> {
 	let key = lock_key(&id);
 	let storage = StorageValueRef::persistent(&key);
@@ -175,15 +182,22 @@ pub(crate) fn lock<T: Config>(
 			_ => Ok((now, until)),
 		});
 	match result {
-		Ok(_) => Ok(()),
+		Ok(_) => {
+			journal.note(key);
+			Ok(())
+		}
 		Err(MutateStorageError::ValueFunctionFailed(skip)) => Err(skip),
 		Err(MutateStorageError::ConcurrentModification(_)) => Err(Skip::Locked),
 	}
 }
 
 /// Takes the lock `id` for the usual [`RESUBMIT_AFTER`] blocks.
-pub(crate) fn lock_briefly<T: Config>(now: BlockNumberFor<T>, id: impl Encode) -> Result<(), Skip> {
-	lock::<T>(now, id, now.saturating_add(RESUBMIT_AFTER.saturating_sub(1).into()))
+pub(crate) fn lock_briefly<T: Config>(
+	now: BlockNumberFor<T>,
+	id: impl Encode,
+	journal: &mut Journal<T>,
+) -> Result<(), Skip> {
+	lock::<T>(now, id, now.saturating_add(RESUBMIT_AFTER.saturating_sub(1).into()), journal)
 }
 
 /// Shortens the lock `id`, taken at `now`, to the usual [`RESUBMIT_AFTER`] blocks: the work is

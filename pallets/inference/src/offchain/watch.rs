@@ -13,7 +13,7 @@ use sp_runtime::{
 	offchain::storage::StorageValueRef, traits::Saturating, Perbill, RuntimeAppPublic,
 };
 
-use super::{run_model, settled, submit};
+use super::{run_model, settled, submit, Journal};
 use crate::{
 	Call, Config, Pallet, RequestId, RequestStatus, Requests, Results, WatchFraction, WindowQueue,
 	WindowQueueBounds, LOG_TARGET,
@@ -55,6 +55,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 		return;
 	}
 	let secret = secret();
+	let mut journal = Journal::<T>::new(now);
 	let bounds = WindowQueueBounds::<T>::get();
 	let mut ran = 0usize;
 	let first = bounds.tail.saturating_sub(WATCH_SCAN).max(bounds.head);
@@ -86,6 +87,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 		}
 		if !sampled(&secret, request, fraction) {
 			seen.set(&true);
+			journal.note(seen_key.clone());
 			continue;
 		}
 		let Some(result) = Results::<T>::get(request) else { continue };
@@ -99,6 +101,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 			}
 		};
 		seen.set(&true);
+		journal.note(seen_key.clone());
 		if output_hash(&run.output) == result.commitment.output_hash {
 			log::debug!(target: LOG_TARGET, "watcher: result of request {request} checks out");
 			continue;
