@@ -155,8 +155,13 @@ pub struct BenchReport {
 	pub final_per_block: f64,
 	/// Final requests per second, over `seconds`.
 	pub final_per_second: f64,
+	/// Seconds from the first submission to the last one's acceptance by the node.
+	pub submit_seconds: f64,
 	/// Blocks from submission (the best block then) to the result's block.
 	pub result_blocks: Percentiles,
+	/// Blocks from the block that included the request to the result's block (1: answered
+	/// in the next block; the draw and the run take one block, the transaction the next).
+	pub result_after_inclusion: Percentiles,
 	/// Seconds from submission to the result's block being seen.
 	pub result_seconds: Percentiles,
 	/// Blocks from submission to the paying block.
@@ -169,6 +174,8 @@ pub struct BenchReport {
 struct Track {
 	submitted: Option<(Instant, u64)>,
 	id: Option<RequestId>,
+	/// The block that included the request.
+	included: Option<u64>,
 	result: Option<(Instant, u64)>,
 	paid_block: Option<u64>,
 	final_at: Option<Instant>,
@@ -361,6 +368,7 @@ impl Client {
 								if let Some(track) = tracks.get_mut(index) {
 									track.id = Some(e.request);
 									track.held = e.fee;
+									track.included = Some(next_block);
 								}
 								requested = requested.saturating_add(1);
 							}
@@ -516,6 +524,11 @@ fn report(tracks: &[Track], started: Instant) -> BenchReport {
 		tracks.iter().filter_map(|t| t.result.and_then(|(_, b)| blocks_since(t, b))).collect();
 	let final_blocks =
 		tracks.iter().filter_map(|t| t.paid_block.and_then(|b| blocks_since(t, b))).collect();
+	let after_inclusion = tracks
+		.iter()
+		.filter_map(|t| Some(t.result?.1.saturating_sub(t.included?) as f64))
+		.collect();
+	let last_submitted = tracks.iter().filter_map(|t| t.submitted.map(|(at, _)| at)).max();
 	let final_seconds =
 		tracks.iter().filter_map(|t| t.final_at.and_then(|at| since(t, at))).collect();
 	let finalized = tracks.iter().filter(|t| t.final_at.is_some()).count();
@@ -554,7 +567,11 @@ fn report(tracks: &[Track], started: Instant) -> BenchReport {
 		state_keys_after_retention: None,
 		final_per_block: if blocks > 0 { finalized as f64 / blocks as f64 } else { 0.0 },
 		final_per_second: if seconds > 0.0 { finalized as f64 / seconds } else { 0.0 },
+		submit_seconds: last_submitted
+			.map(|at| at.saturating_duration_since(started).as_secs_f64())
+			.unwrap_or_default(),
 		result_blocks: Percentiles::of(result_blocks),
+		result_after_inclusion: Percentiles::of(after_inclusion),
 		result_seconds: Percentiles::of(result_seconds),
 		final_blocks: Percentiles::of(final_blocks),
 		final_seconds: Percentiles::of(final_seconds),

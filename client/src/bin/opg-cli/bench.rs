@@ -108,6 +108,8 @@ fn show(report: &BenchReport) -> String {
 			.map(|keys| format!(", {keys} after the retention"))
 			.unwrap_or_default()
 	));
+	text.push_str(&format!("submitted in {:.1} s\n", report.submit_seconds));
+	text.push_str(&percentiles("included → result (blocks)", "", &report.result_after_inclusion));
 	text.push_str("latency from submission:\n");
 	text.push_str(&percentiles("to result (blocks)", "", &report.result_blocks));
 	text.push_str(&percentiles("to result (seconds)", "s", &report.result_seconds));
