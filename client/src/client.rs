@@ -150,7 +150,7 @@ impl Client {
 	/// keys under `twox128(pallet)`, paged through `state_getKeysPaged`.
 	pub async fn pallet_keys(&self, pallet: &str, at: Option<H256>) -> Result<u64, Error> {
 		const PAGE: u32 = 1_000;
-		let prefix = format!("0x{}", hex(&sp_crypto_hashing::twox_128(pallet.as_bytes())));
+		let prefix = crate::executors::to_hex(sp_crypto_hashing::twox_128(pallet.as_bytes()));
 		let mut start: Option<String> = None;
 		let mut count = 0u64;
 		loop {
@@ -276,9 +276,4 @@ fn header_number(header: &serde_json::Value) -> Result<u64, Error> {
 		.and_then(|n| n.as_str())
 		.and_then(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok())
 		.ok_or_else(|| Error::Decode(format!("a header without a number: {header}")))
-}
-
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,7 +15,7 @@ use opg_api::{
 use opg_primitives::InferenceOutput;
 use pallet_inference_runtime_api as runtime_api;
 use runtime_api::{InferenceApi, MAX_PENDING};
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiRef, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_runtime::traits::Block as BlockT;
@@ -172,17 +172,23 @@ where
 	C::Api: InferenceApi<Block, AccountId, Balance, BlockNumber>,
 	S: OffchainStorage,
 {
-	/// `answer` as it is, unless it is `None` for a pruned request: then the [`PRUNED`] error.
+	/// `query`'s answer at `at`, unless it is `None` for a request pruned there (asked at the
+	/// same block): then the [`PRUNED`] error.
 	fn unless_pruned<R>(
 		&self,
 		id: RequestId,
 		at: Option<BlockHash>,
-		answer: Option<R>,
+		query: impl FnOnce(&ApiRef<'_, C::Api>, BlockHash) -> Result<Option<R>, sp_api::ApiError>,
 	) -> RpcResult<Option<R>> {
-		if answer.is_some() || !self.api.at(at, |api, at| api.is_pruned(at, id))? {
-			return Ok(answer);
+		let (answer, pruned) = self.api.at(at, |api, at| {
+			let answer = query(&api, at)?;
+			let pruned = answer.is_none() && api.is_pruned(at, id)?;
+			Ok::<_, sp_api::ApiError>((answer, pruned))
+		})?;
+		if pruned {
+			return Err(pruned_error(id, self.pruned_mark(id)));
 		}
-		Err(pruned_error(id, self.pruned_mark(id)))
+		Ok(answer)
 	}
 }
 
@@ -194,13 +200,11 @@ where
 	S: OffchainStorage + 'static,
 {
 	fn get_request(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<Request>> {
-		let answer = self.api.at(at, |api, at| api.request(at, id))?.map(request);
-		self.unless_pruned(id, at, answer)
+		self.unless_pruned(id, at, |api, at| Ok(api.request(at, id)?.map(request)))
 	}
 
 	fn result(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<InferenceResult>> {
-		let answer = self.api.at(at, |api, at| api.result(at, id))?.map(result);
-		self.unless_pruned(id, at, answer)
+		self.unless_pruned(id, at, |api, at| Ok(api.result(at, id)?.map(result)))
 	}
 
 	fn pending(&self, executor: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<RequestId>> {
@@ -208,17 +212,12 @@ where
 	}
 
 	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeState>> {
-		let (open, outcome_) = self.api.at(at, |api, at| {
-			let open = api.dispute(at, id)?;
-			let decided = if open.is_none() { api.dispute_outcome(at, id)? } else { None };
-			Ok::<_, sp_api::ApiError>((open, decided))
-		})?;
-		let answer = match (open, outcome_) {
-			(Some(open), _) => Some(DisputeState::Open(dispute(open))),
-			(None, Some(decided)) => Some(DisputeState::Resolved(outcome(decided))),
-			(None, None) => None,
-		};
-		self.unless_pruned(id, at, answer)
+		self.unless_pruned(id, at, |api, at| {
+			if let Some(open) = api.dispute(at, id)? {
+				return Ok(Some(DisputeState::Open(dispute(open))));
+			}
+			Ok(api.dispute_outcome(at, id)?.map(|decided| DisputeState::Resolved(outcome(decided))))
+		})
 	}
 }
 
