@@ -17,9 +17,12 @@ log() { printf '[setup] %s\n' "$*"; }
 # (rust-lld points to it), protoc (prost-build). For inference/tests/cross_cpu.rs: qemu-user
 # (qemu-x86_64 with older CPU models, qemu-aarch64), and an arm64 cross build of the probe: the
 # arm64 std of the same Rust, Debian's cross gcc (linker, ring's C) and the arm64 C library.
+# For the web app (web/): Node.js and npm build it, Chromium runs its browser test
+# (client/tests/web.rs).
 debs=(rustc-web cargo-web rust-web-src rust-web-llvm rustfmt-web rust-web-clippy lld-22
   protobuf-compiler python3-venv
-  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstd-rust-web-dev:arm64)
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstd-rust-web-dev:arm64
+  chromium)
 sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   log "adding the arm64 architecture (for libstd-rust-web-dev:arm64)"
@@ -119,4 +122,18 @@ if [ -x "$here/fetch-models.sh" ]; then
 fi
 # ONNX graphs with onnxruntime's outputs for the engine's ONNX tests (see scripts/onnx-fixtures.sh).
 "$here/onnx-fixtures.sh"
+
+# 5. The web app's packages, exactly as web/package-lock.json pins them (from the npm registry),
+# again only when the lock file changed since the last install.
+web="$here/../web"
+stamp="$web/node_modules/.opg-lock.sha256"
+lock_hash="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  command -v npm >/dev/null || { log "npm is missing: install Node.js 20 (Debian: nodejs npm)"; exit 1; }
+  log "installing the web app's packages (npm ci in web/)"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" > "$stamp"
+else
+  log "web packages present"
+fi
 log "done. Build dir: $CARGO_TARGET_DIR"

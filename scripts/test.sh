@@ -11,6 +11,8 @@ cd "$here/.."
 start=$(date +%s)
 # Formatting and clippy first: a lint failure fails the run.
 "$here/check.sh"
+# The web app's unit tests (Node's test runner; its browser test is client/tests/web.rs).
+(cd web && npm test --silent)
 # The arm64 build of opg-probe, which inference/tests/cross_cpu.rs runs under qemu-aarch64 (the
 # cross toolchain comes from setup.sh).
 cross_start=$(date +%s)

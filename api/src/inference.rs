@@ -319,6 +319,32 @@ pub enum DisputeState {
 	Resolved(DisputeOutcome),
 }
 
+/// A model's record of service: its requests made, answered, challenged and how they finished,
+/// counted by the chain as they happen (kept after the requests themselves are pruned).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelStats {
+	/// The model.
+	pub model: ModelHash,
+	/// Requests made.
+	pub requests: u64,
+	/// Results submitted and accepted.
+	pub answered: u64,
+	/// Requests final with their result unchallenged or upheld.
+	pub finalized: u64,
+	/// Challenges opened.
+	pub disputes: u64,
+	/// Requests whose result a dispute found wrong and corrected.
+	pub corrected: u64,
+	/// Requests refunded (nobody answered in time, or a dispute without quorum).
+	pub refunded: u64,
+	/// Requests rejected as unrunnable.
+	pub rejected: u64,
+	/// The fees of the final and corrected requests.
+	#[serde(with = "crate::amount")]
+	pub fees_paid: Balance,
+}
+
 /// What a node knows of a request that was pruned: it finished more than the chain's retention
 /// ago, so its record, result and dispute outcome left the state (its events stay in its
 /// blocks, and an archive node answers for a block before the pruning). The data of a
@@ -371,6 +397,10 @@ pub trait InferenceApi {
 	/// decided, the verdict and the money moved; null if it was never challenged.
 	#[method(name = "dispute")]
 	fn dispute(&self, id: RequestId, at: Option<BlockHash>) -> RpcResult<Option<DisputeState>>;
+
+	/// `model`'s record of service (all zero for a model never requested, listed or not).
+	#[method(name = "modelStats")]
+	fn model_stats(&self, model: ModelHash, at: Option<BlockHash>) -> RpcResult<ModelStats>;
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! # OPG API
 //!
 //! The JSON the node serves and its clients read, defined once: one serde type per concept
-//! ([`Model`], [`Request`], [`InferenceResult`], [`DisputeState`], [`ExecutorStake`],
-//! [`Position`]) and the JSON-RPC traits [`ModelsApi`], [`InferenceApi`] and [`StakingApi`].
+//! ([`Model`], [`Request`], [`InferenceResult`], [`DisputeState`], [`ModelStats`],
+//! [`ExecutorStake`], [`Position`]) and the JSON-RPC traits [`ModelsApi`], [`InferenceApi`] and [`StakingApi`].
 //! jsonrpsee's `#[rpc(client, server)]` makes each trait two things:
 //! - `…ApiServer`, implemented by the node's RPC crates (`pallets/*/rpc`) over the runtime API;
 //! - `…ApiClient`, implemented for every jsonrpsee client, so a Rust caller gets typed answers:

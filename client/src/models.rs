@@ -11,7 +11,7 @@ use std::{
 };
 
 use opg_api::ModelsApiClient;
-pub use opg_api::{Model, ModelState};
+pub use opg_api::{Model, ModelState, ModelStats};
 use opg_onnx::OnnxConfig;
 use opg_primitives::{
 	bundle::{self, bundle_hash, BundleView, CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE},
@@ -59,6 +59,11 @@ impl Client {
 	/// One model by hash, if the registry has it.
 	pub async fn model(&self, hash: H256) -> Result<Option<Model>, Error> {
 		Ok(self.node().get(hash, None).await?)
+	}
+
+	/// A model's record of service: its requests made, answered, disputed and how they ended.
+	pub async fn model_stats(&self, hash: H256) -> Result<ModelStats, Error> {
+		Ok(opg_api::InferenceApiClient::model_stats(self.node(), hash, None).await?)
 	}
 
 	/// A model by hash (hex) or by name. A name must be unambiguous; a listed model wins over

@@ -21,74 +21,13 @@
 use std::{
 	io::Read,
 	path::{Path, PathBuf},
-	process::{Child, Command, Output, Stdio},
 	time::{Duration, Instant},
 };
 
 use opg_inference::{Engine, EngineConfig};
 use opg_primitives::{bundle::bundle_hash, json::tensor_values, InferenceInput, Tensor};
-use opg_testkit::{workspace_binary, Node};
+use opg_testkit::{Cli, Node};
 use serde_json::{json, Value};
-
-struct Cli {
-	url: String,
-}
-
-impl Cli {
-	fn run(&self, args: &[&str]) -> Output {
-		let output = Command::new(workspace_binary("opg-cli"))
-			.args(["--url", &self.url])
-			.args(args)
-			.output()
-			.expect("opg-cli runs");
-		eprintln!(
-			"[e2e] opg-cli {} → {}\n{}",
-			args.join(" "),
-			output.status,
-			String::from_utf8_lossy(&output.stderr).trim_end()
-		);
-		output
-	}
-
-	/// Runs with `--json`, expects success, returns the JSON printed.
-	fn json(&self, args: &[&str]) -> Value {
-		let mut all = args.to_vec();
-		all.push("--json");
-		let output = self.run(&all);
-		let stdout = String::from_utf8_lossy(&output.stdout);
-		assert!(output.status.success(), "opg-cli {args:?} failed: {stdout}");
-		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-	}
-
-	/// Starts `opg-cli` in the background (stdout and stderr piped, for [`Cli::finish`]).
-	fn spawn(&self, args: &[&str]) -> Child {
-		Command::new(workspace_binary("opg-cli"))
-			.args(["--url", &self.url])
-			.args(args)
-			.stdout(Stdio::piped())
-			.stderr(Stdio::piped())
-			.spawn()
-			.expect("opg-cli starts")
-	}
-
-	/// Waits for a [`Cli::spawn`]ed `--json` command, expects success, returns the JSON printed.
-	fn finish(&self, args: &[&str], child: Child) -> Value {
-		let output = child.wait_with_output().expect("opg-cli runs");
-		eprintln!(
-			"[e2e] opg-cli {} (in the background) → {}\n{}",
-			args.join(" "),
-			output.status,
-			String::from_utf8_lossy(&output.stderr).trim_end()
-		);
-		let stdout = String::from_utf8_lossy(&output.stdout);
-		assert!(output.status.success(), "opg-cli {args:?} failed: {stdout}");
-		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-	}
-
-	fn free(&self, suri: &str) -> u128 {
-		self.json(&["balance", "--suri", suri])["free"].as_str().unwrap().parse().unwrap()
-	}
-}
 
 fn repo() -> PathBuf {
 	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

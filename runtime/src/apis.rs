@@ -223,6 +223,12 @@ impl_runtime_apis! {
 		) -> Option<pallet_inference::DisputeOutcome<AccountId, Balance, BlockNumber>> {
 			Inference::dispute_outcome(id)
 		}
+
+		fn model_stats(
+			model: opg_primitives::ModelHash,
+		) -> pallet_inference::ModelStats<Balance> {
+			Inference::model_stats(model)
+		}
 	}
 
 	impl pallet_executors_runtime_api::StakingApi<Block, AccountId, Balance, BlockNumber> for Runtime {

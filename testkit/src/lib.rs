@@ -2,7 +2,8 @@
 //!
 //! Support for end-to-end tests and measuring examples: start real `opg-node` processes on
 //! loopback with free ports and temporary base paths, talk JSON-RPC to them, and kill them by PID
-//! whatever happens. Used by `opg-node`'s and `opg-client`'s tests (a dev-dependency only).
+//! whatever happens, and run `opg-cli` against them as a user would ([`Cli`]). Used by
+//! `opg-node`'s and `opg-client`'s tests (a dev-dependency only).
 //!
 //! [`property`]: the driver of the pallets' property tests (random calls against a mock
 //! runtime, invariants after each).
@@ -13,7 +14,7 @@ use std::{
 	io::{Read, Write},
 	net::{TcpListener, TcpStream},
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	process::{Child, Command, Output, Stdio},
 	time::{Duration, Instant},
 };
 
@@ -312,6 +313,71 @@ impl LocalNetwork {
 			node.wait_rpc(Duration::from_secs(60));
 		}
 		LocalNetwork { alice, bob, charlie, bootnode, _keys: keys }
+	}
+}
+
+/// `opg-cli` run against one node, as a user runs it: each call logs the command, its exit
+/// status and what it printed on stderr.
+pub struct Cli {
+	/// The node's WebSocket URL.
+	pub url: String,
+}
+
+impl Cli {
+	/// Runs `opg-cli` with `args` and returns its output, whatever its exit status.
+	pub fn run(&self, args: &[&str]) -> Output {
+		let output = Command::new(workspace_binary("opg-cli"))
+			.args(["--url", &self.url])
+			.args(args)
+			.output()
+			.expect("opg-cli runs");
+		eprintln!(
+			"[e2e] opg-cli {} → {}\n{}",
+			args.join(" "),
+			output.status,
+			String::from_utf8_lossy(&output.stderr).trim_end()
+		);
+		output
+	}
+
+	/// Runs with `--json`, expects success, returns the JSON printed.
+	pub fn json(&self, args: &[&str]) -> Value {
+		let mut all = args.to_vec();
+		all.push("--json");
+		let output = self.run(&all);
+		let stdout = String::from_utf8_lossy(&output.stdout);
+		assert!(output.status.success(), "opg-cli {args:?} failed: {stdout}");
+		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+	}
+
+	/// Starts `opg-cli` in the background (stdout and stderr piped, for [`Cli::finish`]).
+	pub fn spawn(&self, args: &[&str]) -> Child {
+		Command::new(workspace_binary("opg-cli"))
+			.args(["--url", &self.url])
+			.args(args)
+			.stdout(Stdio::piped())
+			.stderr(Stdio::piped())
+			.spawn()
+			.expect("opg-cli starts")
+	}
+
+	/// Waits for a [`Cli::spawn`]ed `--json` command, expects success, returns the JSON printed.
+	pub fn finish(&self, args: &[&str], child: Child) -> Value {
+		let output = child.wait_with_output().expect("opg-cli runs");
+		eprintln!(
+			"[e2e] opg-cli {} (in the background) → {}\n{}",
+			args.join(" "),
+			output.status,
+			String::from_utf8_lossy(&output.stderr).trim_end()
+		);
+		let stdout = String::from_utf8_lossy(&output.stdout);
+		assert!(output.status.success(), "opg-cli {args:?} failed: {stdout}");
+		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+	}
+
+	/// `suri`'s free balance in planck.
+	pub fn free(&self, suri: &str) -> u128 {
+		self.json(&["balance", "--suri", suri])["free"].as_str().unwrap().parse().unwrap()
 	}
 }
 

@@ -66,6 +66,9 @@ fn a_poison_request_costs_its_requester_the_fee_once_enough_executors_decline_it
 		);
 		assert_eq!(Rejections::<Test>::iter().count(), 0);
 		assert_eq!(crate::Missed::<Test>::iter().count(), 0);
+		// The model's record: rejected, no fee counted as paid for its service.
+		let stats = Inference::model_stats(model(1));
+		assert_eq!((stats.requests, stats.answered, stats.rejected, stats.fees_paid), (1, 0, 1, 0));
 		// A rejected request is settled: nothing is assigned, the deadline entry is stale.
 		run_to(3 + TIMEOUT);
 		assert_eq!(status(id), RequestStatus::Rejected { at: 3 });

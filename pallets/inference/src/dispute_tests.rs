@@ -8,7 +8,7 @@
 
 use crate::{
 	mock::*, offchain, Call, DisputeDeadlines, DisputeOutputs, DisputePhase, Disputes, Error,
-	Event, HoldReason, RequestStatus, Results, Verdict, Vote, WatchFraction,
+	Event, HoldReason, ModelStats, RequestStatus, Results, Verdict, Vote, WatchFraction,
 };
 use codec::{Decode, Encode};
 use frame_support::{
@@ -161,6 +161,18 @@ fn a_wrong_result_is_overturned_its_executor_slashed_and_the_result_replaced() {
 		assert_eq!(free(TREASURY), treasury + 50 + 10);
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(status(id), RequestStatus::Corrected { executor: liar, at: 4 });
+		// The model's record: one request, answered, disputed, corrected, its fee paid.
+		assert_eq!(
+			Inference::model_stats(model(1)),
+			ModelStats {
+				requests: 1,
+				answered: 1,
+				disputes: 1,
+				corrected: 1,
+				fees_paid: PRICE,
+				..Default::default()
+			}
+		);
 		let result = Results::<Test>::get(id).unwrap();
 		assert_eq!(InferenceOutput::decode(&mut &result.output[..]).unwrap(), right());
 		assert_eq!(result.commitment, commitment_of(&right()));

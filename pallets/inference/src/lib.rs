@@ -563,6 +563,13 @@ pub mod pallet {
 		T::DefaultRetention::get()
 	}
 
+	/// Each model's record of service ([`ModelStats`]): its requests counted as they are made,
+	/// answered, challenged and finished. One entry per model ever requested (the registry
+	/// bounds the models), kept when its requests are pruned.
+	#[pallet::storage]
+	pub type Stats<T: Config> =
+		StorageMap<_, Blake2_128Concat, ModelHash, ModelStats<BalanceOf<T>>, ValueQuery>;
+
 	/// Blocks a finished request is kept before it is pruned ([`PruneQueue`]).
 	#[pallet::storage]
 	pub type Retention<T: Config> =

@@ -7,12 +7,12 @@
 use codec::Encode;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::traits::CheckedSub;
+use sp_runtime::{traits::CheckedSub, Saturating};
 
 use crate::{
-	pruned_key, queue, Config, DisputeOutcomes, Event, NextRequestId, Pallet, PruneQueue,
-	PruneQueueBounds, PrunedRequest, RequestId, RequestOf, Requests, Results, Retention,
-	LOG_TARGET,
+	pruned_key, queue, BalanceOf, Config, DisputeOutcomes, Event, ModelStats, NextRequestId,
+	Pallet, PruneQueue, PruneQueueBounds, PrunedRequest, RequestId, RequestOf, RequestStatus,
+	Requests, Results, Retention, Stats, LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
@@ -20,6 +20,24 @@ impl<T: Config> Pallet<T> {
 	/// corrected, refunded or rejected), and queues it for pruning.
 	pub(crate) fn close(id: RequestId, record: RequestOf<T>, now: BlockNumberFor<T>) {
 		debug_assert!(record.status.is_finished(), "request {id} closed while open");
+		Stats::<T>::mutate(record.model, |stats| {
+			let paid = |stats: &mut ModelStats<BalanceOf<T>>| {
+				stats.fees_paid = stats.fees_paid.saturating_add(record.fee);
+			};
+			match record.status {
+				RequestStatus::Final { .. } => {
+					stats.finalized = stats.finalized.saturating_add(1);
+					paid(stats);
+				}
+				RequestStatus::Corrected { .. } => {
+					stats.corrected = stats.corrected.saturating_add(1);
+					paid(stats);
+				}
+				RequestStatus::Refunded { .. } => stats.refunded = stats.refunded.saturating_add(1),
+				RequestStatus::Rejected { .. } => stats.rejected = stats.rejected.saturating_add(1),
+				_ => {}
+			}
+		});
 		Requests::<T>::insert(id, record);
 		queue::push::<PruneQueue<T>, PruneQueueBounds<T>, _>(now, id);
 	}

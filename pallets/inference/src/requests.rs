@@ -41,7 +41,7 @@ use sp_runtime::{
 use crate::{
 	queue, Assigned, Backlog, BalanceOf, Config, DeadlineQueue, DeadlineQueueBounds, DrawQueue,
 	DrawQueueBounds, Error, Event, HoldReason, Missed, NextRequestId, Pallet, Rejections, Request,
-	RequestId, RequestOf, RequestStatus, Requests, WeightInfo, LOG_TARGET,
+	RequestId, RequestOf, RequestStatus, Requests, Stats, WeightInfo, LOG_TARGET,
 };
 
 /// What a draw did with the request at the head of the draw queue.
@@ -86,6 +86,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let draw_at = Self::queue_draw(id, now);
 		NextRequestId::<T>::put(id.saturating_add(1));
+		Stats::<T>::mutate(model, |stats| stats.requests = stats.requests.saturating_add(1));
 		Requests::<T>::insert(
 			id,
 			Request {

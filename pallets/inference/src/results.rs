@@ -21,8 +21,8 @@ use sp_runtime::{traits::Saturating, RuntimeAppPublic};
 use crate::{
 	dispute::{DisputeGame, Game, Market},
 	queue, Config, Error, Event, InferenceResult, Missed, Pallet, Rejections, RequestId, RequestOf,
-	RequestStatus, Requests, Results, SubmittedResult, WeightInfo, WindowQueue, WindowQueueBounds,
-	LOG_TARGET,
+	RequestStatus, Requests, Results, Stats, SubmittedResult, WeightInfo, WindowQueue,
+	WindowQueueBounds, LOG_TARGET,
 };
 
 /// What the checks of a challenge found: the accused executor, the end of its result's window,
@@ -137,6 +137,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(record) = record {
 				record.status =
 					RequestStatus::Answered { executor: executor.clone(), challenge_end };
+				Stats::<T>::mutate(record.model, |s| s.answered = s.answered.saturating_add(1));
 			}
 		});
 		Self::unassign(&executor, request);
@@ -237,6 +238,7 @@ impl<T: Config> Pallet<T> {
 		Requests::<T>::mutate(request, |record| {
 			if let Some(record) = record {
 				record.status = RequestStatus::Disputed { executor, challenge_end };
+				Stats::<T>::mutate(record.model, |s| s.disputes = s.disputes.saturating_add(1));
 			}
 		});
 		Ok(())

@@ -7,8 +7,8 @@
 )]
 
 use crate::{
-	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, RequestStatus, Results,
-	SubmittedResult,
+	mock::*, offchain, Assigned, Call, DeadlineQueueBounds, Error, Event, ModelStats,
+	RequestStatus, Results, SubmittedResult,
 };
 use codec::Encode;
 use frame_support::{
@@ -531,6 +531,40 @@ fn a_result_is_paid_and_final_after_the_window() {
 			Event::ResultFinalized { request: id, executor, paid: 90, protocol_fee: 10 }.into(),
 		);
 		assert!(Inference::result_details(id).unwrap().is_final);
+	});
+}
+
+/// A model's record counts its requests as they are made, answered and finished, per model,
+/// and outlives the requests: pruning them leaves it as it was.
+#[test]
+fn a_models_record_counts_its_requests_and_outlives_their_pruning() {
+	test(|| {
+		list(1, PRICE);
+		list(2, PRICE);
+		assert_eq!(Inference::model_stats(model(1)), ModelStats::default());
+		let answered = request(&[[1.0; 4]]);
+		let unanswered = request(&[[2.0; 4]]);
+		let stats = Inference::model_stats(model(1));
+		assert_eq!((stats.requests, stats.answered), (2, 0));
+		assert_ok!(submit(correct_result(answered)));
+		assert_eq!(Inference::model_stats(model(1)).answered, 1);
+		// Nobody answers the other one: three deadlines, then a refund.
+		run_to(2 + (MAX_REASSIGN as u64 + 1) * (TIMEOUT + 1));
+		assert!(matches!(status(answered), RequestStatus::Final { .. }));
+		assert!(matches!(status(unanswered), RequestStatus::Refunded { .. }));
+		let record = ModelStats {
+			requests: 2,
+			answered: 1,
+			finalized: 1,
+			refunded: 1,
+			fees_paid: PRICE,
+			..Default::default()
+		};
+		assert_eq!(Inference::model_stats(model(1)), record);
+		assert_eq!(Inference::model_stats(model(2)), ModelStats::default(), "per model");
+		run_to(System::block_number() + RETENTION + 1);
+		assert!(Inference::is_pruned(answered) && Inference::is_pruned(unanswered));
+		assert_eq!(Inference::model_stats(model(1)), record);
 	});
 }
 

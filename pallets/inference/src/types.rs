@@ -388,3 +388,38 @@ pub const PRUNED_PREFIX: &[u8] = b"opg/inference/pruned/";
 pub fn pruned_key(id: opg_primitives::RequestId) -> alloc::vec::Vec<u8> {
 	[PRUNED_PREFIX, &id.to_le_bytes()].concat()
 }
+
+/// A model's record of service: what its requests came to, counted as they happen. Kept per
+/// model ([`crate::Stats`]), also after its requests are pruned; the runtime API's
+/// `model_stats` returns it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ModelStats<Balance> {
+	/// Requests made.
+	pub requests: u64,
+	/// Results submitted and accepted (a corrected result counts once, for its first answer).
+	pub answered: u64,
+	/// Requests final with their result unchallenged or upheld.
+	pub finalized: u64,
+	/// Challenges opened.
+	pub disputes: u64,
+	/// Requests whose result a dispute found wrong and corrected.
+	pub corrected: u64,
+	/// Requests refunded (nobody answered in time, or a dispute without quorum).
+	pub refunded: u64,
+	/// Requests rejected as unrunnable.
+	pub rejected: u64,
+	/// The fees of final and corrected requests: what the model's requesters paid.
+	pub fees_paid: Balance,
+}

@@ -4,14 +4,20 @@
 
 use codec::Decode;
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::{InferenceInput, InferenceOutput};
+use opg_primitives::{InferenceInput, InferenceOutput, ModelHash};
 
 use crate::{
-	Assigned, BalanceOf, Config, DisputeDetails, DisputeOutcome, DisputeOutcomes, Disputes, Pallet,
-	RequestDetails, RequestId, RequestStatus, Requests, ResultDetails, Results,
+	Assigned, BalanceOf, Config, DisputeDetails, DisputeOutcome, DisputeOutcomes, Disputes,
+	ModelStats, Pallet, RequestDetails, RequestId, RequestStatus, Requests, ResultDetails, Results,
+	Stats,
 };
 
 impl<T: Config> Pallet<T> {
+	/// `model`'s record of service (all zero for a model never requested).
+	pub fn model_stats(model: ModelHash) -> ModelStats<BalanceOf<T>> {
+		Stats::<T>::get(model)
+	}
+
 	/// The request `id` as the runtime API returns it.
 	pub fn request_details(
 		id: RequestId,

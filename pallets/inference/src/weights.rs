@@ -82,13 +82,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Requests` (r:0 w:1)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(73942), added: 76417, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[32, 73728]`.
+	/// Storage: `Inference::Stats` (r:1 w:1), added by hand with the model's record of service
+	/// (one map entry, as `Inference::Requests`); measured at the next `scripts/benchmark.sh`.
 	fn request(b: u32, ) -> Weight {
 		// Proof size: measured `4382`, estimated `5337`.
 		// Minimum execution time: 166_763_000 picoseconds.
 		Weight::from_parts(171_867_694, 5337)
 			.saturating_add(Weight::from_parts(2_019, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `Inference::Requests` (r:1 w:1)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(73942), added: 76417, mode: `MaxEncodedLen`)
@@ -105,13 +107,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::WindowQueue` (r:0 w:1)
 	/// Proof: `Inference::WindowQueue` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[32, 131072]`.
+	/// Storage: `Inference::Stats` (r:1 w:1), added by hand with the model's record of service
+	/// (one map entry, as `Inference::Requests`); measured at the next `scripts/benchmark.sh`.
 	fn submit_result(b: u32, ) -> Weight {
 		// Proof size: measured `1299`, estimated `77407`.
 		// Minimum execution time: 154_630_000 picoseconds.
 		Weight::from_parts(165_609_704, 77407)
 			.saturating_add(Weight::from_parts(9_291, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Inference::Requests` (r:1 w:0)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(73942), added: 76417, mode: `MaxEncodedLen`)
@@ -131,10 +135,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// storage of `authorize_submit_result` plus a reassignment (`Missed`, `Rejections`,
 	/// `Assigned` twice, `DeadlineQueue` and its bounds, `Executors::Active`, `System::ParentHash`),
 	/// the execution time of `challenge` (a draw among every executor, and a signature check).
+	/// Storage: `Inference::Stats` (r:1 w:1), added by hand with the model's record of service
+	/// (one map entry, as `Inference::Requests`); measured at the next `scripts/benchmark.sh`.
 	fn decline() -> Weight {
 		Weight::from_parts(264_737_000, 80_000)
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Not measured yet: as `authorize_submit_result` with the smallest output.
 	fn authorize_decline() -> Weight {
@@ -165,6 +171,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assigned` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `d` is `[0, 64]`.
 	/// The range of component `w` is `[0, 64]`.
+	/// Storage: `Inference::Stats` (r:1 w:1), added by hand with the model's record of service
+	/// (one map entry, as `Inference::Requests`); measured at the next `scripts/benchmark.sh`.
 	fn on_initialize(d: u32, w: u32, ) -> Weight {
 		// Proof size: measured `11223`, estimated `4891678`.
 		// Minimum execution time: 2_130_416_000 picoseconds.
@@ -175,6 +183,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(327))
 			.saturating_add(Weight::from_parts(0, 71).saturating_mul(d.into()))
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(w.into()))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(d.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(w.into())))
 	}
 	/// Storage: `Inference::Requests` (r:1 w:1)
 	/// Proof: `Inference::Requests` (`max_values`: None, `max_size`: Some(73942), added: 76417, mode: `MaxEncodedLen`)
@@ -192,12 +204,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Disputes` (r:0 w:1)
 	/// Proof: `Inference::Disputes` (`max_values`: None, `max_size`: Some(462), added: 2937, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Stats` (r:1 w:1), added by hand with the model's record of service
+	/// (one map entry, as `Inference::Requests`); measured at the next `scripts/benchmark.sh`.
 	fn challenge() -> Weight {
 		// Proof size: measured `4503`, estimated `134625`.
 		// Minimum execution time: 228_188_000 picoseconds.
 		Weight::from_parts(264_737_000, 134625)
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Executors::KeyOwner` (r:1 w:0)
 	/// Proof: `Executors::KeyOwner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
@@ -312,6 +326,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::DisputeOutcomes` (r:0 w:64)
 	/// Proof: `Inference::DisputeOutcomes` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	/// The range of component `x` is `[1, 64]`.
+	/// Storage: `Inference::Stats` (r:1 w:1), added by hand with the model's record of service
+	/// (one map entry, as `Inference::Requests`); measured at the next `scripts/benchmark.sh`.
 	fn process_disputes(x: u32, ) -> Weight {
 		// Proof size: measured `11597`, estimated `62265`.
 		// Minimum execution time: 719_349_000 picoseconds.
@@ -322,6 +338,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(34))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(x.into())))
 			.saturating_add(Weight::from_parts(0, 133599).saturating_mul(x.into()))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(x.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(x.into())))
 	}
 	/// One delayed draw in `on_poll` (`Inference::DrawQueue` r:1 w:1, its bounds, `Requests`
 	/// r:1 w:1, `Missed` r:1, the randomness seed r:1, `Executors::Active` r:1, `Assigned` w:1,
@@ -357,14 +375,14 @@ impl WeightInfo for () {
 	fn request(b: u32, ) -> Weight {
 		Weight::from_parts(171_867_694, 5337)
 			.saturating_add(Weight::from_parts(2_019, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn submit_result(b: u32, ) -> Weight {
 		Weight::from_parts(165_609_704, 77407)
 			.saturating_add(Weight::from_parts(9_291, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn authorize_submit_result(b: u32, ) -> Weight {
 		Weight::from_parts(118_240_269, 77407)
@@ -377,8 +395,8 @@ impl WeightInfo for () {
 	/// the execution time of `challenge` (a draw among every executor, and a signature check).
 	fn decline() -> Weight {
 		Weight::from_parts(264_737_000, 80_000)
-			.saturating_add(ParityDbWeight::get().reads(9))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().reads(10))
+			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	/// Not measured yet: as `authorize_submit_result` with the smallest output.
 	fn authorize_decline() -> Weight {
@@ -393,11 +411,15 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(327))
 			.saturating_add(Weight::from_parts(0, 71).saturating_mul(d.into()))
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(w.into()))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(d.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(d.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(w.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(w.into())))
 	}
 	fn challenge() -> Weight {
 		Weight::from_parts(264_737_000, 134625)
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn authorize_watcher_challenge() -> Weight {
 		Weight::from_parts(178_644_000, 77407)
@@ -435,6 +457,8 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(34))
 			.saturating_add(ParityDbWeight::get().writes((9_u64).saturating_mul(x.into())))
 			.saturating_add(Weight::from_parts(0, 133599).saturating_mul(x.into()))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(x.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(x.into())))
 	}
 	/// One delayed draw in `on_poll` (`Inference::DrawQueue` r:1 w:1, its bounds, `Requests`
 	/// r:1 w:1, `Missed` r:1, the randomness seed r:1, `Executors::Active` r:1, `Assigned` w:1,

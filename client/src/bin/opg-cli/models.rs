@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use opg_client::{
-	models::{self, Proposal},
+	models::{self, ModelStats, Proposal},
 	units::{format_opg, parse_opg},
 	Error, Model,
 };
@@ -199,8 +199,25 @@ pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 			})
 		}
 		Command::Show { model } => {
-			let model = ctx.client().await?.resolve_model(&model).await?;
-			Output::of(&model, details)
+			let client = ctx.client().await?;
+			let model = client.resolve_model(&model).await?;
+			let stats = client.model_stats(model.model).await?;
+			Output::of(&Shown { model, stats }, |shown| {
+				let s = &shown.stats;
+				format!(
+					"{}  record    {} requests: {} answered, {} final, {} disputed, {} corrected, \
+					 {} refunded, {} rejected; {} paid\n",
+					details(&shown.model),
+					s.requests,
+					s.answered,
+					s.finalized,
+					s.disputes,
+					s.corrected,
+					s.refunded,
+					s.rejected,
+					format_opg(s.fees_paid)
+				)
+			})
 		}
 		Command::Propose {
 			bundle,
@@ -317,6 +334,14 @@ fn summary(model: &Model) -> String {
 }
 
 /// Everything the registry records.
+/// `models show`: the model's record in the registry, and its record of service.
+#[derive(Serialize)]
+struct Shown {
+	#[serde(flatten)]
+	model: Model,
+	stats: ModelStats,
+}
+
 fn details(model: &Model) -> String {
 	let mut text = format!("{} ({:?}) {:?}\n", model.name, model.state, model.model);
 	text.push_str(&format!("  price     {}\n", format_opg(model.price)));

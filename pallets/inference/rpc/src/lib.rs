@@ -9,8 +9,8 @@ use codec::Decode;
 use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned};
 use opg_api::{
 	server::RuntimeApi, AccountId, Balance, BlockHash, BlockNumber, Dispute, DisputeOutcome,
-	DisputePhase, DisputeState, InferenceResult, Member, PrunedRequest, Request, RequestId,
-	RequestStatus, Verdict, Vote, PRUNED,
+	DisputePhase, DisputeState, InferenceResult, Member, ModelHash, ModelStats, PrunedRequest,
+	Request, RequestId, RequestStatus, Verdict, Vote, PRUNED,
 };
 use opg_primitives::InferenceOutput;
 use pallet_inference_runtime_api as runtime_api;
@@ -217,6 +217,21 @@ where
 				return Ok(Some(DisputeState::Open(dispute(open))));
 			}
 			Ok(api.dispute_outcome(at, id)?.map(|decided| DisputeState::Resolved(outcome(decided))))
+		})
+	}
+
+	fn model_stats(&self, model: ModelHash, at: Option<BlockHash>) -> RpcResult<ModelStats> {
+		let s = self.api.at(at, |api, at| api.model_stats(at, model))?;
+		Ok(ModelStats {
+			model,
+			requests: s.requests,
+			answered: s.answered,
+			finalized: s.finalized,
+			disputes: s.disputes,
+			corrected: s.corrected,
+			refunded: s.refunded,
+			rejected: s.rejected,
+			fees_paid: s.fees_paid,
 		})
 	}
 }

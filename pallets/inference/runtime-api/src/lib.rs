@@ -7,9 +7,9 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use opg_primitives::{RequestId, H256};
+pub use opg_primitives::{ModelHash, RequestId, H256};
 pub use pallet_inference::{
-	pruned_key, DisputeDetails, DisputeOutcome, DisputePhase, Member, PrunedRequest,
+	pruned_key, DisputeDetails, DisputeOutcome, DisputePhase, Member, ModelStats, PrunedRequest,
 	RequestDetails, RequestStatus, ResultDetails, Verdict, Vote,
 };
 
@@ -46,6 +46,10 @@ sp_api::decl_runtime_apis! {
 		/// How the dispute over this request's result ended; `None` while it is open or if
 		/// there was none.
 		fn dispute_outcome(id: RequestId) -> Option<DisputeOutcome<AccountId, Balance, BlockNumber>>;
+
+		/// `model`'s record of service: its requests made, answered, challenged and how they
+		/// finished (all zero for a model never requested).
+		fn model_stats(model: ModelHash) -> ModelStats<Balance>;
 	}
 
 	/// The canonical kernels (`opg-kernels`) as compiled into the runtime's WASM, where they must
