@@ -111,18 +111,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let card = work.path().join("README.md");
 	std::fs::write(&card, "digits MLP, republished by Bob\n").unwrap();
 	let bundle = work.path().join("digits-bob.opgmodel");
-	let dir = repo().join("models/digits-mlp");
-	let packed = cli.json(&[
-		"models",
-		"pack",
-		"--kind",
-		"mlp",
-		"--out",
-		bundle.to_str().unwrap(),
-		dir.join("config.json").to_str().unwrap(),
-		dir.join("model.safetensors").to_str().unwrap(),
-		card.to_str().unwrap(),
-	]);
+	let packed = cli.pack_digits(&bundle, &card);
 	let hash = packed["hash"].as_str().unwrap().to_string();
 	let uri = format!("file://{}", bundle.display());
 	// A schema beyond the chain's bounds is refused before anything is sent, naming the bound.
@@ -146,21 +135,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	assert_eq!(too_long.status.code(), Some(2));
 	let stderr = String::from_utf8_lossy(&too_long.stderr);
 	assert!(stderr.contains("a text bound of 4096 bytes, it must be 1 to 2048"), "{stderr}");
-	let proposed = cli.json(&[
-		"models",
-		"propose",
-		bundle.to_str().unwrap(),
-		"--name",
-		"digits-bob",
-		"--price",
-		"0.5",
-		"--schema-of",
-		"digits-mlp",
-		"--uri",
-		&uri,
-		"--suri",
-		"//Bob",
-	]);
+	let proposed = cli.propose_digits(&bundle, "digits-bob", "0.5", "//Bob");
 	assert_eq!(proposed["hash"], hash);
 	let shown = cli.json(&["models", "show", "digits-bob"]);
 	assert_eq!(shown["state"], "Proposed");

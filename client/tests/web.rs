@@ -46,35 +46,8 @@ fn a_user_asks_votes_and_delegates_in_the_browser() {
 	let card = work.path().join("README.md");
 	std::fs::write(&card, "digits MLP, proposed for the web test\n").unwrap();
 	let bundle = work.path().join("digits-web.opgmodel");
-	let dir = repo().join("models/digits-mlp");
-	let (config, weights) = (dir.join("config.json"), dir.join("model.safetensors"));
-	cli.json(&[
-		"models",
-		"pack",
-		"--kind",
-		"mlp",
-		"--out",
-		bundle.to_str().unwrap(),
-		config.to_str().unwrap(),
-		weights.to_str().unwrap(),
-		card.to_str().unwrap(),
-	]);
-	let uri = format!("file://{}", bundle.display());
-	let proposed = cli.json(&[
-		"models",
-		"propose",
-		bundle.to_str().unwrap(),
-		"--name",
-		"digits-web",
-		"--price",
-		"0.5",
-		"--schema-of",
-		"digits-mlp",
-		"--uri",
-		&uri,
-		"--suri",
-		"//Bob",
-	]);
+	cli.pack_digits(&bundle, &card);
+	let proposed = cli.propose_digits(&bundle, "digits-web", "0.5", "//Bob");
 	eprintln!("[e2e] proposed {}", proposed["hash"]);
 
 	// The page, built from `web/`.

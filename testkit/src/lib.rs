@@ -375,6 +375,47 @@ impl Cli {
 		serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 	}
 
+	/// Packs the default model's weights (`models/digits-mlp`) with `card` as its model card into
+	/// `out`: a new bundle of the same MLP, so a new hash. Returns what `models pack` printed.
+	pub fn pack_digits(&self, out: &Path, card: &Path) -> Value {
+		let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits-mlp");
+		let (config, weights) = (dir.join("config.json"), dir.join("model.safetensors"));
+		let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_owned();
+		self.json(&[
+			"models",
+			"pack",
+			"--kind",
+			"mlp",
+			"--out",
+			&path(out),
+			&path(&config),
+			&path(&weights),
+			&path(card),
+		])
+	}
+
+	/// `suri` proposes `bundle` as `name` at `price` OPG, with the schema of `digits-mlp` and the
+	/// bundle's file as its URI. Returns what `models propose` printed.
+	pub fn propose_digits(&self, bundle: &Path, name: &str, price: &str, suri: &str) -> Value {
+		let uri = format!("file://{}", bundle.display());
+		let bundle = bundle.to_str().expect("a UTF-8 path");
+		self.json(&[
+			"models",
+			"propose",
+			bundle,
+			"--name",
+			name,
+			"--price",
+			price,
+			"--schema-of",
+			"digits-mlp",
+			"--uri",
+			&uri,
+			"--suri",
+			suri,
+		])
+	}
+
 	/// `suri`'s free balance in planck.
 	pub fn free(&self, suri: &str) -> u128 {
 		self.json(&["balance", "--suri", suri])["free"].as_str().unwrap().parse().unwrap()

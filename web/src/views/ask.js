@@ -38,13 +38,16 @@ export function Output({ result, model }) {
   if (isClassifier) {
     const row = out.values.slice(0, out.shape[1]);
     const [best] = argmaxRows(out);
-    const max = Math.max(...row.map((v) => Math.abs(v ?? 0)), 1e-9);
+    // Logits drawn from the smallest (empty) to the largest (full): the tallest is the class.
+    const finite = row.filter((v) => v !== null);
+    const [lo, hi] = [Math.min(...finite), Math.max(...finite)];
+    const height = (v) => (v === null || hi === lo ? 0 : ((v - lo) / (hi - lo)) * 100);
     return html`<div class="output">
       <p>predicted ${model?.kind === 'Mlp' ? 'digit' : 'class'}: <b class="predicted" data-testid="predicted">${best}</b></p>
       <div class="bars">
         ${row.map(
           (v, i) => html`<div class=${`bar ${i === best ? 'best' : ''}`} title=${`logit ${i}: ${v}`}>
-            <div class="fill" style=${`height: ${(Math.abs(v ?? 0) / max) * 100}%; ${v < 0 ? 'opacity: .35' : ''}`} />
+            <div class="fill" style=${`height: ${Math.max(height(v), 2)}%`} />
             <span>${i}</span>
           </div>`,
         )}
