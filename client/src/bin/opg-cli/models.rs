@@ -333,7 +333,6 @@ fn summary(model: &Model) -> String {
 	)
 }
 
-/// Everything the registry records.
 /// `models show`: the model's record in the registry, and its record of service.
 #[derive(Serialize)]
 struct Shown {
@@ -342,6 +341,7 @@ struct Shown {
 	stats: ModelStats,
 }
 
+/// Everything the registry records.
 fn details(model: &Model) -> String {
 	let mut text = format!("{} ({:?}) {:?}\n", model.name, model.state, model.model);
 	text.push_str(&format!("  price     {}\n", format_opg(model.price)));
