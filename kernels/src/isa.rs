@@ -86,14 +86,14 @@ impl core::fmt::Display for Isa {
 	}
 }
 
-/// Defines `pub fn $name(isa: Isa, args…)` that runs `$body` compiled for the baseline or, on
+/// Defines `$vis fn $name(isa: Isa, args…)` that runs `$body` compiled for the baseline or, on
 /// x86-64, with AVX / AVX2 / AVX-512F enabled, as `isa` says. The body is one definition; the
 /// copies are the compiler's (see the module docs). Helpers the body calls must be
 /// `#[inline(always)]` to be compiled into each copy.
 macro_rules! multiversion {
-	($(#[$meta:meta])* pub fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+	($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
 		$(#[$meta])*
-		pub fn $name(isa: $crate::Isa, $($arg: $ty),*) $(-> $ret)? {
+		$vis fn $name(isa: $crate::Isa, $($arg: $ty),*) $(-> $ret)? {
 			#[inline(always)]
 			fn generic($($arg: $ty),*) $(-> $ret)? $body
 

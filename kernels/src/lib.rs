@@ -55,6 +55,7 @@ pub mod lanes;
 pub mod math;
 pub mod ops;
 pub mod probe;
+pub mod quant;
 
 pub use isa::Isa;
 pub use ops::ShapeError;

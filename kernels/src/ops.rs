@@ -619,6 +619,64 @@ multiversion! {
 	}
 }
 
+multiversion! {
+	/// Applies rotary position embeddings in place, "interleaved" layout (GGUF llama, GPT-J):
+	/// the pairs are adjacent. `x` is `[positions, heads, head]`, the tables those of
+	/// [`rope_tables`].
+	///
+	/// Definition, for each position and head, with `a = x[2i]`, `b = x[2i + 1]`:
+	/// `x[2i] = (a × cos[i]) − (b × sin[i])`, `x[2i + 1] = (b × cos[i]) + (a × sin[i])`.
+	pub fn rope_interleaved(
+		x: &mut [f32],
+		head: usize,
+		cos: &[f32],
+		sin: &[f32],
+	) -> Result<(), ShapeError> {
+		check(head >= 2 && head.is_multiple_of(2))?;
+		let half = head / 2;
+		let positions = rows(cos.len(), half)?;
+		check(sin.len() == cos.len() && positions > 0)?;
+		let per_position = rows(x.len(), positions)?;
+		rows(per_position, head)?;
+		for ((xp, c), s) in
+			x.chunks_exact_mut(per_position).zip(cos.chunks_exact(half)).zip(sin.chunks_exact(half))
+		{
+			for h in xp.chunks_exact_mut(head) {
+				for ((pair, c), s) in h.chunks_exact_mut(2).zip(c).zip(s) {
+					let (x0, x1) = (pair[0], pair[1]);
+					pair[0] = (x0 * *c) - (x1 * *s);
+					pair[1] = (x1 * *c) + (x0 * *s);
+				}
+			}
+		}
+		Ok(())
+	}
+}
+
+multiversion! {
+	/// `out = Σ_j p[j] × v[j]`: the rows of `v` (`[p.len(), width]`) weighted by `p` and summed
+	/// (attention's probabilities times its values).
+	///
+	/// Definition: `out[d]` is the canonical dot product ([`lanes::dot`]) of `p` with column `d`
+	/// of `v`: row `j` goes to lane `j mod 8`, in increasing `j`, then the lanes' tree. The same
+	/// bits as `linear(p, vᵀ)`.
+	pub fn weighted_rows(p: &[f32], v: &[f32], width: usize, out: &mut [f32]) -> Result<(), ShapeError> {
+		check(rows(v.len(), width)? == p.len() && out.len() == width)?;
+		// Lane `l`'s accumulators of every column, contiguous: `acc[l × width + d]`.
+		let mut acc = alloc::vec![0f32; LANES * width];
+		for (j, (p, row)) in p.iter().zip(v.chunks_exact(width)).enumerate() {
+			let lane = &mut acc[(j % LANES) * width..(j % LANES + 1) * width];
+			for (a, v) in lane.iter_mut().zip(row) {
+				*a += *p * *v;
+			}
+		}
+		for (d, o) in out.iter_mut().enumerate() {
+			*o = combine(core::array::from_fn(|l| acc[l * width + d]));
+		}
+		Ok(())
+	}
+}
+
 /// Transposes `x` (`[r, c]`) into `out` (`[c, r]`): exact data movement.
 pub fn transpose(x: &[f32], c: usize, out: &mut [f32]) -> Result<(), ShapeError> {
 	let r = rows(x.len(), c)?;

@@ -232,6 +232,58 @@ fn rope_agrees_on_every_path_and_rotates() {
 }
 
 #[test]
+fn interleaved_rope_is_the_half_rope_of_the_permuted_pairs() {
+	let (positions, heads, head) = (4, 2, 8);
+	let mut cos = vec![0f32; positions * head / 2];
+	let mut sin = cos.clone();
+	ops::rope_tables(100000.0, head, 3, &mut cos, &mut sin).unwrap();
+	let mut rng = Rng(12);
+	let x = rng.values(positions * heads * head, true);
+	same_on_every_path("rope_interleaved", &x, |isa, v| {
+		ops::rope_interleaved(isa, v, head, &cos, &sin).unwrap()
+	});
+	// Pair (2i, 2i+1) of the interleaved layout is pair (i, i + h) of the half layout.
+	let half = head / 2;
+	let permute = |v: &[f32], to_half: bool| -> Vec<f32> {
+		let mut out = v.to_vec();
+		for (o, h) in out.chunks_exact_mut(head).zip(v.chunks_exact(head)) {
+			for i in 0..half {
+				if to_half {
+					(o[i], o[i + half]) = (h[2 * i], h[2 * i + 1]);
+				} else {
+					(o[2 * i], o[2 * i + 1]) = (h[i], h[i + half]);
+				}
+			}
+		}
+		out
+	};
+	let mut interleaved = x.clone();
+	ops::rope_interleaved(Isa::detect(), &mut interleaved, head, &cos, &sin).unwrap();
+	let mut halves = permute(&x, true);
+	ops::rope(Isa::detect(), &mut halves, head, &cos, &sin).unwrap();
+	assert_eq!(bits(&interleaved), bits(&permute(&halves, false)));
+}
+
+#[test]
+fn weighted_rows_equal_linear_with_the_transpose() {
+	let mut rng = Rng(13);
+	for (rows, width) in [(1, 1), (3, 64), (9, 64), (17, 5), (130, 64)] {
+		let p = rng.values(rows, false);
+		let v = rng.values(rows * width, true);
+		let mut vt = vec![0f32; v.len()];
+		ops::transpose(&v, width, &mut vt).unwrap();
+		let mut want = vec![0f32; width];
+		ops::linear(Isa::baseline(), &p, &vt, None, &mut want, rows).unwrap();
+		for isa in Isa::available() {
+			let mut got = vec![0f32; width];
+			ops::weighted_rows(isa, &p, &v, width, &mut got).unwrap();
+			assert_eq!(bits(&got), bits(&want), "{rows}x{width} on {isa}");
+		}
+	}
+	assert!(ops::weighted_rows(Isa::baseline(), &[1.0; 2], &[1.0; 6], 2, &mut [0.0; 2]).is_err());
+}
+
+#[test]
 fn mean_gather_transpose() {
 	let x = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
 	let mut mean = [0f32; 2];

@@ -37,6 +37,8 @@ architectures! {
 	onnx: Onnx,
 }
 
+pub mod llama;
+
 /// How an architecture builds a runnable model from a bundle.
 pub type Loader = fn(&BundleView, &LoadOptions) -> Result<Arc<dyn Model>, InferenceError>;
 

@@ -34,6 +34,21 @@ pub fn minilm_dir() -> PathBuf {
 	dir
 }
 
+/// The SmolLM2-135M-Instruct GGUF file; fails the test (never skips it) when it is missing.
+pub fn smollm_gguf() -> PathBuf {
+	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
+	});
+	let file = models.join("smollm2-135m/model.gguf");
+	assert!(
+		file.is_file(),
+		"SmolLM2-135M-Instruct is missing ({}): run scripts/fetch-models.sh (or scripts/setup.sh) \
+		 first; these tests are part of the suite and are never skipped",
+		file.display()
+	);
+	file
+}
+
 /// `models/digits-mlp/fixture.json`, written by scripts/train-mlp.py.
 #[derive(Deserialize)]
 pub struct DigitsFixture {
