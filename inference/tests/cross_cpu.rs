@@ -10,7 +10,10 @@
 //!   older and other x86-64 CPUs; with four faked cache geometries (scripts/fake-cache.sh: gemm
 //!   sizes its blocks from /sys); and the arm64 build of the probe under `qemu-aarch64`;
 //! - the full workload (all-MiniLM-L6-v2, from scripts/fetch-models.sh): natively with the
-//!   default and 1, 2, 4 and 8 threads, each ISA and the four cache geometries.
+//!   default and 1, 2, 4 and 8 threads, each ISA and the four cache geometries;
+//! - the LLM workload (SmolLM2-135M-Instruct's Q4_1 GGUF: quantized weights, RoPE, causal
+//!   attention, sampling, and generation against one prefill pass): as the full workload, and
+//!   under `qemu-x86_64 -cpu qemu64` (SSE2 only) and `qemu-aarch64`.
 //!
 //! The arm64 probe is cross-built by scripts/test.sh, which passes its path in
 //! `OPG_PROBE_AARCH64`; without it the test fails (it is never skipped). `OPG_PROBE` overrides the
@@ -60,6 +63,7 @@ const QEMU_AARCH64: [&str; 5] = [
 enum Workload {
 	Small,
 	Full,
+	Llm,
 }
 
 impl Workload {
@@ -67,6 +71,7 @@ impl Workload {
 		match self {
 			Workload::Small => "small",
 			Workload::Full => "full",
+			Workload::Llm => "llm",
 		}
 	}
 }
@@ -88,15 +93,24 @@ struct Outcome {
 	note: String,
 }
 
-/// The probe's own arguments: `[--threads N] small` or `[--threads N] full --minilm DIR`.
-fn probe_args(workload: Workload, threads: Option<&str>, minilm: &Path) -> Vec<OsString> {
+/// The model files the workloads read.
+struct Files {
+	minilm: PathBuf,
+	gguf: PathBuf,
+}
+
+/// The probe's own arguments: `[--threads N] small`, `[--threads N] full --minilm DIR` or
+/// `[--threads N] llm --gguf FILE`.
+fn probe_args(workload: Workload, threads: Option<&str>, files: &Files) -> Vec<OsString> {
 	let mut args: Vec<OsString> = Vec::new();
 	if let Some(threads) = threads {
 		args.extend(["--threads".into(), threads.into()]);
 	}
 	args.push(workload.name().into());
-	if workload == Workload::Full {
-		args.extend(["--minilm".into(), minilm.as_os_str().to_owned()]);
+	match workload {
+		Workload::Small => {}
+		Workload::Full => args.extend(["--minilm".into(), files.minilm.as_os_str().to_owned()]),
+		Workload::Llm => args.extend(["--gguf".into(), files.gguf.as_os_str().to_owned()]),
 	}
 	args
 }
@@ -120,13 +134,13 @@ fn isas() -> Vec<&'static str> {
 	all
 }
 
-fn runs(probe: &Path, probe_aarch64: &Path, minilm: &Path) -> Vec<Run> {
+fn runs(probe: &Path, probe_aarch64: &Path, files: &Files) -> Vec<Run> {
 	let fake_cache = common::repo().join("scripts/fake-cache.sh");
 	let mut runs = Vec::new();
-	for workload in [Workload::Small, Workload::Full] {
+	for workload in [Workload::Small, Workload::Full, Workload::Llm] {
 		let native = |label: String, threads: Option<&str>, env: Vec<(&'static str, String)>| {
 			let mut argv = vec![probe.as_os_str().to_owned()];
-			argv.extend(probe_args(workload, threads, minilm));
+			argv.extend(probe_args(workload, threads, files));
 			Run { workload, label, argv, env, emulated: false }
 		};
 		// The reference: the first run of each workload.
@@ -150,25 +164,32 @@ fn runs(probe: &Path, probe_aarch64: &Path, minilm: &Path) -> Vec<Run> {
 				"--".into(),
 				probe.as_os_str().to_owned(),
 			];
-			argv.extend(probe_args(workload, None, minilm));
+			argv.extend(probe_args(workload, None, files));
 			let label = format!("fake cache: L1d {l1d} {ways}-way, L2 {l2}");
 			runs.push(Run { workload, label, argv, env: vec![], emulated: false });
 		}
-		if workload == Workload::Small {
-			for cpu in QEMU_X86_64_CPUS {
+		// Under emulation: the small workload on every CPU model, the LLM on the two extremes
+		// (SSE2 only, and arm64).
+		if workload != Workload::Full {
+			let cpus: &[&str] = if workload == Workload::Small {
+				&QEMU_X86_64_CPUS
+			} else {
+				&QEMU_X86_64_CPUS[..1]
+			};
+			for cpu in cpus {
 				let mut argv: Vec<OsString> = vec![
 					"qemu-x86_64".into(),
 					"-cpu".into(),
 					cpu.into(),
 					probe.as_os_str().to_owned(),
 				];
-				argv.extend(probe_args(workload, None, minilm));
+				argv.extend(probe_args(workload, None, files));
 				let label = format!("qemu-x86_64 -cpu {cpu}");
 				runs.push(Run { workload, label, argv, env: vec![], emulated: true });
 			}
 			let mut argv: Vec<OsString> = QEMU_AARCH64.iter().map(OsString::from).collect();
 			argv.push(probe_aarch64.as_os_str().to_owned());
-			argv.extend(probe_args(workload, None, minilm));
+			argv.extend(probe_args(workload, None, files));
 			runs.push(Run {
 				workload,
 				label: "qemu-aarch64".into(),
@@ -319,8 +340,8 @@ fn same_digest_across_cpus_isas_cache_geometries_and_thread_counts() {
 		"OPG_PROBE_AARCH64={} is not a file (scripts/test.sh cross-builds it)",
 		probe_aarch64.display()
 	);
-	let minilm = common::minilm_dir();
-	let runs = runs(&probe, &probe_aarch64, &minilm);
+	let files = Files { minilm: common::minilm_dir(), gguf: common::smollm_gguf() };
+	let runs = runs(&probe, &probe_aarch64, &files);
 	let start = Instant::now();
 	let outcomes = run_all(&runs);
 
@@ -329,14 +350,19 @@ fn same_digest_across_cpus_isas_cache_geometries_and_thread_counts() {
 		let i = runs.iter().position(|run| run.workload == workload).unwrap();
 		outcomes[i].digest.as_ref().ok().cloned()
 	};
-	let (small, full) = (reference(Workload::Small), reference(Workload::Full));
+	let (small, full, llm) =
+		(reference(Workload::Small), reference(Workload::Full), reference(Workload::Llm));
 	let mut table = String::from(
 		"\ncross-CPU determinism (opg-probe): workload, configuration, digest, seconds, verdict, \
 		 the probe's last stderr line\n",
 	);
 	let mut problems = Vec::new();
 	for (run, outcome) in runs.iter().zip(&outcomes) {
-		let native = if run.workload == Workload::Small { &small } else { &full };
+		let native = match run.workload {
+			Workload::Small => &small,
+			Workload::Full => &full,
+			Workload::Llm => &llm,
+		};
 		let (digest, verdict) = match (&outcome.digest, native) {
 			(Ok(digest), Some(native)) if digest == native => (digest.as_str(), "same"),
 			(Ok(digest), Some(native)) => {

@@ -10,7 +10,7 @@ use alloc::{vec, vec::Vec};
 use crate::{
 	math,
 	ops::{self, Activation, ShapeError},
-	Isa,
+	quant, Isa,
 };
 
 /// xorshift64*: fixed and seedable.
@@ -129,6 +129,37 @@ pub fn workload(isa: Isa, sink: &mut dyn FnMut(&[f32])) -> Result<(), ShapeError
 	sink(&cos);
 	sink(&sin);
 	sink(&x);
+	ops::rope_interleaved(isa, &mut x, head, &cos, &sin)?;
+	sink(&x);
+	let p = rng.values(19, 1.0);
+	let v = rng.edgy(19 * 64);
+	let mut mixed = vec![0f32; 64];
+	ops::weighted_rows(isa, &p, &v, 64, &mut mixed)?;
+	sink(&mixed);
+	// Quantized weights (random blocks, f16 scales of every magnitude a file has) times
+	// activations with edge values.
+	for format in [quant::QFormat::Q4_1, quant::QFormat::Q8_0] {
+		let (m, n, k) = (3usize, 37usize, 576usize);
+		let mut blocks = Vec::new();
+		for _ in 0..n * k / quant::BLOCK {
+			for _ in 0..format.block_bytes() / 2 {
+				let r = rng.next_u64();
+				// Halves in [2⁻¹², 2³) with random signs for the scales and offsets; random
+				// bytes for the quantized values (the first one or two halves are the scales).
+				let half = (0x0c00 + (r % 0x3c00) as u16) | ((r >> 20) as u16 & 0x8000);
+				blocks.extend_from_slice(&half.to_le_bytes());
+			}
+		}
+		let w = quant::QMatrix::from_blocks(format, n, k, &blocks)?;
+		let x = rng.edgy(m * k);
+		let q = quant::QRows::quantize(isa, &x, k)?;
+		let mut out = vec![0f32; m * n];
+		quant::qlinear(isa, &q, &w, 0, &mut out)?;
+		sink(&out);
+		let mut row = vec![0f32; k];
+		w.dequantize_row(n - 1, &mut row)?;
+		sink(&row);
+	}
 	let x = rng.values(13 * 5, 3.0);
 	let mut mean = vec![0f32; 5];
 	ops::mean_rows(&x, 5, &mut mean)?;

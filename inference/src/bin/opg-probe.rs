@@ -6,6 +6,7 @@
 //! ```text
 //! opg-probe [--threads N] small
 //! opg-probe [--threads N] full --minilm DIR
+//! opg-probe [--threads N] llm --gguf FILE
 //! ```
 //!
 //! * `small` needs no files and is fast enough for emulation: every canonical kernel on random
@@ -18,6 +19,9 @@
 //!   sqrt, div, gemm, softmax) in batches of 1, 3 and 8.
 //! * `full`: the default MLP on the 450 held-out digits in batches of 1, 7 and 32, and
 //!   all-MiniLM-L6-v2 on 16 texts in batches of 1, 4 and 16.
+//! * `llm`: SmolLM2-135M-Instruct (its Q4_1 GGUF): a short prompt, 3 greedy tokens and 3
+//!   sampled ones, every logit of every step hashed, then the same answer checked by one
+//!   prefill pass. Short enough to run under emulation.
 //!
 //! Prints `digest=<hex>` on stdout; the ISA, thread count and time on stderr. Exit 2 on bad
 //! arguments, 1 on any failure.
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
 	let mut args = std::env::args().skip(1);
 	let mut threads = 1usize;
 	let mut minilm: Option<PathBuf> = None;
+	let mut gguf: Option<PathBuf> = None;
 	let mut workload = None;
 	while let Some(arg) = args.next() {
 		match arg.as_str() {
@@ -48,7 +53,8 @@ fn main() -> ExitCode {
 				_ => return usage("--threads needs a positive number"),
 			},
 			"--minilm" => minilm = args.next().map(PathBuf::from),
-			"small" | "full" => workload = Some(arg),
+			"--gguf" => gguf = args.next().map(PathBuf::from),
+			"small" | "full" | "llm" => workload = Some(arg),
 			other => return usage(&format!("unknown argument {other:?}")),
 		}
 	}
@@ -59,7 +65,11 @@ fn main() -> ExitCode {
 			Some(dir) => full(threads, &dir),
 			None => return usage("full needs --minilm DIR"),
 		},
-		_ => return usage("name a workload: small or full"),
+		Some("llm") => match gguf {
+			Some(file) => llm(threads, &file),
+			None => return usage("llm needs --gguf FILE"),
+		},
+		_ => return usage("name a workload: small, full or llm"),
 	};
 	match result {
 		Ok(digest) => {
@@ -79,7 +89,9 @@ fn main() -> ExitCode {
 }
 
 fn usage(problem: &str) -> ExitCode {
-	eprintln!("opg-probe: {problem}\nusage: opg-probe [--threads N] small | full --minilm DIR");
+	eprintln!(
+		"opg-probe: {problem}\nusage: opg-probe [--threads N] small | full --minilm DIR | llm --gguf FILE"
+	);
 	ExitCode::from(2)
 }
 
@@ -152,6 +164,55 @@ fn tensor_input(values: &[f32], batch: usize, width: usize) -> Result<InferenceI
 	Tensor::new(opg_primitives::TensorDType::F32, &shape, data)
 		.map(InferenceInput::Tensor)
 		.map_err(|e| format!("{e:?}"))
+}
+
+/// The LLM workload (see the crate docs).
+fn llm(threads: usize, gguf: &std::path::Path) -> Result<String> {
+	use opg_inference::models::llama::{sample, Llama, Sampling};
+	let bytes = std::fs::read(gguf).map_err(err)?;
+	let model = Llama::from_gguf(&bytes, Isa::detect()).map_err(|e| format!("{e:?}"))?;
+	let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(err)?;
+	let mut digest = Digest256::new();
+	let prompt =
+		model.encode_prompt("The capital of France is", false).map_err(|e| format!("{e:?}"))?;
+	let nonce = [0x42; 32];
+	let greedy = Sampling::default();
+	let warm = Sampling { temperature_milli: 800, top_k: 40, top_p_milli: 900, seed: 7 };
+	let h = model.hyper().hidden;
+	let mut stepped = Vec::new();
+	let tokens = pool.install(|| -> Result<Vec<u32>> {
+		let mut cache = model.cache();
+		let mut hidden =
+			model.forward(&prompt, &mut cache, |_, _| {}).map_err(|e| format!("{e:?}"))?;
+		let mut tokens = Vec::new();
+		for step in 0..6u32 {
+			let logits = model.logits(&hidden[hidden.len() - h..]).map_err(|e| format!("{e:?}"))?;
+			let bytes = opg_inference::models::f32_bytes(&logits);
+			digest.0.update(&bytes);
+			stepped.push(bytes);
+			let sampling = if step < 3 { &greedy } else { &warm };
+			let token = sample(&logits, sampling, &nonce, step);
+			tokens.push(token);
+			hidden =
+				model.forward(&[token], &mut cache, |_, _| {}).map_err(|e| format!("{e:?}"))?;
+		}
+		Ok(tokens)
+	})?;
+	digest.0.update(tokens.encode());
+	// The same tokens in one pass: every step's logits must be the same bits.
+	let mut all = prompt.clone();
+	all.extend_from_slice(&tokens[..tokens.len() - 1]);
+	let hidden = pool
+		.install(|| model.forward(&all, &mut model.cache(), |_, _| {}))
+		.map_err(|e| format!("{e:?}"))?;
+	for (step, stepped) in stepped.iter().enumerate() {
+		let row = prompt.len() - 1 + step;
+		let logits = model.logits(&hidden[row * h..(row + 1) * h]).map_err(|e| format!("{e:?}"))?;
+		if opg_inference::models::f32_bytes(&logits) != *stepped {
+			return Err(format!("step {step}: the prefill pass's logits differ from generation's"));
+		}
+	}
+	Ok(digest.hex())
 }
 
 /// The small workload (see the crate docs).
