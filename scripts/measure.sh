@@ -36,6 +36,15 @@
 #                                            against onnxruntime, batch 1 and 32, 1 and 2
 #                                            threads, side by side in one run: medians of
 #                                            REPEATS runs (default 10) and the ratio
+#   scripts/measure.sh llm [REPEATS]         SmolLM2-135M-Instruct (Q4_1 GGUF, scripts/fetch-models.sh)
+#                                            three ways side by side in one run: the canonical
+#                                            engine, candle's stock quantized_llama and llama.cpp
+#                                            (llama-cpp-python 0.3.36, built from its PyPI sdist
+#                                            into $OPG_CACHE/llm-venv the first time, ~15 min);
+#                                            prefill of a 128-token prompt, 64 decoded tokens, and
+#                                            the canonical check of that answer by one pass; 1 and
+#                                            2 threads; medians of REPEATS runs (default 5), tokens
+#                                            per second and the ratios
 #
 # `engine` installs torch, transformers, sentence-transformers, onnx, onnxscript and onnxruntime
 # from PyPI into $OPG_CACHE/venv (torch's default wheel, with its CUDA packages: ~6 GB the first
@@ -51,7 +60,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 
 usage() {
-  echo "usage: scripts/measure.sh latency [N] | disputes [N] [M] | load [N] [M] [--rate R] [--retention B] | engine [REPEATS | --setup-only] | onnx [REPEATS]" >&2
+  echo "usage: scripts/measure.sh latency [N] | disputes [N] [M] | load [N] [M] [--rate R] [--retention B] | engine [REPEATS | --setup-only] | onnx [REPEATS] | llm [REPEATS]" >&2
   exit 2
 }
 
@@ -166,6 +175,42 @@ onnx() {
     }' "$lines"
 }
 
+# The LLM, three ways in one run (inference/examples/llm_bench.rs and llm_bench.py).
+llm() {
+  local repeats="${1:-5}" venv="$OPG_CACHE/llm-venv" lines start
+  case "$repeats" in ''|*[!0-9]*) usage ;; esac
+  "$here/setup.sh" >&2
+  if ! "$venv/bin/python" -c 'import llama_cpp, numpy' 2>/dev/null; then
+    echo "[measure] building llama-cpp-python 0.3.36 (llama.cpp) from PyPI into $venv" >&2
+    start=$SECONDS
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$venv/bin/pip" install --quiet llama-cpp-python==0.3.36 numpy
+    echo "[measure] llama-cpp-python ready in $((SECONDS - start)) s" >&2
+  fi
+  (cd "$here/.." && cargo build --profile "$OPG_PROFILE" -p opg-inference --example llm_bench) >&2
+  local gguf="$OPG_MODELS_DIR/smollm2-135m/model.gguf"
+  lines="$(mktemp -t opg-llm-XXXXXX)"
+  # shellcheck disable=SC2064 # expanded now: $lines is local
+  trap "rm -f '$lines'" EXIT
+  echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)" | tee -a "$lines"
+  "$CARGO_TARGET_DIR/$OPG_PROFILE/examples/llm_bench" "$gguf" "$repeats" | tee -a "$lines"
+  "$venv/bin/python" "$here/../inference/examples/llm_bench.py" "$gguf" "$lines" "$repeats" | tee -a "$lines"
+  echo
+  echo "tokens per second (medians of $repeats runs); ratios: canonical / peer (> 1: canonical faster)"
+  awk '
+    !/^#/ && $4 == "median_ms" { w = $2 " " $3; tps[$1, w] = $7; if (!(w in seen)) { seen[w] = 1; order[++n] = w } }
+    function cell(v) { return v == "" ? sprintf("%12s", "-") : sprintf("%12.1f", v) }
+    function ratio(a, b) { return (a == "" || b == "" || b == 0) ? sprintf("%12s", "-") : sprintf("%11.2fx", a / b) }
+    END {
+      printf "%-12s%12s%12s%12s%12s%12s\n", "workload", "canonical", "stock", "llama.cpp", "can/stock", "can/llama"
+      for (i = 1; i <= n; i++) {
+        w = order[i]; c = tps["canonical", w]
+        printf "%-12s%s%s%s%s%s\n", w, cell(c), cell(tps["stock", w]), cell(tps["llama.cpp", w]), ratio(c, tps["stock", w]), ratio(c, tps["llama.cpp", w])
+      }
+    }' "$lines"
+}
+
 what="${1:-}"
 if [ $# -gt 0 ]; then shift; fi
 case "$what" in
@@ -174,5 +219,6 @@ case "$what" in
   load) load "$@" ;;
   engine) engine "$@" ;;
   onnx) onnx "$@" ;;
+  llm) llm "$@" ;;
   *) usage ;;
 esac

@@ -14,9 +14,13 @@
 //! REPEATS runs, canonical and stock alternating. Prints
 //!
 //! ```text
+//! # prompt_tokens 1 2 3 …
 //! canonical prefill t1 median_ms 123.456 tokens_per_s 518.4
 //! stock decode t2 median_ms 123.456 tokens_per_s 259.2
 //! ```
+//!
+//! `llm_bench.py` runs the same tokens through llama.cpp (llama-cpp-python) and prints the same
+//! lines for `llama.cpp`.
 //!
 //! `cargo run --release -p opg-inference --example llm_bench -- FILE.gguf [REPEATS] [--threads 1,2]`
 #![allow(
@@ -103,6 +107,11 @@ fn child(file: &str, repeats: usize, threads: usize) {
 	let greedy = Sampling::default();
 	let nonce = [0u8; 32];
 	let h = model.hyper().hidden;
+	if threads == 1 {
+		// For the llama.cpp peer (llm_bench.py), which runs the very same tokens.
+		let ids: Vec<String> = prompt.iter().map(u32::to_string).collect();
+		println!("# prompt_tokens {}", ids.join(" "));
+	}
 
 	// Canonical.
 	let canonical_prefill = || {

@@ -12,6 +12,9 @@
 //!   **Never a fused multiply-add**: `a * b + c` is two roundings everywhere (Rust never
 //!   contracts it, and no kernel calls `mul_add`), because SSE2, AVX without FMA and WASM have
 //!   no FMA and emulating one would be slow.
+//! * **Integers**: quantized weights ([`quant`]: GGUF's `Q4_1` and `Q8_0`) are multiplied by
+//!   8-bit activations as exact integers, block by block; an exact integer sum has one value in
+//!   any order, so only the few float operations per block have an order to define.
 //! * **Reductions** (sums, dot products, maxima) have one order, [`lanes`]: eight interleaved
 //!   lanes, then a fixed tree. Not the vector width, not the thread count, not a cache size.
 //! * **Elementary functions** (`exp`, `erf`, `tanh`, …) are this crate's own ([`math`]), made of

@@ -269,11 +269,216 @@ pub fn qlinear(
 	if j0.checked_add(c).is_none_or(|end| end > w.n) {
 		return Err(ShapeError);
 	}
+	#[cfg(target_arch = "x86_64")]
+	if matches!(isa.0, crate::isa::Level::Avx2 | crate::isa::Level::Avx512) {
+		// SAFETY: an `Isa` of these levels is only made after the running CPU reported AVX2
+		// (`Isa::detect`, `Isa::available`; every AVX-512 CPU has AVX2); the slices' lengths
+		// were checked above and by the constructors of `x` and `w`.
+		#[allow(unsafe_code)]
+		unsafe {
+			match w.format {
+				QFormat::Q4_1 => avx2::q4_1(x, w, j0, out, c),
+				QFormat::Q8_0 => avx2::q8_0(x, w, j0, out, c),
+			}
+		}
+		return Ok(());
+	}
 	match w.format {
 		QFormat::Q4_1 => qlinear_q4_1(isa, x, w, j0, out, c),
 		QFormat::Q8_0 => qlinear_q8_0(isa, x, w, j0, out, c),
 	}
 	Ok(())
+}
+
+/// The AVX2 copy of [`qlinear`]: each block's integer dot product with `vpmaddubsw` (unsigned
+/// weights × signed activations, adjacent pairs summed to 16 bits, which cannot overflow here:
+/// `2 × 15 × 127` for `Q4_1`, `2 × 128 × 127` for `Q8_0` with the sign moved to the
+/// activation) and `vpmaddwd`, then summed across the register: the exact integer `I_b` of the
+/// definition, so the same bits as the portable copy. Up to four rows of `x` share each
+/// unpacked block of weights.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+	use core::arch::x86_64::*;
+
+	use super::{QMatrix, QRows, BLOCK};
+
+	/// The sum of the eight 32-bit lanes.
+	#[inline(always)]
+	unsafe fn hsum(v: __m256i) -> i32 {
+		let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+		let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
+		let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
+		_mm_cvtsi128_si32(s)
+	}
+
+	#[inline(always)]
+	unsafe fn load(a: &[i8]) -> __m256i {
+		debug_assert!(a.len() >= 32);
+		_mm256_loadu_si256(a.as_ptr().cast())
+	}
+
+	/// A `Q4_1` block's 16 bytes of nibbles as 32 bytes: the low nibbles (weights 0..16), then
+	/// the high ones (16..32).
+	#[inline(always)]
+	unsafe fn unpack(q: &[u8]) -> __m256i {
+		debug_assert!(q.len() >= 16);
+		let bytes = _mm_loadu_si128(q.as_ptr().cast());
+		let mask = _mm_set1_epi8(0x0f);
+		let lo = _mm_and_si128(bytes, mask);
+		let hi = _mm_and_si128(_mm_srli_epi16::<4>(bytes), mask);
+		_mm256_set_m128i(hi, lo)
+	}
+
+	/// The four sums of the eight 32-bit lanes of `p[0..4]`.
+	#[inline(always)]
+	unsafe fn hsum4(p: [__m256i; 4]) -> [i32; 4] {
+		let h = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
+		let s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h));
+		let mut out = [0i32; 4];
+		_mm_storeu_si128(out.as_mut_ptr().cast(), s);
+		out
+	}
+
+	/// One weight block as 32 unsigned bytes, and how to give an activation block the sign the
+	/// weights lost (`Q8_0`: `|w| × (a × sign(w))`; `Q4_1`'s weights are unsigned already).
+	trait Format {
+		const QUANT_BYTES: usize;
+		unsafe fn weights(q: &[u8]) -> (__m256i, __m256i);
+		unsafe fn signed(a: __m256i, sign: __m256i) -> __m256i;
+		fn offset(w: &QMatrix, block: usize) -> f32;
+	}
+
+	struct Q41;
+	impl Format for Q41 {
+		const QUANT_BYTES: usize = 16;
+		#[inline(always)]
+		unsafe fn weights(q: &[u8]) -> (__m256i, __m256i) {
+			let w = unpack(q);
+			(w, w)
+		}
+		#[inline(always)]
+		unsafe fn signed(a: __m256i, _: __m256i) -> __m256i {
+			a
+		}
+		#[inline(always)]
+		fn offset(w: &QMatrix, block: usize) -> f32 {
+			w.mins[block]
+		}
+	}
+
+	struct Q80;
+	impl Format for Q80 {
+		const QUANT_BYTES: usize = 32;
+		#[inline(always)]
+		unsafe fn weights(q: &[u8]) -> (__m256i, __m256i) {
+			debug_assert!(q.len() >= 32);
+			let w = _mm256_loadu_si256(q.as_ptr().cast());
+			(_mm256_sign_epi8(w, w), w)
+		}
+		#[inline(always)]
+		unsafe fn signed(a: __m256i, sign: __m256i) -> __m256i {
+			_mm256_sign_epi8(a, sign)
+		}
+		#[inline(always)]
+		fn offset(_: &QMatrix, _: usize) -> f32 {
+			0.0
+		}
+	}
+
+	/// The block's value `v_b` of the module docs (`Q8_0` has no offset term).
+	#[inline(always)]
+	fn value<F: Format>(wd: f32, xd: f32, int: i32, wm: f32, xs: f32) -> f32 {
+		if F::QUANT_BYTES == 16 {
+			(wd * xd) * int as f32 + wm * xs
+		} else {
+			(wd * xd) * int as f32
+		}
+	}
+
+	/// Rows `i0 .. i0 + R` of `x` against weight rows `j0 + jj .. j0 + jj + C`: the integer dot
+	/// products of `C` weight rows at once, reduced together ([`hsum4`] for four).
+	#[inline(always)]
+	unsafe fn tile<F: Format, const R: usize, const C: usize>(
+		x: &QRows,
+		w: &QMatrix,
+		i0: usize,
+		row0: usize,
+		out: &mut [[f32; C]; R],
+	) {
+		let (k, per_row) = (w.k, w.k / BLOCK);
+		let ones = _mm256_set1_epi16(1);
+		for b in 0..per_row {
+			let ws: [(__m256i, __m256i); C] = core::array::from_fn(|c| {
+				F::weights(&w.quants[(row0 + c * per_row + b) * F::QUANT_BYTES..])
+			});
+			for (r, out) in out.iter_mut().enumerate() {
+				let i = i0 + r;
+				let a = load(&x.quants[i * k + b * BLOCK..]);
+				let (xd, xs) = (x.scales[i * per_row + b], x.sums[i * per_row + b]);
+				let p: [__m256i; C] = core::array::from_fn(|c| {
+					_mm256_madd_epi16(_mm256_maddubs_epi16(ws[c].0, F::signed(a, ws[c].1)), ones)
+				});
+				let ints: [i32; C] = if C == 4 {
+					let s = hsum4([p[0], p[C.min(2) - 1], p[C.min(3) - 1], p[C - 1]]);
+					core::array::from_fn(|c| s[c])
+				} else {
+					core::array::from_fn(|c| hsum(p[c]))
+				};
+				for c in 0..C {
+					let block = row0 + c * per_row + b;
+					out[c] += value::<F>(w.scales[block], xd, ints[c], F::offset(w, block), xs);
+				}
+			}
+		}
+	}
+
+	#[inline(always)]
+	unsafe fn run<F: Format>(x: &QRows, w: &QMatrix, j0: usize, out: &mut [f32], c: usize) {
+		let per_row = w.k / BLOCK;
+		let m = out.len() / c;
+		let mut i0 = 0;
+		while i0 < m {
+			macro_rules! rows {
+				($r:literal) => {{
+					let mut jj = 0;
+					while jj + 4 <= c {
+						let mut acc = [[0f32; 4]; $r];
+						tile::<F, $r, 4>(x, w, i0, (j0 + jj) * per_row, &mut acc);
+						for (r, acc) in acc.iter().enumerate() {
+							out[(i0 + r) * c + jj..(i0 + r) * c + jj + 4].copy_from_slice(acc);
+						}
+						jj += 4;
+					}
+					while jj < c {
+						let mut acc = [[0f32; 1]; $r];
+						tile::<F, $r, 1>(x, w, i0, (j0 + jj) * per_row, &mut acc);
+						for (r, acc) in acc.iter().enumerate() {
+							out[(i0 + r) * c + jj] = acc[0];
+						}
+						jj += 1;
+					}
+					i0 += $r;
+				}};
+			}
+			match m - i0 {
+				1 => rows!(1),
+				2 => rows!(2),
+				3 => rows!(3),
+				_ => rows!(4),
+			}
+		}
+	}
+
+	#[target_feature(enable = "avx2")]
+	pub(super) unsafe fn q4_1(x: &QRows, w: &QMatrix, j0: usize, out: &mut [f32], c: usize) {
+		run::<Q41>(x, w, j0, out, c)
+	}
+
+	#[target_feature(enable = "avx2")]
+	pub(super) unsafe fn q8_0(x: &QRows, w: &QMatrix, j0: usize, out: &mut [f32], c: usize) {
+		run::<Q80>(x, w, j0, out, c)
+	}
 }
 
 /// `Σ_e qw_e × qa_e` of one `Q4_1` block (16 bytes of nibbles) and 32 activations.

@@ -39,7 +39,6 @@ use opg_kernels::{
 };
 use opg_primitives::InferenceError;
 use rayon::prelude::*;
-use serde::Deserialize;
 use tokenizers::{
 	decoders::byte_level::ByteLevel as ByteLevelDecoder,
 	models::bpe::BPE,
@@ -51,16 +50,6 @@ use crate::{
 	canonical::{in_pool, shape},
 	error::{corrupt, internal},
 };
-
-/// The bundle's `config.json` for a text-generation model: the engine's bounds for it.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GenerationConfig {
-	/// The most tokens of a prompt (after the chat template).
-	pub max_prompt_tokens: u32,
-	/// The most tokens one request may generate.
-	pub max_new_tokens: u32,
-}
 
 /// A GGUF file's hyperparameters (`llama.*` metadata).
 #[derive(Clone, Debug, PartialEq)]

@@ -37,6 +37,9 @@ architectures! {
 	onnx: Onnx,
 }
 
+/// Llama text generation (SmolLM2 from a GGUF file): runnable by the engine's API, not yet an
+/// architecture of [`ARCHITECTURES`] (the chain's wire format has no prompt input or generated
+/// output yet, so `ModelKind::TextGeneration` stays reserved).
 pub mod llama;
 
 /// How an architecture builds a runnable model from a bundle.
