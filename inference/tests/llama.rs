@@ -183,6 +183,13 @@ fn stop_conditions_and_malformed_claims() {
 		assert!(check(&short.tokens, 64).is_err());
 		assert!(check(&[u32::MAX], 1).is_err());
 	});
+	// Past the model's context: refused before any work, with a typed error.
+	let context = model.hyper().context;
+	let too_long = vec![100u32; context + 1];
+	assert_eq!(
+		model.forward(&too_long, &mut model.cache(), |_, _| {}).err(),
+		Some(opg_primitives::InferenceError::InputTooLarge)
+	);
 	// Interrupted generation errs (it never returns a partial answer as whole).
 	assert!(model.generate(&prompt, 8, &GREEDY, &NONCE, |tokens| tokens.len() < 4).is_err());
 }
