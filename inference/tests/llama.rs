@@ -140,6 +140,7 @@ fn sampling_is_deterministic_per_seed_and_nonce() {
 		assert_eq!(sample(&logits, &nucleus, &NONCE, step), 1, "0.42 ≥ 0.1: only the first");
 	}
 	let warm = Sampling { temperature_milli: 1000, top_k: 0, top_p_milli: 0, seed: 5 };
+	assert_eq!(sample(&[], &warm, &NONCE, 0), 0, "an empty row does not panic");
 	let drawn: std::collections::BTreeSet<u32> =
 		(0..200).map(|step| sample(&logits, &warm, &NONCE, step)).collect();
 	assert_eq!(drawn, [0, 1, 2, 4].into(), "every finite logit is drawn, NaN never");

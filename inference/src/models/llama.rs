@@ -567,7 +567,12 @@ fn qlinear(isa: Isa, x: &QRows, w: &QMatrix) -> Result<Vec<f32>, InferenceError>
 /// 24 bits of the first 8 bytes, little-endian, of blake2-256 of `"opg/sample"`, the seed
 /// (`u64` LE), the nonce and the step (`u32` LE), over `2²⁴`) times the kept prefix's running
 /// sum `c`; the token is the first whose running sum exceeds `u × c` (the last if none).
+///
+/// An empty row (no model produces one) gives token 0.
 pub fn sample(logits: &[f32], sampling: &Sampling, nonce: &[u8; 32], step: u32) -> u32 {
+	if logits.is_empty() {
+		return 0;
+	}
 	let value = |x: f32| if x.is_nan() { f32::NEG_INFINITY } else { x };
 	if sampling.temperature_milli == 0 {
 		let mut best = 0usize;
