@@ -116,21 +116,21 @@ fn child(file: &str, repeats: usize, threads: usize) {
 	// Canonical.
 	let canonical_prefill = || {
 		pool.install(|| {
-			let hidden = model.forward(&prompt, &mut model.cache(), |_, _| {}).unwrap();
+			let hidden = model.forward(&prompt, &mut model.cache()).unwrap();
 			model.logits(&hidden[hidden.len() - h..]).unwrap()
 		})
 	};
 	let canonical_decode = || {
 		pool.install(|| {
 			let mut cache = model.cache();
-			let hidden = model.forward(&prompt, &mut cache, |_, _| {}).unwrap();
+			let hidden = model.forward(&prompt, &mut cache).unwrap();
 			let mut last = hidden[hidden.len() - h..].to_vec();
 			let start = Instant::now();
 			let mut tokens = Vec::new();
 			for step in 0..DECODE_TOKENS {
 				let token = sample(&model.logits(&last).unwrap(), &greedy, &nonce, step as u32);
 				tokens.push(token);
-				last = model.forward(&[token], &mut cache, |_, _| {}).unwrap();
+				last = model.forward(&[token], &mut cache).unwrap();
 			}
 			(start.elapsed().as_secs_f64() * 1000.0, tokens)
 		})

@@ -15,7 +15,9 @@ use std::sync::OnceLock;
 
 use candle_core::{Device, Tensor};
 use candle_transformers::models::quantized_llama::ModelWeights;
-use opg_inference::models::llama::{sample, Llama, Mismatch, Sampling, StopReason};
+use opg_inference::models::llama::{
+	sample, CheckError, Llama, Malformed, Mismatch, Sampling, StopReason,
+};
 use opg_kernels::Isa;
 
 fn model() -> &'static Llama {
@@ -82,7 +84,7 @@ fn generation_logits_equal_one_prefill_pass_bit_for_bit() {
 		pool(threads).install(|| {
 			// Token by token with the cache, keeping each step's logits.
 			let mut cache = model.cache();
-			let mut hidden = model.forward(&prompt, &mut cache, |_, _| {}).unwrap();
+			let mut hidden = model.forward(&prompt, &mut cache).unwrap();
 			let mut tokens = Vec::new();
 			let mut stepped = Vec::new();
 			for step in 0..12 {
@@ -91,12 +93,12 @@ fn generation_logits_equal_one_prefill_pass_bit_for_bit() {
 				let token = sample(&logits, &GREEDY, &NONCE, step);
 				stepped.push(bits);
 				tokens.push(token);
-				hidden = model.forward(&[token], &mut cache, |_, _| {}).unwrap();
+				hidden = model.forward(&[token], &mut cache).unwrap();
 			}
 			// One pass over the prompt and the tokens.
 			let mut all = prompt.clone();
 			all.extend_from_slice(&tokens[..tokens.len() - 1]);
-			let prefill = model.forward(&all, &mut model.cache(), |_, _| {}).unwrap();
+			let prefill = model.forward(&all, &mut model.cache()).unwrap();
 			for (step, want) in stepped.iter().enumerate() {
 				let row = prompt.len() - 1 + step;
 				let got = logit_bits(model, &prefill[row * h..(row + 1) * h]);
@@ -176,19 +178,23 @@ fn stop_conditions_and_malformed_claims() {
 		}
 		// Malformed: empty, over the bound, tokens after the end, an early end without an end
 		// token, ids outside the vocabulary.
-		assert!(check(&[], 64).is_err());
-		assert!(check(&long.tokens, long.tokens.len() as u32 - 1).is_err());
+		let refused = |claim: &[u32], max: u32| match check(claim, max) {
+			Err(CheckError::Malformed(why)) => Some(why),
+			_ => None,
+		};
+		assert_eq!(refused(&[], 64), Some(Malformed::Empty));
+		assert_eq!(refused(&long.tokens, long.tokens.len() as u32 - 1), Some(Malformed::TooLong));
 		let mut after_end = long.tokens.clone();
 		after_end.push(100);
-		assert!(check(&after_end, 64).is_err());
-		assert!(check(&short.tokens, 64).is_err());
-		assert!(check(&[u32::MAX], 1).is_err());
+		assert_eq!(refused(&after_end, 64), Some(Malformed::AfterEnd));
+		assert_eq!(refused(&short.tokens, 64), Some(Malformed::EndedEarly));
+		assert_eq!(refused(&[u32::MAX], 1), Some(Malformed::UnknownToken));
 	});
 	// Past the model's context: refused before any work, with a typed error.
 	let context = model.hyper().context;
 	let too_long = vec![100u32; context + 1];
 	assert_eq!(
-		model.forward(&too_long, &mut model.cache(), |_, _| {}).err(),
+		model.forward(&too_long, &mut model.cache()).err(),
 		Some(opg_primitives::InferenceError::InputTooLarge)
 	);
 	// Interrupted generation errs (it never returns a partial answer as whole).
@@ -239,8 +245,7 @@ fn greedy_decoding_matches_candle_quantized_llama() {
 		}
 		let mut all = prompt.clone();
 		all.extend_from_slice(&theirs[..STEPS - 1]);
-		let hidden =
-			pool(2).install(|| model.forward(&all, &mut model.cache(), |_, _| {}).unwrap());
+		let hidden = pool(2).install(|| model.forward(&all, &mut model.cache()).unwrap());
 		let mut here = 0;
 		for (step, want) in theirs.iter().enumerate() {
 			let row = prompt.len() - 1 + step;

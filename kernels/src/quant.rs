@@ -350,7 +350,8 @@ mod avx2 {
 		const QUANT_BYTES: usize;
 		unsafe fn weights(q: &[u8]) -> (__m256i, __m256i);
 		unsafe fn signed(a: __m256i, sign: __m256i) -> __m256i;
-		fn offset(w: &QMatrix, block: usize) -> f32;
+		/// The block's value `v_b` (the module docs), from its integer dot product `int`.
+		fn value(w: &QMatrix, block: usize, xd: f32, int: i32, xs: f32) -> f32;
 	}
 
 	struct Q41;
@@ -366,8 +367,8 @@ mod avx2 {
 			a
 		}
 		#[inline(always)]
-		fn offset(w: &QMatrix, block: usize) -> f32 {
-			w.mins[block]
+		fn value(w: &QMatrix, block: usize, xd: f32, int: i32, xs: f32) -> f32 {
+			super::q4_1_value(w.scales[block], xd, int, w.mins[block], xs)
 		}
 	}
 
@@ -385,18 +386,8 @@ mod avx2 {
 			_mm256_sign_epi8(a, sign)
 		}
 		#[inline(always)]
-		fn offset(_: &QMatrix, _: usize) -> f32 {
-			0.0
-		}
-	}
-
-	/// The block's value `v_b` of the module docs (`Q8_0` has no offset term).
-	#[inline(always)]
-	fn value<F: Format>(wd: f32, xd: f32, int: i32, wm: f32, xs: f32) -> f32 {
-		if F::QUANT_BYTES == 16 {
-			(wd * xd) * int as f32 + wm * xs
-		} else {
-			(wd * xd) * int as f32
+		fn value(w: &QMatrix, block: usize, xd: f32, int: i32, _: f32) -> f32 {
+			super::q8_0_value(w.scales[block], xd, int)
 		}
 	}
 
@@ -423,15 +414,15 @@ mod avx2 {
 				let p: [__m256i; C] = core::array::from_fn(|c| {
 					_mm256_madd_epi16(_mm256_maddubs_epi16(ws[c].0, F::signed(a, ws[c].1)), ones)
 				});
-				let ints: [i32; C] = if C == 4 {
-					let s = hsum4([p[0], p[C.min(2) - 1], p[C.min(3) - 1], p[C - 1]]);
-					core::array::from_fn(|c| s[c])
-				} else {
-					core::array::from_fn(|c| hsum(p[c]))
+				let ints: [i32; C] = match <[__m256i; 4]>::try_from(&p[..]) {
+					Ok(four) => {
+						let s = hsum4(four);
+						core::array::from_fn(|c| s[c])
+					}
+					Err(_) => core::array::from_fn(|c| hsum(p[c])),
 				};
 				for c in 0..C {
-					let block = row0 + c * per_row + b;
-					out[c] += value::<F>(w.scales[block], xd, ints[c], F::offset(w, block), xs);
+					out[c] += F::value(w, row0 + c * per_row + b, xd, ints[c], xs);
 				}
 			}
 		}
@@ -485,6 +476,18 @@ mod avx2 {
 	}
 }
 
+/// `v_b` of a `Q4_1` block (module docs): `(dw × da) × I + mw × s`.
+#[inline(always)]
+fn q4_1_value(wd: f32, xd: f32, int: i32, wm: f32, xs: f32) -> f32 {
+	(wd * xd) * int as f32 + wm * xs
+}
+
+/// `v_b` of a `Q8_0` block (module docs): `(dw × da) × I`.
+#[inline(always)]
+fn q8_0_value(wd: f32, xd: f32, int: i32) -> f32 {
+	(wd * xd) * int as f32
+}
+
 /// `Σ_e qw_e × qa_e` of one `Q4_1` block (16 bytes of nibbles) and 32 activations.
 #[inline(always)]
 fn dot_q4(qw: &[u8], qa: &[i8]) -> i32 {
@@ -521,7 +524,7 @@ multiversion! {
 				let mut acc = 0f32;
 				for b in 0..per_row {
 					let int = dot_q4(&wq[b * 16..b * 16 + 16], &xa[b * BLOCK..b * BLOCK + BLOCK]);
-					acc += (wd[b] * xd[b]) * int as f32 + wm[b] * xs[b];
+					acc += q4_1_value(wd[b], xd[b], int, wm[b], xs[b]);
 				}
 				*o = acc;
 			}
@@ -542,7 +545,7 @@ multiversion! {
 				let mut acc = 0f32;
 				for b in 0..per_row {
 					let int = dot_q8(&wq[b * BLOCK..b * BLOCK + BLOCK], &xa[b * BLOCK..b * BLOCK + BLOCK]);
-					acc += (wd[b] * xd[b]) * int as f32;
+					acc += q8_0_value(wd[b], xd[b], int);
 				}
 				*o = acc;
 			}

@@ -182,8 +182,7 @@ fn llm(threads: usize, gguf: &std::path::Path) -> Result<String> {
 	let mut stepped = Vec::new();
 	let tokens = pool.install(|| -> Result<Vec<u32>> {
 		let mut cache = model.cache();
-		let mut hidden =
-			model.forward(&prompt, &mut cache, |_, _| {}).map_err(|e| format!("{e:?}"))?;
+		let mut hidden = model.forward(&prompt, &mut cache).map_err(|e| format!("{e:?}"))?;
 		let mut tokens = Vec::new();
 		for step in 0..6u32 {
 			let logits = model.logits(&hidden[hidden.len() - h..]).map_err(|e| format!("{e:?}"))?;
@@ -193,8 +192,7 @@ fn llm(threads: usize, gguf: &std::path::Path) -> Result<String> {
 			let sampling = if step < 3 { &greedy } else { &warm };
 			let token = sample(&logits, sampling, &nonce, step);
 			tokens.push(token);
-			hidden =
-				model.forward(&[token], &mut cache, |_, _| {}).map_err(|e| format!("{e:?}"))?;
+			hidden = model.forward(&[token], &mut cache).map_err(|e| format!("{e:?}"))?;
 		}
 		Ok(tokens)
 	})?;
@@ -202,9 +200,8 @@ fn llm(threads: usize, gguf: &std::path::Path) -> Result<String> {
 	// The same tokens in one pass: every step's logits must be the same bits.
 	let mut all = prompt.clone();
 	all.extend_from_slice(&tokens[..tokens.len() - 1]);
-	let hidden = pool
-		.install(|| model.forward(&all, &mut model.cache(), |_, _| {}))
-		.map_err(|e| format!("{e:?}"))?;
+	let hidden =
+		pool.install(|| model.forward(&all, &mut model.cache())).map_err(|e| format!("{e:?}"))?;
 	for (step, stepped) in stepped.iter().enumerate() {
 		let row = prompt.len() - 1 + step;
 		let logits = model.logits(&hidden[row * h..(row + 1) * h]).map_err(|e| format!("{e:?}"))?;

@@ -167,6 +167,37 @@ impl Cache {
 	}
 }
 
+/// Why [`Llama::check`] refused a claimed answer without running the model: no generation
+/// could have produced it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+	/// An empty prompt or an empty answer.
+	Empty,
+	/// More tokens than `max_new_tokens`.
+	TooLong,
+	/// A token id outside the vocabulary.
+	UnknownToken,
+	/// Tokens after an end token.
+	AfterEnd,
+	/// Fewer than `max_new_tokens` tokens and no end token.
+	EndedEarly,
+}
+
+/// Why [`Llama::check`] gave no verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckError {
+	/// The claim is malformed.
+	Malformed(Malformed),
+	/// The engine failed (the prompt past the context, for instance).
+	Engine(InferenceError),
+}
+
+impl From<InferenceError> for CheckError {
+	fn from(error: InferenceError) -> Self {
+		CheckError::Engine(error)
+	}
+}
+
 /// The first difference [`Llama::check`] found between a claimed answer and the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mismatch {
@@ -309,13 +340,8 @@ impl Llama {
 
 	/// Runs `tokens` (at positions `cache.len()..`) through the model, extending the cache, and
 	/// returns the final normalised hidden state of every token (`[tokens, hidden]`): the input
-	/// of [`Llama::logits`]. `layer` is called with each layer's output rows.
-	pub fn forward(
-		&self,
-		tokens: &[u32],
-		cache: &mut Cache,
-		mut layer_out: impl FnMut(usize, &[f32]),
-	) -> Result<Vec<f32>, InferenceError> {
+	/// of [`Llama::logits`].
+	pub fn forward(&self, tokens: &[u32], cache: &mut Cache) -> Result<Vec<f32>, InferenceError> {
 		let (isa, hy) = (self.isa, &self.hyper);
 		let (h, d) = (hy.hidden, hy.head_dim());
 		let start = cache.len;
@@ -363,7 +389,6 @@ impl Llama {
 			let gq = QRows::quantize(isa, &g, hy.ffn).map_err(shape)?;
 			let down = qlinear(isa, &gq, &layer.down)?;
 			ops::add_assign(isa, &mut x, &down).map_err(shape)?;
-			layer_out(i, &x);
 		}
 		cache.len = start + tokens.len();
 		ops::rms_norm(isa, &mut x, &self.norm, hy.eps, h).map_err(shape)?;
@@ -447,7 +472,7 @@ impl Llama {
 		}
 		let mut cache = self.cache();
 		let mut tokens = Vec::new();
-		let mut hidden = self.forward(prompt, &mut cache, |_, _| {})?;
+		let mut hidden = self.forward(prompt, &mut cache)?;
 		let mut stop = StopReason::MaxTokens;
 		for step in 0..max_new {
 			let last = &hidden[hidden.len() - self.hyper.hidden..];
@@ -464,7 +489,7 @@ impl Llama {
 			if !keep_going(&tokens) {
 				return Err(internal("generation interrupted"));
 			}
-			hidden = self.forward(&[token], &mut cache, |_, _| {})?;
+			hidden = self.forward(&[token], &mut cache)?;
 		}
 		let text = self.decode(&tokens)?;
 		Ok(Generation { prompt_tokens: prompt.to_vec(), tokens, text, stop })
@@ -473,8 +498,7 @@ impl Llama {
 	/// Checks a claimed answer with one pass over the prompt and the answer's tokens (see the
 	/// module docs): every claimed token must be what [`sample`] chooses from the logits before
 	/// it, and generation must have stopped where it did. Returns the first mismatch, if any;
-	/// `Err` if the claim is malformed (empty, longer than `max_new`, tokens after an end
-	/// token, or ending early without one).
+	/// [`CheckError::Malformed`] if no generation could have produced the claim.
 	pub fn check(
 		&self,
 		prompt: &[u32],
@@ -482,25 +506,25 @@ impl Llama {
 		max_new: u32,
 		sampling: &Sampling,
 		nonce: &[u8; 32],
-	) -> Result<Option<Mismatch>, InferenceError> {
-		let malformed = || InferenceError::BadInput(opg_primitives::SchemaError::EmptyBatch);
-		let vocab = self.hyper.vocab;
-		if prompt.is_empty()
-			|| claimed.is_empty()
-			|| claimed.len() > max_new as usize
-			|| claimed.iter().any(|t| *t as usize >= vocab)
-		{
-			return Err(malformed());
+	) -> Result<Option<Mismatch>, CheckError> {
+		let malformed = |why| Err(CheckError::Malformed(why));
+		if prompt.is_empty() || claimed.is_empty() {
+			return malformed(Malformed::Empty);
 		}
-		let ends = claimed.iter().position(|t| self.is_stop(*t));
-		match ends {
-			Some(at) if at + 1 != claimed.len() => return Err(malformed()),
-			None if claimed.len() != max_new as usize => return Err(malformed()),
+		if claimed.len() > max_new as usize {
+			return malformed(Malformed::TooLong);
+		}
+		if claimed.iter().any(|t| *t as usize >= self.hyper.vocab) {
+			return malformed(Malformed::UnknownToken);
+		}
+		match claimed.iter().position(|t| self.is_stop(*t)) {
+			Some(at) if at + 1 != claimed.len() => return malformed(Malformed::AfterEnd),
+			None if claimed.len() != max_new as usize => return malformed(Malformed::EndedEarly),
 			_ => {}
 		}
 		let mut all = prompt.to_vec();
 		all.extend_from_slice(&claimed[..claimed.len() - 1]);
-		let hidden = self.forward(&all, &mut self.cache(), |_, _| {})?;
+		let hidden = self.forward(&all, &mut self.cache())?;
 		let (h, vocab) = (self.hyper.hidden, self.hyper.vocab);
 		let answer = &hidden[(prompt.len() - 1) * h..];
 		// The logits of several rows at once (each row's bits are its own: rows are
