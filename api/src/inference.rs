@@ -4,7 +4,7 @@
 use std::fmt;
 
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
-use opg_primitives::{InferenceInput, Tensor};
+use opg_primitives::{InferenceInput, InferenceOutput, StopReason, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
 
 /// A request's input.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
 pub enum Input {
 	/// A tensor.
 	Tensor(TensorJson),
@@ -21,6 +21,23 @@ pub enum Input {
 	Text {
 		/// The texts.
 		texts: Vec<String>,
+	},
+	/// A prompt for a text-generation model (`opg_primitives::Prompt`).
+	Prompt {
+		/// The prompt (UTF-8, lossy).
+		text: String,
+		/// Whether it is a chat message (rendered with the model's chat template).
+		chat: bool,
+		/// The most tokens to generate.
+		max_new_tokens: u32,
+		/// The sampling temperature in thousandths (0: greedy).
+		temperature_milli: u32,
+		/// Top-k (0: all tokens).
+		top_k: u32,
+		/// Top-p in thousandths (0 or ≥ 1000: all tokens).
+		top_p_milli: u32,
+		/// The requester's seed.
+		seed: u64,
 	},
 }
 
@@ -30,6 +47,48 @@ impl From<&InferenceInput> for Input {
 			InferenceInput::Tensor(t) => Input::Tensor(t.into()),
 			InferenceInput::Text(texts) => Input::Text {
 				texts: texts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect(),
+			},
+			InferenceInput::Prompt(p) => Input::Prompt {
+				text: String::from_utf8_lossy(&p.text).into_owned(),
+				chat: p.chat,
+				max_new_tokens: p.max_new_tokens,
+				temperature_milli: p.sampling.temperature_milli,
+				top_k: p.sampling.top_k,
+				top_p_milli: p.sampling.top_p_milli,
+				seed: p.sampling.seed,
+			},
+		}
+	}
+}
+
+/// A result's output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum Output {
+	/// A tensor (its fields beside the tag: `dtype`, `shape`, `values`).
+	Tensor(TensorJson),
+	/// A text-generation model's answer.
+	Generated {
+		/// The generated text.
+		text: String,
+		/// The generated token ids (the end token included, if it stopped at one).
+		tokens: Vec<u32>,
+		/// The prompt's length in tokens, after the chat template.
+		prompt_tokens: u32,
+		/// Why it stopped: `EndToken` or `MaxTokens`.
+		stop: StopReason,
+	},
+}
+
+impl From<&InferenceOutput> for Output {
+	fn from(output: &InferenceOutput) -> Self {
+		match output {
+			InferenceOutput::Tensor(t) => Output::Tensor(t.into()),
+			InferenceOutput::Generated(g) => Output::Generated {
+				text: g.text_lossy().into_owned(),
+				tokens: g.tokens.to_vec(),
+				prompt_tokens: g.prompt_tokens,
+				stop: g.stop,
 			},
 		}
 	}
@@ -180,8 +239,8 @@ pub struct InferenceResult {
 	pub id: RequestId,
 	/// Who answered.
 	pub executor: AccountId,
-	/// The output tensor.
-	pub output: TensorJson,
+	/// The output: a tensor, or a generated answer.
+	pub output: Output,
 	/// blake2-256 of the output's SCALE encoding.
 	pub output_hash: H256,
 	/// The Merkle root over the per-layer activation hashes.
@@ -197,9 +256,12 @@ pub struct InferenceResult {
 }
 
 impl InferenceResult {
-	/// The output as a tensor.
-	pub fn tensor(&self) -> Result<Tensor, opg_primitives::json::JsonTensorError> {
-		Tensor::try_from(&self.output)
+	/// The output as a tensor (`None` for a generated answer).
+	pub fn tensor(&self) -> Option<Result<Tensor, opg_primitives::json::JsonTensorError>> {
+		match &self.output {
+			Output::Tensor(t) => Some(Tensor::try_from(t)),
+			Output::Generated { .. } => None,
+		}
 	}
 }
 
@@ -434,7 +496,7 @@ mod tests {
 		let result = InferenceResult {
 			id: 1,
 			executor: alice(),
-			output: (&tensor).into(),
+			output: Output::Tensor((&tensor).into()),
 			output_hash: H256::zero(),
 			trace_root: H256::zero(),
 			opset: 1,
@@ -443,8 +505,40 @@ mod tests {
 			final_at: 13,
 		};
 		let json = serde_json::to_value(&result).unwrap();
+		assert_eq!(json["output"]["values"], json!([0.5, -1.0]), "{json}");
 		let read: InferenceResult = serde_json::from_value(json).unwrap();
-		assert_eq!(read.tensor().unwrap(), tensor);
+		assert_eq!(read.tensor().unwrap().unwrap(), tensor);
+	}
+
+	#[test]
+	fn prompts_and_answers_read_as_camel_case_json() {
+		let sampling = opg_primitives::Sampling {
+			temperature_milli: 700,
+			top_k: 40,
+			top_p_milli: 900,
+			seed: 7,
+		};
+		let prompt = opg_primitives::Prompt::new("Hi?", true, 16, sampling).unwrap();
+		let input = Input::from(&InferenceInput::Prompt(prompt));
+		assert_eq!(
+			serde_json::to_value(&input).unwrap(),
+			json!({"type": "Prompt", "text": "Hi?", "chat": true, "maxNewTokens": 16,
+				"temperatureMilli": 700, "topK": 40, "topPMilli": 900, "seed": 7})
+		);
+		let answer = opg_primitives::Generation {
+			prompt_tokens: 12,
+			tokens: vec![28, 2].try_into().unwrap(),
+			text: b"Hello".to_vec().try_into().unwrap(),
+			stop: StopReason::EndToken,
+		};
+		let output = Output::from(&InferenceOutput::Generated(answer));
+		assert_eq!(
+			serde_json::to_value(&output).unwrap(),
+			json!({"type": "Generated", "text": "Hello", "tokens": [28, 2], "promptTokens": 12,
+				"stop": "EndToken"})
+		);
+		let read: Output = serde_json::from_value(serde_json::to_value(&output).unwrap()).unwrap();
+		assert_eq!(read, output);
 	}
 
 	#[test]

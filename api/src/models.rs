@@ -36,7 +36,7 @@ pub struct Model {
 	pub name: String,
 	/// What it does, its license, its source (UTF-8, lossy).
 	pub description: String,
-	/// The price of one inference.
+	/// The price of one inference; of one token (prompt or answer) for a text-generation model.
 	#[serde(with = "crate::amount")]
 	pub price: Balance,
 	/// Where its bundle can be fetched.
@@ -54,6 +54,13 @@ impl Model {
 	/// Whether dapps may request inferences from it.
 	pub fn is_listed(&self) -> bool {
 		self.state == ModelState::Listed
+	}
+
+	/// The fee a request with `input` holds: the price times the input's billable units (one,
+	/// or for a text-generation model the prompt bound plus the tokens asked for; the unused
+	/// part comes back at payout).
+	pub fn fee_for(&self, input: &opg_primitives::InferenceInput) -> Balance {
+		self.price.saturating_mul(self.schema.billable_units(input).into())
 	}
 }
 

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use opg_api::InferenceApiClient;
-pub use opg_api::{DisputeState, InferenceResult, Request, RequestId, RequestStatus};
+pub use opg_api::{DisputeState, InferenceResult, Output, Request, RequestId, RequestStatus};
 use opg_primitives::{
 	json::{tensor_from_nested, TensorJson},
-	Dim, InferenceInput, InputSchema, IoSchema, Tensor,
+	Dim, InferenceInput, InputSchema, IoSchema, Prompt, Sampling, StopReason, Tensor,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -29,10 +29,57 @@ impl Input {
 	/// - nested arrays of numbers (`[[0.1, 0.2, …]]`) in the schema's dtype; one sample without
 	///   the batch axis (`[0.1, 0.2, …]`) gets a batch of one;
 	/// - a tensor object `{"dtype": "F32", "shape": [1, 64], "values": […]}`;
-	/// - texts, for a text model: `"a text"`, `["one", "two"]` or `{"texts": […]}`.
+	/// - texts, for a text model: `"a text"`, `["one", "two"]` or `{"texts": […]}`;
+	/// - a prompt, for a text-generation model: `"a question"` (a chat message, answered
+	///   greedily with the model's most tokens) or `{"text": …, "chat": true, "maxNewTokens": 64,
+	///   "temperatureMilli": 700, "topK": 40, "topPMilli": 900, "seed": 1}` (all but `text`
+	///   optional).
 	pub fn from_json(schema: &IoSchema, json: &Value) -> Result<Input, Error> {
 		let input_error = |e: String| Error::Input(e);
 		let input = match (&schema.input, json) {
+			(InputSchema::Prompt { .. }, Value::String(text)) => {
+				return Input::prompt(schema, text, true, None, Sampling::GREEDY)
+			}
+			(InputSchema::Prompt { .. }, Value::Object(object)) => {
+				let text = object
+					.get("text")
+					.and_then(Value::as_str)
+					.ok_or_else(|| input_error("a prompt object needs a \"text\" string".into()))?;
+				let number = |key: &str| -> Result<Option<u64>, Error> {
+					match object.get(key) {
+						None => Ok(None),
+						Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+							input_error(format!("\"{key}\" is not a non-negative integer"))
+						}),
+					}
+				};
+				let small = |key: &str| -> Result<Option<u32>, Error> {
+					number(key)?
+						.map(|n| {
+							u32::try_from(n)
+								.map_err(|_| input_error(format!("\"{key}\" is too large")))
+						})
+						.transpose()
+				};
+				let chat = match object.get("chat") {
+					None => true,
+					Some(v) => v
+						.as_bool()
+						.ok_or_else(|| input_error("\"chat\" is not a boolean".into()))?,
+				};
+				let sampling = Sampling {
+					temperature_milli: small("temperatureMilli")?.unwrap_or(0),
+					top_k: small("topK")?.unwrap_or(0),
+					top_p_milli: small("topPMilli")?.unwrap_or(0),
+					seed: number("seed")?.unwrap_or(0),
+				};
+				return Input::prompt(schema, text, chat, small("maxNewTokens")?, sampling);
+			}
+			(InputSchema::Prompt { .. }, _) => {
+				return Err(input_error(
+					"a text-generation model takes a prompt: a string or {\"text\": …}".into(),
+				))
+			}
 			(InputSchema::Text { .. }, Value::String(text)) => texts(&[text.as_str()])?,
 			(InputSchema::Text { .. }, Value::Array(items)) => texts(&strings(items)?)?,
 			(InputSchema::Text { .. }, Value::Object(object)) => match object.get("texts") {
@@ -72,6 +119,26 @@ impl Input {
 		Input::checked(schema, input)
 	}
 
+	/// A prompt for a text-generation model: `text`, as a chat message or raw, asking for
+	/// `max_new_tokens` (the model's most by default), sampled with `sampling`.
+	pub fn prompt(
+		schema: &IoSchema,
+		text: &str,
+		chat: bool,
+		max_new_tokens: Option<u32>,
+		sampling: Sampling,
+	) -> Result<Input, Error> {
+		let most = match schema.output {
+			opg_primitives::OutputSchema::Generated { max_new_tokens } => max_new_tokens,
+			opg_primitives::OutputSchema::Tensor(_) => {
+				return Err(Error::Input("the model does not generate text".into()))
+			}
+		};
+		let prompt = Prompt::new(text, chat, max_new_tokens.unwrap_or(most), sampling)
+			.map_err(|e| Error::Input(e.to_string()))?;
+		Input::checked(schema, InferenceInput::Prompt(prompt))
+	}
+
 	/// Texts for a text model.
 	pub fn from_texts(schema: &IoSchema, items: &[String]) -> Result<Input, Error> {
 		let refs: Vec<&str> = items.iter().map(String::as_str).collect();
@@ -90,7 +157,7 @@ impl Input {
 			InputSchema::Tensor(tensor) => Ok(Input(InferenceInput::Tensor(
 				tensor_from_nested(tensor.dtype, json).map_err(|e| Error::Input(e.to_string()))?,
 			))),
-			InputSchema::Text { .. } => Input::from_json(schema, json),
+			InputSchema::Text { .. } | InputSchema::Prompt { .. } => Input::from_json(schema, json),
 		}
 	}
 
@@ -99,6 +166,9 @@ impl Input {
 	pub fn sample(schema: &IoSchema) -> Result<Input, Error> {
 		match &schema.input {
 			InputSchema::Text { .. } => Input::from_texts(schema, &["a benchmark sentence".into()]),
+			InputSchema::Prompt { .. } => {
+				Input::prompt(schema, "What is 2 + 2?", true, Some(8), Sampling::GREEDY)
+			}
 			InputSchema::Tensor(tensor) => {
 				let shape: Vec<u32> = tensor
 					.dims
@@ -117,9 +187,24 @@ impl Input {
 	}
 }
 
-/// An output in one line: dtype, shape and its first 12 values; for a `[batch, classes]` output
+/// An output for people: a generated answer's text, then its tokens and why it stopped; a tensor
+/// in one line ([`show_tensor`]).
+pub fn show_output(output: &Output) -> String {
+	match output {
+		Output::Tensor(tensor) => show_tensor(tensor),
+		Output::Generated { text, tokens, prompt_tokens, stop } => {
+			let stop = match stop {
+				StopReason::EndToken => "ended",
+				StopReason::MaxTokens => "cut at max tokens",
+			};
+			format!("{text}\n({prompt_tokens} prompt tokens, {} generated, {stop})", tokens.len())
+		}
+	}
+}
+
+/// A tensor in one line: dtype, shape and its first 12 values; for a `[batch, classes]` output
 /// also each row's argmax (a classifier's answer): `F32[1, 10] [0.1, …]  argmax 2`.
-pub fn show_output(output: &TensorJson) -> String {
+pub fn show_tensor(output: &TensorJson) -> String {
 	let shown: Vec<String> = output
 		.values
 		.iter()
@@ -234,9 +319,11 @@ pub struct Done {
 }
 
 impl Client {
-	/// Requests an inference of `model` on `input`, holding its price (at most `max_fee`, the
-	/// model's price by default). Returns once the request is in a block; its executor is drawn
-	/// in the next one ([`Client::wait_final`] reports it).
+	/// Requests an inference of `model` on `input`, holding its fee (at most `max_fee`; by
+	/// default the model's price times the input's billable units: one, or for a
+	/// text-generation model the most tokens the request could use, of which the unused part
+	/// comes back at payout). Returns once the request is in a block; its executor is drawn in
+	/// the next one ([`Client::wait_final`] reports it).
 	pub async fn request(
 		&self,
 		signer: &Keypair,
@@ -248,7 +335,7 @@ impl Client {
 		let call = runtime::transactions().inference().request(
 			model.model,
 			recode(&input.0)?,
-			max_fee.unwrap_or(model.price),
+			max_fee.unwrap_or_else(|| model.fee_for(&input.0)),
 		);
 		let included = self.submit(&call, signer, on_stage).await?;
 		let requested = included
@@ -377,7 +464,7 @@ impl Client {
 #[allow(clippy::unwrap_used)]
 mod tests {
 	use super::*;
-	use opg_primitives::{TensorDType, TensorSchema};
+	use opg_primitives::{OutputSchema, TensorDType, TensorSchema};
 	use serde_json::json;
 
 	fn mlp() -> IoSchema {
@@ -385,7 +472,9 @@ mod tests {
 			input: InputSchema::Tensor(
 				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4)]).unwrap(),
 			),
-			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+			output: OutputSchema::Tensor(
+				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+			),
 			max_batch: 2,
 		}
 	}
@@ -425,7 +514,9 @@ mod tests {
 	fn text_inputs() {
 		let schema = IoSchema {
 			input: InputSchema::Text { max_bytes: 8 },
-			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+			output: OutputSchema::Tensor(
+				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+			),
 			max_batch: 2,
 		};
 		let one = Input::from_json(&schema, &json!("hello")).unwrap();

@@ -15,7 +15,7 @@ pub use opg_api::{Model, ModelState, ModelStats};
 use opg_onnx::OnnxConfig;
 use opg_primitives::{
 	bundle::{self, bundle_hash, BundleView, CONFIG_FILE, ONNX_FILE, TOKENIZER_FILE},
-	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema,
+	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, OutputSchema, TensorDType, TensorSchema,
 };
 use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
@@ -235,6 +235,27 @@ pub fn pack_onnx(
 	Ok((bytes, hash, schema))
 }
 
+/// The schema of a bundle of kind `text-generation`: the bounds in its `config.json`
+/// ([`opg_primitives::TextGenerationConfig`]).
+pub fn text_generation_schema(bundle_bytes: &[u8]) -> Result<IoSchema, Error> {
+	let view = BundleView::parse(bundle_bytes)
+		.map_err(|e| Error::Invalid(format!("not a model bundle: {e}")))?;
+	if view.kind != ModelKind::TextGeneration {
+		return Err(Error::Invalid(format!(
+			"the bundle is of kind {}, not text-generation",
+			view.kind
+		)));
+	}
+	let config = view
+		.file(CONFIG_FILE)
+		.ok_or_else(|| Error::Invalid("the bundle has no config.json".into()))?;
+	let config = opg_primitives::TextGenerationConfig::from_json(config)
+		.map_err(|e| Error::Invalid(format!("config.json: {e}")))?;
+	let schema = config.schema();
+	schema.validate().map_err(|e| Error::Invalid(format!("config.json: {e}")))?;
+	Ok(schema)
+}
+
 /// The schema of a bundle of kind `onnx` (`max_batch` the largest batch; a text model's is at
 /// most [`opg_primitives::tensor::MAX_TEXT_BATCH`]): its `config.json` and graph loaded and
 /// checked by [`opg_onnx::Model::load`], as the engine loads them, and the graph run on a dummy
@@ -288,18 +309,27 @@ pub fn parse_tensor_schema(text: &str) -> Result<TensorSchema, Error> {
 	TensorSchema::new(dtype, &dims).ok_or_else(|| bad("too many axes"))
 }
 
-/// An input/output schema from the compact form: `input` is a tensor schema (`f32[B,64]`) or
-/// `text:<max bytes>`, `output` a tensor schema.
+/// An input/output schema from the compact form: `input` is a tensor schema (`f32[B,64]`),
+/// `text:<max bytes>` or `prompt:<max bytes>:<max prompt tokens>`; `output` a tensor schema or
+/// `generated:<max new tokens>`.
 pub fn parse_schema(input: &str, output: &str, max_batch: u32) -> Result<IoSchema, Error> {
-	let input = match input.strip_prefix("text:") {
-		Some(max) => InputSchema::Text {
-			max_bytes: max
-				.parse()
-				.map_err(|_| Error::Invalid(format!("`{max}` is not a byte count")))?,
-		},
-		None => InputSchema::Tensor(parse_tensor_schema(input)?),
+	let count =
+		|n: &str| n.parse::<u32>().map_err(|_| Error::Invalid(format!("`{n}` is not a count")));
+	let input = if let Some(max) = input.strip_prefix("text:") {
+		InputSchema::Text { max_bytes: count(max)? }
+	} else if let Some(bounds) = input.strip_prefix("prompt:") {
+		let (bytes, tokens) = bounds.split_once(':').ok_or_else(|| {
+			Error::Invalid("a prompt input is `prompt:<max bytes>:<max prompt tokens>`".into())
+		})?;
+		InputSchema::Prompt { max_bytes: count(bytes)?, max_prompt_tokens: count(tokens)? }
+	} else {
+		InputSchema::Tensor(parse_tensor_schema(input)?)
 	};
-	let schema = IoSchema { input, output: parse_tensor_schema(output)?, max_batch };
+	let output = match output.strip_prefix("generated:") {
+		Some(max) => OutputSchema::Generated { max_new_tokens: count(max)? },
+		None => OutputSchema::Tensor(parse_tensor_schema(output)?),
+	};
+	let schema = IoSchema { input, output, max_batch };
 	schema.validate().map_err(|e| Error::Invalid(format!("bad schema: {e}")))?;
 	Ok(schema)
 }
@@ -320,8 +350,18 @@ pub fn show_schema(schema: &IoSchema) -> String {
 	let input = match &schema.input {
 		InputSchema::Tensor(t) => tensor(t),
 		InputSchema::Text { max_bytes } => format!("text (≤ {max_bytes} bytes)"),
+		InputSchema::Prompt { max_bytes, max_prompt_tokens } => {
+			format!("prompt (≤ {max_bytes} bytes, ≤ {max_prompt_tokens} tokens)")
+		}
 	};
-	format!("{input} → {} (batch ≤ {})", tensor(&schema.output), schema.max_batch)
+	match &schema.output {
+		OutputSchema::Tensor(t) => {
+			format!("{input} → {} (batch ≤ {})", tensor(t), schema.max_batch)
+		}
+		OutputSchema::Generated { max_new_tokens } => {
+			format!("{input} → text (≤ {max_new_tokens} tokens, billed per token)")
+		}
+	}
 }
 
 #[cfg(test)]
@@ -333,6 +373,13 @@ mod tests {
 	fn schemas_parse_and_show() {
 		let schema = parse_schema("f32[B,64]", "f32[B,10]", 32).unwrap();
 		assert_eq!(show_schema(&schema), "f32[B,64] → f32[B,10] (batch ≤ 32)");
+		let llm = parse_schema("prompt:2048:256", "generated:128", 1).unwrap();
+		assert_eq!(
+			show_schema(&llm),
+			"prompt (≤ 2048 bytes, ≤ 256 tokens) → text (≤ 128 tokens, billed per token)"
+		);
+		assert!(parse_schema("prompt:2048", "generated:128", 1).is_err());
+		assert!(parse_schema("prompt:2048:256", "f32[B,2]", 1).is_err());
 		let text = parse_schema("text:256", "f32[B,384]", 8).unwrap();
 		assert_eq!(text.input, InputSchema::Text { max_bytes: 256 });
 		assert!(parse_schema("f32[64,B]", "f32[B,10]", 32).is_err(), "batch axis must come first");

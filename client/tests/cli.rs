@@ -10,7 +10,10 @@
 //! final results, each equal to what the engine computes here, with the same predictions; a
 //! request that does not fit the schema is refused before anything is sent (exit code 2,
 //! nothing charged), and one sent anyway is refused by the chain by name, with only the
-//! transaction fee charged; a final result cannot be challenged; Ferdie delegates to Alice, sees
+//! transaction fee charged; Charlie packs SmolLM2 (`--kind text-generation`), proposes it with
+//! its schema inferred, Alice lists it with the sudo key, and Charlie asks it a question with
+//! `opg-cli chat … --wait`: the final answer is the engine's, paid per token; a final result
+//! cannot be challenged; Ferdie delegates to Alice, sees
 //! his position, undelegates part of it and cannot withdraw before the delay; Dave has the node
 //! generate his session keys and bonds.
 //!
@@ -28,6 +31,20 @@ use opg_inference::{Engine, EngineConfig};
 use opg_primitives::{bundle::bundle_hash, json::tensor_values, InferenceInput, Tensor};
 use opg_testkit::{Cli, Node};
 use serde_json::{json, Value};
+
+/// SmolLM2-135M-Instruct's directory (scripts/fetch-models.sh); fails, never skips.
+fn smollm_dir() -> PathBuf {
+	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
+	});
+	let dir = models.join("smollm2-135m");
+	assert!(
+		dir.join("model.gguf").is_file() && dir.join("config.json").is_file(),
+		"SmolLM2 is missing from {}: run scripts/fetch-models.sh",
+		dir.display()
+	);
+	dir
+}
 
 fn repo() -> PathBuf {
 	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -315,7 +332,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let local = engine
 		.run(&model_hash, &InferenceInput::Tensor(Tensor::from_f32(&[2, 64], &flat).unwrap()))
 		.unwrap();
-	assert_eq!(output["values"], json!(tensor_values(local.output.tensor())));
+	assert_eq!(output["values"], json!(tensor_values(local.output.tensor().unwrap())));
 	// The human form of the same request, and `result`.
 	let human = cli.run(&["result", &id.to_string()]);
 	let text = String::from_utf8_lossy(&human.stdout);
@@ -333,7 +350,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	let local = engine
 		.run(&onnx_model, &InferenceInput::Tensor(Tensor::from_f32(&[2, 64], &flat).unwrap()))
 		.unwrap();
-	assert_eq!(onnx_output["values"], json!(tensor_values(local.output.tensor())));
+	assert_eq!(onnx_output["values"], json!(tensor_values(local.output.tensor().unwrap())));
 	assert_eq!(argmax(onnx_output), argmax(output));
 	assert_eq!(argmax(output), [2, 0]);
 	// Charlie paid the two prices and two transaction fees, nothing else.
@@ -342,6 +359,69 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 		.map(|a| a["txFee"].as_str().unwrap().parse::<u128>().unwrap())
 		.sum();
 	assert_eq!(charlie_before - cli.free("//Charlie"), 2 * 500_000_000_000_000_000 + tx_fees);
+
+	// 5b. Charlie packs SmolLM2 (`--kind text-generation`: its config.json and GGUF), proposes it
+	// with no schema flags (the schema is its config's), Alice lists it with the sudo key, and
+	// Charlie asks it a question with one command; the final answer is the engine's here.
+	let llm_bundle = work.path().join("smollm2.opgmodel");
+	let smollm = smollm_dir();
+	let packed = cli.json(&[
+		"models",
+		"pack",
+		"--kind",
+		"text-generation",
+		"--out",
+		llm_bundle.to_str().unwrap(),
+		smollm.join("config.json").to_str().unwrap(),
+		smollm.join("model.gguf").to_str().unwrap(),
+	]);
+	let llm_hash = packed["hash"].as_str().unwrap().to_owned();
+	let llm_uri = format!("file://{}", llm_bundle.display());
+	cli.json(&[
+		"models",
+		"propose",
+		llm_bundle.to_str().unwrap(),
+		"--name",
+		"smollm2",
+		"--price",
+		"0.0001",
+		"--uri",
+		&llm_uri,
+		"--suri",
+		"//Charlie",
+	]);
+	let shown = cli.json(&["models", "show", "smollm2"]);
+	assert_eq!(shown["kind"], "TextGeneration");
+	assert_eq!(
+		shown["schema"],
+		json!({"input": {"Prompt": {"max_bytes": 2048, "max_prompt_tokens": 256}},
+			"output": {"Generated": {"max_new_tokens": 128}}, "max_batch": 1})
+	);
+	cli.json(&["govern", "sudo-list", "smollm2", "--suri", "//Alice"]);
+	let question = "What is 2 + 2? Answer with one number.";
+	let asked = cli.run(&[
+		"chat",
+		"smollm2",
+		question,
+		"--max-new-tokens",
+		"16",
+		"--wait",
+		"--suri",
+		"//Charlie",
+	]);
+	let text = String::from_utf8_lossy(&asked.stdout);
+	assert!(asked.status.success(), "{text}\n{}", String::from_utf8_lossy(&asked.stderr));
+	let llm_model = engine.store().import(&llm_bundle).unwrap();
+	assert_eq!(format!("{llm_model:?}"), llm_hash);
+	// Greedy: the answer does not depend on the request's nonce.
+	let prompt = opg_primitives::Prompt::new(question, true, 16, Default::default()).unwrap();
+	let local = engine.run(&llm_model, &InferenceInput::Prompt(prompt)).unwrap();
+	let answer = local.output.generation().unwrap();
+	assert!(text.contains(answer.text_lossy().as_ref()), "{text} vs {:?}", answer.text_lossy());
+	assert!(text.contains("final at block"), "{text}");
+	let paid = 100_000_000_000_000u128 * u128::from(answer.billed_units());
+	assert!(text.contains(&format!("fee paid {}", opg_client::units::format_opg(paid))), "{text}");
+	eprintln!("[e2e] chat: {text}");
 
 	// 6. Bad input: refused before sending, nothing charged, exit code 2.
 	let dave_before = cli.free("//Dave");

@@ -151,7 +151,7 @@ fn medians(
 }
 
 fn output_values(run: &InferenceRun) -> Vec<f32> {
-	run.output.tensor().to_f32_vec().unwrap()
+	run.output.tensor().expect("a tensor").to_f32_vec().unwrap()
 }
 
 fn report(model: &str, batch: usize, t: usize, canonical: f64, stock: f64, a: &[f32], b: &[f32]) {

@@ -101,6 +101,7 @@ mod tests {
 
 	fn fake(bytes: u64) -> Arc<Fake> {
 		let output = TensorSchema::new(TensorDType::F32, &[Dim::Batch]).unwrap();
+		let output = opg_primitives::OutputSchema::Tensor(output);
 		let schema = IoSchema { input: InputSchema::Text { max_bytes: 16 }, output, max_batch: 1 };
 		Arc::new(Fake(bytes, schema))
 	}

@@ -7,7 +7,8 @@
 
 use opg_primitives::{
 	bundle::{bundle_hash, encode_bundle, BundleError, BundleView, CONFIG_FILE, WEIGHTS_FILE},
-	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
+	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, OutputSchema, TensorDType,
+	TensorSchema,
 };
 
 use crate::{error::StoreError, store::ModelStore};
@@ -45,7 +46,11 @@ pub fn spec() -> Result<ModelSpec, BundleError> {
 		kind: view.kind,
 		model: bundle_hash(&bytes),
 		config_hash: view.config_hash().ok_or(BundleError::Truncated)?,
-		schema: IoSchema { input: InputSchema::Tensor(input), output, max_batch: MAX_BATCH },
+		schema: IoSchema {
+			input: InputSchema::Tensor(input),
+			output: OutputSchema::Tensor(output),
+			max_batch: MAX_BATCH,
+		},
 	})
 }
 

@@ -10,7 +10,7 @@ use codec::Encode;
 use opg_kernels::Isa;
 use opg_primitives::{
 	bundle::BundleView, limits, tensor::MAX_TENSOR_BYTES, InferenceBackend, InferenceError,
-	InferenceInput, InferenceOutput, InferenceRun, ModelHash, Tensor, TensorDType,
+	InferenceInput, InferenceOutput, InferenceRun, ModelHash, Nonce, Tensor, TensorDType,
 };
 
 use crate::{
@@ -180,29 +180,78 @@ impl Engine {
 		Ok(model)
 	}
 
-	/// Runs a model on an input: checks the input against the model's schema and the limits,
-	/// runs the forward pass in the engine's pool, and returns the output with its commitment.
+	/// Runs a model on an input outside any request: [`Engine::run_with_nonce`] with a nonce
+	/// of zeros (which only a prompt's sampling reads).
 	pub fn run(
 		&self,
 		hash: &ModelHash,
 		input: &InferenceInput,
 	) -> Result<InferenceRun, InferenceError> {
-		if input.encoded_size() > self.config.limits.max_input_bytes as usize {
-			return Err(InferenceError::InputTooLarge);
-		}
-		let model = self.model(hash)?;
+		self.run_with_nonce(hash, input, &[0; 32])
+	}
+
+	/// Runs a model on an input: checks the input against the model's schema and the limits,
+	/// runs the forward pass (or, for a prompt, the generation, its sampling keyed by `nonce`:
+	/// a request's digest on chain) in the engine's pool, and returns the output with its
+	/// commitment.
+	pub fn run_with_nonce(
+		&self,
+		hash: &ModelHash,
+		input: &InferenceInput,
+		nonce: &Nonce,
+	) -> Result<InferenceRun, InferenceError> {
+		let model = self.checked(hash, input)?;
 		let schema = model.schema();
-		schema.check(input)?;
 		let mut trace = Trace::default();
-		// Small models run on the caller's thread: handing a pass of a few microseconds to the
-		// pool costs more than it saves (measured: ~25 µs for the default MLP).
 		let parallel = model.weight_bytes() >= PARALLEL_MIN_WEIGHT_BYTES;
-		let output = self.guarded(parallel, || model.forward(input, &mut trace))?;
-		let output = self.to_wire(&output)?;
+		let output = match input {
+			InferenceInput::Prompt(prompt) => {
+				let answer =
+					self.guarded(parallel, || model.generate(prompt, nonce, &mut trace))?;
+				InferenceOutput::Generated(answer)
+			}
+			_ => self.to_wire(&self.guarded(parallel, || model.forward(input, &mut trace))?)?,
+		};
 		schema.check_output(input, &output).map_err(|e| internal(format!("{e:?}")))?;
 		let layer_hashes =
 			trace.into_hashes().try_into().map_err(|_| internal("trace too long"))?;
 		Ok(InferenceRun::new(output, layer_hashes))
+	}
+
+	/// Whether `output` is exactly what [`Engine::run`] answers to `input` with `nonce`: for a
+	/// prompt, one pass over the prompt and the answer's tokens (cheaper than generating them
+	/// again, see `models::llama`); for other inputs, one run and a comparison.
+	pub fn check(
+		&self,
+		hash: &ModelHash,
+		input: &InferenceInput,
+		nonce: &Nonce,
+		output: &InferenceOutput,
+	) -> Result<bool, InferenceError> {
+		let InferenceInput::Prompt(prompt) = input else {
+			return self.run_with_nonce(hash, input, nonce).map(|run| run.output == *output);
+		};
+		let model = self.checked(hash, input)?;
+		let InferenceOutput::Generated(answer) = output else { return Ok(false) };
+		if model.schema().check_output(input, output).is_err() {
+			return Ok(false);
+		}
+		let parallel = model.weight_bytes() >= PARALLEL_MIN_WEIGHT_BYTES;
+		self.guarded(parallel, || model.check_generation(prompt, nonce, answer))
+	}
+
+	/// The model, once the input passed the limits and the model's schema.
+	fn checked(
+		&self,
+		hash: &ModelHash,
+		input: &InferenceInput,
+	) -> Result<Arc<dyn Model>, InferenceError> {
+		if input.encoded_size() > self.config.limits.max_input_bytes as usize {
+			return Err(InferenceError::InputTooLarge);
+		}
+		let model = self.model(hash)?;
+		model.schema().check(input)?;
+		Ok(model)
 	}
 
 	/// Runs `f` (in the engine's pool if `parallel` and it has more than one thread), turning a
@@ -255,8 +304,19 @@ impl InferenceBackend for Engine {
 		&self,
 		model: &ModelHash,
 		input: &InferenceInput,
+		nonce: &Nonce,
 	) -> Result<InferenceRun, InferenceError> {
-		Engine::run(self, model, input)
+		Engine::run_with_nonce(self, model, input, nonce)
+	}
+
+	fn check(
+		&self,
+		model: &ModelHash,
+		input: &InferenceInput,
+		nonce: &Nonce,
+		output: &InferenceOutput,
+	) -> Result<bool, InferenceError> {
+		Engine::check(self, model, input, nonce, output)
 	}
 
 	fn fetch(&self, model: &ModelHash, uris: &[Vec<u8>]) -> Result<(), InferenceError> {

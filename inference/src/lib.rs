@@ -2,9 +2,10 @@
 //!
 //! The node-side engine behind the `inference` host function of [`opg_primitives`]: it loads a
 //! model from a content-addressed [`ModelStore`] by its hash (verifying the hash), keeps loaded
-//! models in an LRU cache with a byte budget, runs a forward pass on the CPU with the canonical
-//! kernels of [`opg_kernels`], and returns the output with its [`ResultCommitment`](opg_primitives::ResultCommitment)
-//! (output hash + Merkle root over per-layer activation hashes).
+//! models in an LRU cache with a byte budget, runs a forward pass (or, for a prompt, generates
+//! the answer) on the CPU with the canonical kernels of [`opg_kernels`], and returns the output
+//! with its [`ResultCommitment`](opg_primitives::ResultCommitment) (output hash + Merkle root
+//! over per-layer activation hashes).
 //!
 //! * [`Engine`] implements [`InferenceBackend`](opg_primitives::InferenceBackend): wrap it in an
 //!   [`InferenceExt`](opg_primitives::InferenceExt) and register that for off-chain workers.
@@ -15,10 +16,12 @@
 //!   [`FetchQueue`] runs downloads in a background thread from a bounded queue, so asking for a
 //!   model never waits on the network.
 //! * [`models`]: the architectures, one file each ([`models::mlp`], [`models::bert`],
-//!   [`models::onnx`]: ONNX graphs run by `opg-onnx`) and one row each in
-//!   [`models::ARCHITECTURES`]; and [`models::llama`], text generation with a llama model from
-//!   a GGUF file (SmolLM2-135M-Instruct, `Q4_1` weights on the quantized canonical kernels),
-//!   run through its own API for now (the chain cannot request it yet).
+//!   [`models::onnx`]: ONNX graphs run by `opg-onnx`; [`models::llama`]: text generation with a
+//!   llama model from a GGUF file, SmolLM2-135M-Instruct, `Q4_1` weights on the quantized
+//!   canonical kernels) and one row each in [`models::ARCHITECTURES`].
+//! * A prompt is answered by [`Engine::run_with_nonce`] (the nonce, a request's digest on chain,
+//!   keys its sampling); [`Engine::check`] tells whether a claimed output is the engine's, for
+//!   a generated answer with one pass over the prompt and the answer's tokens.
 //! * [`default_model`]: the embedded `digits-mlp` the dev chain serves.
 //!
 //! ## Canonical arithmetic

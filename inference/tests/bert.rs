@@ -105,8 +105,8 @@ fn runs_commit_to_every_layer() {
 	assert!(run.is_consistent());
 	// Embeddings, 6 encoder layers, pooled, normalised.
 	assert_eq!(run.layer_hashes.len(), 9);
-	assert_eq!(run.layer_hashes[8], run.output.tensor().hash());
-	assert_eq!(run.output.tensor().shape.to_vec(), vec![1, 384]);
+	assert_eq!(run.layer_hashes[8], run.output.tensor().unwrap().hash());
+	assert_eq!(run.output.tensor().unwrap().shape.to_vec(), vec![1, 384]);
 }
 
 #[test]

@@ -15,10 +15,12 @@ use std::sync::OnceLock;
 
 use candle_core::{Device, Tensor};
 use candle_transformers::models::quantized_llama::ModelWeights;
-use opg_inference::models::llama::{
-	sample, CheckError, Llama, Malformed, Mismatch, Sampling, StopReason,
+use opg_inference::models::{
+	llama::{sample, CheckError, Llama, Malformed, Mismatch, Sampling},
+	Trace,
 };
 use opg_kernels::Isa;
+use opg_primitives::StopReason;
 
 fn model() -> &'static Llama {
 	static MODEL: OnceLock<Llama> = OnceLock::new();
@@ -105,7 +107,9 @@ fn generation_logits_equal_one_prefill_pass_bit_for_bit() {
 				assert!(got == *want, "{threads} threads: step {step}'s logits differ");
 			}
 			// And `generate` + `check` agree with both.
-			let generation = model.generate(&prompt, 12, &GREEDY, &NONCE, |_| true).unwrap();
+			let generation = model
+				.generate(&prompt, 12, &GREEDY, &NONCE, &mut Trace::default(), |_| true)
+				.unwrap();
 			assert_eq!(generation.tokens, tokens);
 			assert_eq!(model.check(&prompt, &tokens, 12, &GREEDY, &NONCE).unwrap(), None);
 		});
@@ -118,7 +122,9 @@ fn sampling_is_deterministic_per_seed_and_nonce() {
 	let prompt = model.encode_prompt("Tell me a story about a dragon.", true).unwrap();
 	let sampling = Sampling { temperature_milli: 1000, top_k: 50, top_p_milli: 950, seed: 42 };
 	let run = |sampling: &Sampling, nonce: &[u8; 32]| {
-		pool(2).install(|| model.generate(&prompt, 16, sampling, nonce, |_| true).unwrap())
+		pool(2).install(|| {
+			model.generate(&prompt, 16, sampling, nonce, &mut Trace::default(), |_| true).unwrap()
+		})
 	};
 	let a = run(&sampling, &NONCE);
 	assert_eq!(run(&sampling, &NONCE), a, "same seed and nonce, same answer");
@@ -153,28 +159,31 @@ fn stop_conditions_and_malformed_claims() {
 	let model = model();
 	let prompt = model.encode_prompt("What is 2 + 2? Answer with one number.", true).unwrap();
 	let (short, long) = pool(2).install(|| {
-		let short = model.generate(&prompt, 3, &GREEDY, &NONCE, |_| true).unwrap();
-		let long = model.generate(&prompt, 64, &GREEDY, &NONCE, |_| true).unwrap();
+		let short =
+			model.generate(&prompt, 3, &GREEDY, &NONCE, &mut Trace::default(), |_| true).unwrap();
+		let long =
+			model.generate(&prompt, 64, &GREEDY, &NONCE, &mut Trace::default(), |_| true).unwrap();
 		(short, long)
 	});
 	assert_eq!((short.tokens.len(), short.stop), (3, StopReason::MaxTokens));
-	assert_eq!(long.stop, StopReason::EndToken, "{:?}", long.text);
+	assert_eq!(long.stop, StopReason::EndToken, "{:?}", long.text_lossy());
 	assert!(model.is_stop(*long.tokens.last().unwrap()));
-	assert!(long.text.contains('4'), "{:?}", long.text);
+	assert!(long.text_lossy().contains('4'), "{:?}", long.text_lossy());
 	assert_eq!(long.tokens[..3], short.tokens[..]);
 
+	let (short, long) = (short.tokens.to_vec(), long.tokens.to_vec());
 	pool(2).install(|| {
 		let check = |claim: &[u32], max: u32| model.check(&prompt, claim, max, &GREEDY, &NONCE);
-		assert_eq!(check(&long.tokens, 64).unwrap(), None);
+		assert_eq!(check(&long, 64).unwrap(), None);
 		// A lie at one step is found at that step (a lie at the end token makes the answer
 		// one that ran to its bound).
-		let n = long.tokens.len();
+		let n = long.len();
 		for at in [0, n / 2, n - 1] {
-			let mut lie = long.tokens.clone();
+			let mut lie = long.clone();
 			lie[at] = if lie[at] == 100 { 101 } else { 100 };
 			let bound = if at == n - 1 { n as u32 } else { 64 };
 			let found = check(&lie, bound).unwrap().unwrap();
-			assert_eq!(found, Mismatch { step: at, claimed: lie[at], expected: long.tokens[at] });
+			assert_eq!(found, Mismatch { step: at, claimed: lie[at], expected: long[at] });
 		}
 		// Malformed: empty, over the bound, tokens after the end, an early end without an end
 		// token, ids outside the vocabulary.
@@ -183,11 +192,11 @@ fn stop_conditions_and_malformed_claims() {
 			_ => None,
 		};
 		assert_eq!(refused(&[], 64), Some(Malformed::Empty));
-		assert_eq!(refused(&long.tokens, long.tokens.len() as u32 - 1), Some(Malformed::TooLong));
-		let mut after_end = long.tokens.clone();
+		assert_eq!(refused(&long, long.len() as u32 - 1), Some(Malformed::TooLong));
+		let mut after_end = long.clone();
 		after_end.push(100);
 		assert_eq!(refused(&after_end, 64), Some(Malformed::AfterEnd));
-		assert_eq!(refused(&short.tokens, 64), Some(Malformed::EndedEarly));
+		assert_eq!(refused(&short, 64), Some(Malformed::EndedEarly));
 		assert_eq!(refused(&[u32::MAX], 1), Some(Malformed::UnknownToken));
 	});
 	// Past the model's context: refused before any work, with a typed error.
@@ -198,7 +207,9 @@ fn stop_conditions_and_malformed_claims() {
 		Some(opg_primitives::InferenceError::InputTooLarge)
 	);
 	// Interrupted generation errs (it never returns a partial answer as whole).
-	assert!(model.generate(&prompt, 8, &GREEDY, &NONCE, |tokens| tokens.len() < 4).is_err());
+	assert!(model
+		.generate(&prompt, 8, &GREEDY, &NONCE, &mut Trace::default(), |tokens| tokens.len() < 4)
+		.is_err());
 }
 
 /// Greedy decoding against candle's stock `quantized_llama` (its own Q4_1 × Q8_1 kernels): the
@@ -270,4 +281,93 @@ fn greedy_decoding_matches_candle_quantized_llama() {
 	}
 	println!("greedy agreement with candle quantized_llama: {agree}/{total}");
 	assert!(agree * 100 >= total * 95, "only {agree}/{total} agree");
+}
+
+/// The SmolLM2 bundle (`models/smollm2-135m/config.json` and the fetched GGUF) in a fresh
+/// engine's store.
+fn llm_engine(
+	threads: usize,
+) -> (tempfile::TempDir, opg_inference::Engine, opg_primitives::ModelHash) {
+	let config = common::repo().join("models/smollm2-135m/config.json");
+	let files = [("config.json", config), ("model.gguf", common::smollm_gguf())];
+	let bytes =
+		opg_primitives::bundle::pack(opg_primitives::ModelKind::TextGeneration, &files).unwrap();
+	let (dir, engine) = common::engine_with(threads);
+	let hash = engine.store().import_bytes(&bytes).unwrap();
+	(dir, engine, hash)
+}
+
+#[test]
+fn the_engine_answers_prompts_and_checks_answers_in_one_pass() {
+	use opg_primitives::{
+		InferenceError, InferenceInput, InferenceOutput, Prompt, SchemaError, TextGenerationConfig,
+	};
+	let (_dir, engine, hash) = llm_engine(2);
+	let served = engine.model(&hash).unwrap();
+	let config = std::fs::read(common::repo().join("models/smollm2-135m/config.json")).unwrap();
+	assert_eq!(*served.schema(), TextGenerationConfig::from_json(&config).unwrap().schema());
+
+	let warm = Sampling { temperature_milli: 700, top_k: 40, top_p_milli: 900, seed: 3 };
+	let prompt = Prompt::new("Name a colour.", true, 24, warm).unwrap();
+	let input = InferenceInput::Prompt(prompt.clone());
+	let run = engine.run_with_nonce(&hash, &input, &NONCE).unwrap();
+	let InferenceOutput::Generated(answer) = &run.output else { panic!("{:?}", run.output) };
+	// The same answer as the model's own generation, one trace leaf per generated token.
+	let tokens = model_tokens(&prompt);
+	assert_eq!(answer.prompt_tokens as usize, tokens.len());
+	let direct =
+		model().generate(&tokens, 24, &warm, &NONCE, &mut Trace::default(), |_| true).unwrap();
+	assert_eq!(*answer, direct);
+	assert_eq!(run.layer_hashes.len(), answer.tokens.len());
+	assert!(run.is_consistent());
+	// Another request (nonce) samples otherwise; the same one, the same bytes.
+	assert_eq!(engine.run_with_nonce(&hash, &input, &NONCE).unwrap(), run);
+	assert_ne!(engine.run_with_nonce(&hash, &input, &[9; 32]).unwrap().output, run.output);
+
+	// The check: the answer agrees; a changed token, text, prompt length or stop does not; nor
+	// does the answer under another nonce, or a tensor.
+	assert_eq!(engine.check(&hash, &input, &NONCE, &run.output), Ok(true));
+	let lie = |f: &dyn Fn(&mut opg_primitives::Generation)| {
+		let mut a = answer.clone();
+		f(&mut a);
+		engine.check(&hash, &input, &NONCE, &InferenceOutput::Generated(a))
+	};
+	assert_eq!(lie(&|a| a.tokens[0] ^= 1), Ok(false));
+	assert_eq!(lie(&|a| a.text = b"green".to_vec().try_into().unwrap()), Ok(false));
+	assert_eq!(lie(&|a| a.prompt_tokens += 1), Ok(false));
+	assert_eq!(
+		lie(&|a| {
+			a.stop = match a.stop {
+				StopReason::EndToken => StopReason::MaxTokens,
+				StopReason::MaxTokens => StopReason::EndToken,
+			}
+		}),
+		Ok(false)
+	);
+	assert_eq!(engine.check(&hash, &input, &[9; 32], &run.output), Ok(false));
+	let tensor = InferenceOutput::Tensor(opg_primitives::Tensor::from_f32(&[1], &[0.0]).unwrap());
+	assert_eq!(engine.check(&hash, &input, &NONCE, &tensor), Ok(false));
+
+	// Bounds, with typed errors: too many new tokens (the schema), too many prompt tokens (the
+	// engine), text where a prompt is due.
+	let ask = |p: Prompt| engine.run_with_nonce(&hash, &InferenceInput::Prompt(p), &NONCE);
+	assert_eq!(
+		ask(Prompt::new("Hi", true, 129, Sampling::GREEDY).unwrap()).map(|_| ()),
+		Err(InferenceError::BadInput(SchemaError::NewTokensOutOfRange { max: 128, found: 129 }))
+	);
+	let long = "one two three four five six seven eight nine ten ".repeat(41);
+	let long = &long[..2000];
+	assert_eq!(
+		ask(Prompt::new(long, false, 4, Sampling::GREEDY).unwrap()).map(|_| ()),
+		Err(InferenceError::InputTooLarge)
+	);
+	assert_eq!(
+		engine.run(&hash, &InferenceInput::text("Hi").unwrap()).map(|_| ()),
+		Err(InferenceError::BadInput(SchemaError::ExpectedPrompt))
+	);
+}
+
+/// The tokens the engine feeds the model for `prompt`.
+fn model_tokens(prompt: &opg_primitives::Prompt) -> Vec<u32> {
+	model().encode_prompt(std::str::from_utf8(&prompt.text).unwrap(), prompt.chat).unwrap()
 }

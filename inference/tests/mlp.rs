@@ -71,9 +71,9 @@ fn runs_commit_to_output_and_trace() {
 	let run = engine.run(&hash, &digit_input(&fixture.pixels[..3])).unwrap();
 	assert!(run.is_consistent());
 	assert_eq!(run.layer_hashes.len(), 2, "one leaf per layer");
-	assert_eq!(run.output.tensor().shape.to_vec(), vec![3, 10]);
+	assert_eq!(run.output.tensor().unwrap().shape.to_vec(), vec![3, 10]);
 	// The last layer's hash is the hash of the output tensor itself.
-	assert_eq!(run.layer_hashes[1], run.output.tensor().hash());
+	assert_eq!(run.layer_hashes[1], run.output.tensor().unwrap().hash());
 	// The model is loaded once and cached.
 	assert!(Arc::ptr_eq(&engine.model(&hash).unwrap(), &engine.model(&hash).unwrap()));
 }
@@ -87,8 +87,11 @@ fn the_host_function_reaches_the_engine() {
 	let mut ext = sp_io::TestExternalities::default();
 	ext.register_extension(InferenceExt::new(Arc::new(engine)));
 	ext.execute_with(|| {
-		assert_eq!(inference::run(hash, input.clone()), Ok(expected));
-		assert_eq!(inference::run(H256::repeat_byte(9), input), Err(InferenceError::UnknownModel));
+		assert_eq!(inference::run(hash, input.clone(), [0; 32]), Ok(expected));
+		assert_eq!(
+			inference::run(H256::repeat_byte(9), input, [0; 32]),
+			Err(InferenceError::UnknownModel)
+		);
 	});
 }
 
@@ -114,7 +117,7 @@ fn missing_models_are_fetched_from_the_first_uri_that_serves_the_right_bytes() {
 	let mut ext = sp_io::TestExternalities::default();
 	ext.register_extension(InferenceExt::new(Arc::new(engine)));
 	ext.execute_with(|| {
-		assert_eq!(inference::run(hash, input.clone()), Err(InferenceError::UnknownModel));
+		assert_eq!(inference::run(hash, input.clone(), [0; 32]), Err(InferenceError::UnknownModel));
 		// Nothing reachable, or only wrong bytes: FetchFailed, and the store stays clean.
 		let missing = uri(&dir.path().join("missing.opgb"));
 		assert_eq!(inference::fetch(hash, vec![missing.clone()]), Err(InferenceError::FetchFailed));
@@ -123,10 +126,10 @@ fn missing_models_are_fetched_from_the_first_uri_that_serves_the_right_bytes() {
 			Err(InferenceError::FetchFailed)
 		);
 		assert_eq!(inference::fetch(hash, vec![]), Err(InferenceError::FetchFailed));
-		assert_eq!(inference::run(hash, input.clone()), Err(InferenceError::UnknownModel));
+		assert_eq!(inference::run(hash, input.clone(), [0; 32]), Err(InferenceError::UnknownModel));
 		// The bad URIs are skipped, the good one is used; then the model runs.
 		assert_eq!(inference::fetch(hash, vec![missing, uri(&wrong), uri(&good)]), Ok(()));
-		assert!(inference::run(hash, input.clone()).is_ok());
+		assert!(inference::run(hash, input.clone(), [0; 32]).is_ok());
 		// Already there: no URI needed.
 		assert_eq!(inference::fetch(hash, vec![]), Ok(()));
 	});
@@ -229,8 +232,11 @@ fn bad_models_get_typed_errors() {
 		&[("config.json", b"{\"architecture\":\"onnx\"}"), ("model.onnx", b"...")],
 	);
 	assert_eq!(engine.run(&garbage, &input).map(|_| ()), Err(InferenceError::CorruptModel));
-	let reserved = import(ModelKind::TextGeneration, &[("model.gguf", b"...")]);
-	assert_eq!(engine.run(&reserved, &input).map(|_| ()), Err(InferenceError::UnsupportedKind));
+	let garbage = import(
+		ModelKind::TextGeneration,
+		&[("config.json", b"{\"max_prompt_bytes\": 64}"), ("model.gguf", b"...")],
+	);
+	assert_eq!(engine.run(&garbage, &input).map(|_| ()), Err(InferenceError::CorruptModel));
 
 	// Bytes on disk that no longer match their name.
 	let good = default_model::install(store).unwrap();

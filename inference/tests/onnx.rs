@@ -148,7 +148,10 @@ fn a_small_cnn_matches_onnxruntime() {
 	// The schema inferred from the graph: a batch of [1, 8, 8] images, 10 logits each.
 	let model = engine.model(&hash).unwrap();
 	use opg_primitives::Dim;
-	assert_eq!(model.schema().output.dims.to_vec(), vec![Dim::Batch, Dim::Fixed(10)]);
+	assert_eq!(
+		model.schema().output.tensor().unwrap().dims.to_vec(),
+		vec![Dim::Batch, Dim::Fixed(10)]
+	);
 	let opg_primitives::InputSchema::Tensor(input) = &model.schema().input else {
 		panic!("a tensor model")
 	};

@@ -13,7 +13,8 @@ use std::{
 
 use opg_inference::{default_model, Engine, EngineConfig, FetchPolicy, FetchQueue};
 use opg_primitives::{
-	InferenceBackend, InferenceError, InferenceExt, InferenceInput, InferenceRun, ModelHash,
+	InferenceBackend, InferenceError, InferenceExt, InferenceInput, InferenceOutput, InferenceRun,
+	ModelHash, Nonce,
 };
 use prometheus_endpoint::{
 	register, CounterVec, HistogramOpts, HistogramVec, Opts, PrometheusError, Registry, U64,
@@ -89,7 +90,17 @@ pub enum Fault {
 #[cfg(feature = "dev-fault")]
 fn apply_fault(run: InferenceRun) -> InferenceRun {
 	use opg_primitives::{InferenceOutput, Tensor, TensorDType};
-	let InferenceOutput::Tensor(t) = &run.output;
+	let t = match &run.output {
+		InferenceOutput::Tensor(t) => t,
+		InferenceOutput::Generated(answer) => {
+			// Another first token (the text left as it was): a lie at the answer's first step.
+			let mut answer = answer.clone();
+			if let Some(first) = answer.tokens.get_mut(0) {
+				*first ^= 1;
+			}
+			return InferenceRun::new(InferenceOutput::Generated(answer), run.layer_hashes);
+		}
+	};
 	let mut data = t.data.to_vec();
 	match (t.dtype, data.get_mut(0..4)) {
 		(TensorDType::F32, Some(first)) => {
@@ -226,9 +237,10 @@ impl InferenceBackend for NodeEngine {
 		&self,
 		model: &ModelHash,
 		input: &InferenceInput,
+		nonce: &Nonce,
 	) -> Result<InferenceRun, InferenceError> {
 		let started = Instant::now();
-		let result = self.engine.run(model, input);
+		let result = self.engine.run_with_nonce(model, input, nonce);
 		#[cfg(feature = "dev-fault")]
 		let result = match self.fault {
 			Some(Fault::WrongOutput) => result.map(apply_fault),
@@ -241,11 +253,41 @@ impl InferenceBackend for NodeEngine {
 			m.seconds.with_label_values(&[outcome]).observe(seconds);
 		}
 		match &result {
-			Ok(_) => {
-				log::info!(target: LOG_TARGET, "🧠 Ran model {model:?} in {:.3} ms", seconds * 1e3)
-			}
+			Ok(run) => match run.output.generation() {
+				Some(answer) => log::info!(
+					target: LOG_TARGET,
+					"🧠 Ran model {model:?} in {:.3} ms: {} prompt tokens, {} generated ({:.1} tokens/s)",
+					seconds * 1e3,
+					answer.prompt_tokens,
+					answer.tokens.len(),
+					answer.tokens.len() as f64 / seconds.max(1e-9),
+				),
+				None => {
+					log::info!(target: LOG_TARGET, "🧠 Ran model {model:?} in {:.3} ms", seconds * 1e3)
+				}
+			},
 			Err(InferenceError::UnknownModel) => {}
 			Err(e) => log::warn!(target: LOG_TARGET, "inference of {model:?} failed: {e}"),
+		}
+		result
+	}
+
+	fn check(
+		&self,
+		model: &ModelHash,
+		input: &InferenceInput,
+		nonce: &Nonce,
+		output: &InferenceOutput,
+	) -> Result<bool, InferenceError> {
+		let started = Instant::now();
+		let result = self.engine.check(model, input, nonce, output);
+		let ms = started.elapsed().as_secs_f64() * 1e3;
+		match &result {
+			Ok(agrees) => {
+				log::info!(target: LOG_TARGET, "🔎 Checked a result of model {model:?} in {ms:.3} ms: {}", if *agrees { "agrees" } else { "differs" })
+			}
+			Err(InferenceError::UnknownModel) => {}
+			Err(e) => log::warn!(target: LOG_TARGET, "check of a result of {model:?} failed: {e}"),
 		}
 		result
 	}

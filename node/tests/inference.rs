@@ -2,7 +2,9 @@
 //! request for the bundled digits MLP is answered by Alice's off-chain worker with exactly the
 //! output `opg-inference` computes locally, and becomes final after the challenge window; then
 //! all-MiniLM-L6-v2 is proposed (weights served from a `file://` URI), listed by sudo, and a text
-//! request is answered the same way, the executor fetching and verifying the bundle on demand.
+//! request is answered the same way, the executor fetching and verifying the bundle on demand;
+//! then SmolLM2-135M-Instruct answers a sampled prompt with the local engine's exact answer, and
+//! is paid per token, the unused part of the fee returned.
 
 // An end-to-end test: a failed unwrap, index or overflow is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -13,14 +15,13 @@ mod common;
 use std::{path::PathBuf, time::Duration};
 
 use common::{
-	chain::{free_balance, request_json, submit, wait_for},
+	chain::{free_balance, propose_and_list, request_json, request_nonce, submit, wait_for},
 	Node,
 };
 use opg_inference::{bundle_from_dir, default_model, Engine, EngineConfig};
 use opg_primitives::{
-	bundle::{bundle_hash, BundleView},
-	Dim, InferenceInput, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, Tensor,
-	TensorDType, TensorSchema,
+	Dim, InferenceInput, InferenceOutput, InputSchema, IoSchema, ModelHash, ModelKind,
+	OutputSchema, Prompt, Sampling, Tensor, TensorDType, TensorSchema,
 };
 use opg_runtime::{currency::OPG, RuntimeCall};
 use serde_json::{json, Value};
@@ -55,7 +56,7 @@ fn minilm_dir() -> PathBuf {
 /// What the engine computes here, for comparison: the output values as JSON numbers.
 fn local_output(engine: &Engine, model: &ModelHash, input: &InferenceInput) -> Vec<Value> {
 	let run = engine.run(model, input).expect("local inference");
-	opg_primitives::json::tensor_values(run.output.tensor())
+	opg_primitives::json::tensor_values(run.output.tensor().expect("a tensor"))
 }
 
 fn request_call(model: ModelHash, input: InferenceInput) -> RuntimeCall {
@@ -125,43 +126,24 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 	// 2. all-MiniLM-L6-v2, proposed with a file:// URI and listed by sudo; the executor fetches
 	// the bundle on its first request.
 	let bundle = bundle_from_dir(ModelKind::BertEmbedding, &minilm_dir()).unwrap();
-	let minilm = bundle_hash(&bundle);
-	let config_hash = BundleView::parse(&bundle).unwrap().config_hash().unwrap();
 	let served = tempfile::tempdir().unwrap();
-	let path = served.path().join("all-minilm-l6-v2.opgb");
-	std::fs::write(&path, &bundle).unwrap();
 	let schema = IoSchema {
 		input: InputSchema::Text { max_bytes: 512 },
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(384)]).unwrap(),
+		output: OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(384)]).unwrap(),
+		),
 		max_batch: 8,
 	};
-	let proposal = pallet_model_registry::ModelProposal {
-		spec: ModelSpec { kind: ModelKind::BertEmbedding, model: minilm, config_hash, schema },
-		name: b"all-MiniLM-L6-v2".to_vec().try_into().unwrap(),
-		description: b"Sentence embeddings, 384 dimensions".to_vec().try_into().unwrap(),
-		price: OPG / 100,
-		uris: vec![format!("file://{}", path.display()).into_bytes().try_into().unwrap()]
-			.try_into()
-			.unwrap(),
-		size: bundle.len() as u64,
-	};
-	let propose =
-		RuntimeCall::ModelRegistry(pallet_model_registry::Call::propose_model { proposal });
-	submit(&node, propose, Sr25519Keyring::Alice).expect("proposal accepted");
-	wait_for(&node, Duration::from_secs(60), "the proposal", || {
-		let model = node.rpc("models_get", json!([minilm, null])).ok()?;
-		(!model.is_null()).then_some(())
-	});
-	let list = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-		call: Box::new(RuntimeCall::ModelRegistry(pallet_model_registry::Call::list_model {
-			model: minilm,
-		})),
-	});
-	submit(&node, list, Sr25519Keyring::Alice).expect("listing accepted");
-	wait_for(&node, Duration::from_secs(60), "the listing", || {
-		let model = node.rpc("models_get", json!([minilm, null])).ok()?;
-		(model["state"] == "Listed").then_some(())
-	});
+	let path = served.path().join("all-minilm-l6-v2.opgb");
+	let minilm = propose_and_list(
+		&node,
+		ModelKind::BertEmbedding,
+		&bundle,
+		schema,
+		"all-MiniLM-L6-v2",
+		OPG / 100,
+		&path,
+	);
 
 	let texts =
 		InferenceInput::texts(&["The chain answered.", "A second, longer sentence to embed."])
@@ -185,8 +167,101 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 		opg_inference::ModelStore::open(node.base.path().join("models"), u64::MAX).unwrap();
 	assert!(node_store.contains(&minilm), "the executor fetched the bundle into its store");
 	wait_final(&node, 1);
-	// The engine's own timings, as the node logged them (first MiniLM run includes loading it).
+
+	// 3. SmolLM2-135M-Instruct, a text-generation model priced per token: the fee held covers
+	// the prompt bound and the tokens asked for; the answer's tokens are paid, the rest returned.
+	let bundle = bundle_from_dir(ModelKind::TextGeneration, &smollm_dir()).unwrap();
+	let schema = opg_primitives::TextGenerationConfig::from_json(
+		&std::fs::read(smollm_dir().join("config.json")).unwrap(),
+	)
+	.unwrap()
+	.schema();
+	let per_token = OPG / 10_000;
+	let path = served.path().join("smollm2-135m.opgb");
+	let smollm = propose_and_list(
+		&node,
+		ModelKind::TextGeneration,
+		&bundle,
+		schema,
+		"smollm2-135m",
+		per_token,
+		&path,
+	);
+	let sampling = Sampling { temperature_milli: 700, top_k: 40, top_p_milli: 900, seed: 11 };
+	let prompt = Prompt::new("What is the capital of France?", true, 32, sampling).unwrap();
+	let input = InferenceInput::Prompt(prompt);
+	let (_, head) = node.finalized();
+	let alice_before = free_balance(&node, &alice, &head).unwrap();
+	submit(&node, request_call(smollm, input.clone()), Sr25519Keyring::Bob)
+		.expect("request accepted");
+	let (result, request) = wait_result(&node, 2);
+	let held = per_token * (256 + 32);
+	assert_eq!(request["fee"], held.to_string(), "the prompt bound and 32 tokens are held");
+	// The answer is the local engine's, sampled with the request's digest as the nonce.
+	engine.store().import_bytes(&bundle).unwrap();
+	let nonce = request_nonce(&node, 2, &request, &input);
+	let local = engine.run_with_nonce(&smollm, &input, &nonce).unwrap();
+	let InferenceOutput::Generated(answer) = &local.output else { panic!("not an answer") };
+	assert_eq!(result["output"]["type"], "Generated");
+	assert_eq!(result["output"]["text"], answer.text_lossy().as_ref());
+	assert_eq!(result["output"]["tokens"], json!(answer.tokens.to_vec()));
+	assert_eq!(result["output"]["promptTokens"], answer.prompt_tokens);
+	assert_eq!(result["outputHash"], format!("{:?}", local.commitment.output_hash));
+	eprintln!(
+		"[e2e] smollm: {:?} ({} prompt tokens, {} generated, {:?})",
+		answer.text_lossy(),
+		answer.prompt_tokens,
+		answer.tokens.len(),
+		answer.stop
+	);
+	let final_at = wait_final(&node, 2);
+	let request = request_json(&node, 2).unwrap();
+	let paid = per_token * u128::from(answer.billed_units());
+	assert_eq!(request["fee"], paid.to_string(), "the tokens used are paid");
+	let head = wait_for(&node, Duration::from_secs(60), "finality of the payout", || {
+		let (number, head) = node.finalized();
+		(number >= final_at).then_some(head)
+	});
+	assert_eq!(free_balance(&node, &alice, &head).unwrap(), alice_before + paid - paid / 10);
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	assert_eq!(held_fees(&node, &bob, &head), 0, "the unused fee went back to Bob");
+	eprintln!(
+		"[e2e] smollm: {} OPG held, {} OPG paid for {} tokens, the rest returned",
+		held as f64 / OPG as f64,
+		paid as f64 / OPG as f64,
+		answer.billed_units()
+	);
+
+	// The engine's own timings, as the node logged them (a model's first run includes loading
+	// it).
 	for line in node.log().lines().filter(|l| l.contains("Ran model")) {
 		eprintln!("[e2e] node: {}", line.split("🧠 ").last().unwrap_or(line));
 	}
+}
+
+/// SmolLM2-135M-Instruct's directory (the GGUF fetched and the bundle's config.json copied by
+/// scripts/fetch-models.sh); fails, never skips.
+fn smollm_dir() -> PathBuf {
+	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
+	});
+	let dir = models.join("smollm2-135m");
+	assert!(
+		dir.join("model.gguf").is_file() && dir.join("config.json").is_file(),
+		"run scripts/fetch-models.sh first"
+	);
+	dir
+}
+
+/// What `who` has held for inference requests at block `at`.
+fn held_fees(node: &Node, who: &opg_runtime::AccountId, at: &str) -> opg_runtime::Balance {
+	use codec::Decode;
+	let key = pallet_balances::Holds::<opg_runtime::Runtime>::hashed_key_for(who);
+	let Some(raw) = common::chain::storage(node, &key, at) else { return 0 };
+	// A hold is encoded as its reason, then its amount (`IdAmount`).
+	let holds =
+		Vec::<(opg_runtime::RuntimeHoldReason, opg_runtime::Balance)>::decode(&mut &raw[..])
+			.unwrap();
+	let fee = opg_runtime::RuntimeHoldReason::Inference(pallet_inference::HoldReason::RequestFee);
+	holds.iter().filter(|(id, _)| *id == fee).map(|(_, amount)| amount).sum()
 }

@@ -21,7 +21,7 @@ use alloc::{
 use opg_kernels::ops;
 use opg_primitives::{
 	tensor::{MAX_TEXT_BATCH, MAX_TEXT_BYTES},
-	Dim, InputSchema, IoSchema, TensorDType, TensorSchema,
+	Dim, InputSchema, IoSchema, OutputSchema, TensorDType, TensorSchema,
 };
 use serde::{Deserialize, Serialize};
 
@@ -291,7 +291,7 @@ impl Model {
 			|input: InputSchema, output: Vec<Dim>, max_batch: u32| -> Result<IoSchema, OnnxError> {
 				let output = TensorSchema::new(TensorDType::F32, &output)
 					.ok_or_else(|| OnnxError::BadOutput("more than 6 axes".into()))?;
-				let schema = IoSchema { input, output, max_batch };
+				let schema = IoSchema { input, output: OutputSchema::Tensor(output), max_batch };
 				schema.validate().map_err(|e| OnnxError::BadOutput(e.to_string()))?;
 				Ok(schema)
 			};

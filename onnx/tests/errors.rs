@@ -69,7 +69,7 @@ fn load(m: &ModelProto) -> Result<Model, OnnxError> {
 fn the_valid_model_loads_and_infers_its_schema() {
 	let m = load(&model()).unwrap();
 	let schema = m.schema(&opg_onnx::Serial(opg_kernels::Isa::baseline()), 32).unwrap();
-	assert_eq!(format!("{:?}", schema.output.dims.to_vec()), "[Batch, Fixed(3)]");
+	assert_eq!(format!("{:?}", schema.output.tensor().unwrap().dims.to_vec()), "[Batch, Fixed(3)]");
 }
 
 #[test]

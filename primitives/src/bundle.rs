@@ -50,6 +50,9 @@ pub const TOKENIZER_FILE: &str = "tokenizer.json";
 pub const ONNX_FILE: &str = "model.onnx";
 /// sentence-transformers' settings of a sentence embedder (its `max_seq_length`).
 pub const SENTENCE_CONFIG_FILE: &str = "sentence_bert_config.json";
+/// The GGUF file of a text-generation model: weights, hyperparameters, tokenizer and chat
+/// template.
+pub const GGUF_FILE: &str = "model.gguf";
 
 /// Why bytes are not a well-formed bundle.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -350,9 +353,9 @@ mod tests {
 		let missing = from_dir(ModelKind::BertEmbedding, &dir).unwrap_err();
 		assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
 		assert!(missing.to_string().contains("tokenizer.json"), "{missing}");
-		let reserved = from_dir(ModelKind::TextGeneration, &dir).unwrap_err();
-		assert_eq!(reserved.kind(), std::io::ErrorKind::Unsupported);
-		assert_eq!(reserved.to_string(), "model kind text-generation has no bundle file list");
+		let missing = from_dir(ModelKind::TextGeneration, &dir).unwrap_err();
+		assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+		assert!(missing.to_string().contains("model.gguf"), "{missing}");
 	}
 
 	#[test]

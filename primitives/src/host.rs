@@ -1,7 +1,8 @@
-//! The host function through which the runtime (in an off-chain worker) asks the node's native
-//! engine to run a model.
+//! The host functions through which the runtime (in an off-chain worker) asks the node's native
+//! engine to run a model ([`inference::run`]), to check a claimed output ([`inference::check`],
+//! which watchers use), or to fetch a model ([`inference::fetch`]).
 //!
-//! The runtime calls [`inference::run`]. On the native side that call looks for an
+//! On the native side each call looks for an
 //! [`InferenceExt`] among the externalities' extensions; the node registers one (wrapping its
 //! engine) for off-chain workers only, so in block import, block building or any runtime API call
 //! the host function answers [`InferenceError::Unavailable`] instead of running anything. It
@@ -173,15 +174,35 @@ impl InferenceRun {
 	}
 }
 
+/// What keys the sampling draws of a generation besides the prompt's seed: the request's
+/// [`RequestDigest`](crate::RequestDigest), so that two requests with the same seed draw
+/// different tokens, and every executor of one request draws the same ones. Models that do not
+/// sample ignore it.
+pub type Nonce = [u8; 32];
+
 /// What runs models natively: the node's engine (`opg_inference::Engine`), or a fake in tests.
 #[cfg(not(substrate_runtime))]
 pub trait InferenceBackend: Send + Sync {
-	/// Runs `model` on `input`. Must not panic on any input.
+	/// Runs `model` on `input`, with `nonce` keying any sampling. Must not panic on any input.
 	fn run(
 		&self,
 		model: &ModelHash,
 		input: &InferenceInput,
+		nonce: &Nonce,
 	) -> Result<InferenceRun, InferenceError>;
+
+	/// Whether `output` is what `model` answers to `input` (with `nonce`). By default, one run
+	/// and a comparison; an engine may check more cheaply (a generated answer with one pass over
+	/// the prompt and the answer's tokens instead of one pass per token).
+	fn check(
+		&self,
+		model: &ModelHash,
+		input: &InferenceInput,
+		nonce: &Nonce,
+		output: &InferenceOutput,
+	) -> Result<bool, InferenceError> {
+		self.run(model, input, nonce).map(|run| run.output == *output)
+	}
 
 	/// Makes sure `model` is in the engine's store, fetching it from the first of `uris` that
 	/// serves bytes hashing to `model`. May block for the length of a download.
@@ -208,7 +229,8 @@ impl InferenceExt {
 pub trait Inference {
 	/// Runs `model` on `input` with the node's engine and returns the output with its
 	/// commitment, or [`InferenceError::Unavailable`] where no engine is registered (anywhere
-	/// but an off-chain worker of a node with an engine).
+	/// but an off-chain worker of a node with an engine). The first version, for runtimes that
+	/// predate generation: its nonce is all zeros.
 	fn run(
 		&mut self,
 		model: PassFatPointerAndDecode<ModelHash>,
@@ -218,7 +240,47 @@ pub trait Inference {
 		match self.extension::<InferenceExt>() {
 			Some(ext) => {
 				let backend = ext.0.clone();
-				backend.run(&model, &input)
+				backend.run(&model, &input, &[0; 32])
+			}
+			None => Err(InferenceError::Unavailable),
+		}
+	}
+
+	/// Runs `model` on `input` with the node's engine, `nonce` keying any sampling (see
+	/// [`Nonce`]), and returns the output with its commitment, or
+	/// [`InferenceError::Unavailable`] where no engine is registered.
+	#[version(2)]
+	fn run(
+		&mut self,
+		model: PassFatPointerAndDecode<ModelHash>,
+		input: PassFatPointerAndDecode<InferenceInput>,
+		nonce: PassFatPointerAndDecode<Nonce>,
+	) -> AllocateAndReturnByCodec<Result<InferenceRun, InferenceError>> {
+		use sp_externalities::ExternalitiesExt;
+		match self.extension::<InferenceExt>() {
+			Some(ext) => {
+				let backend = ext.0.clone();
+				backend.run(&model, &input, &nonce)
+			}
+			None => Err(InferenceError::Unavailable),
+		}
+	}
+
+	/// Whether `output` is what `model` answers to `input` (with `nonce`), checked by the node's
+	/// engine as cheaply as it can ([`InferenceBackend::check`]); [`InferenceError::Unavailable`]
+	/// outside an off-chain worker.
+	fn check(
+		&mut self,
+		model: PassFatPointerAndDecode<ModelHash>,
+		input: PassFatPointerAndDecode<InferenceInput>,
+		nonce: PassFatPointerAndDecode<Nonce>,
+		output: PassFatPointerAndDecode<InferenceOutput>,
+	) -> AllocateAndReturnByCodec<Result<bool, InferenceError>> {
+		use sp_externalities::ExternalitiesExt;
+		match self.extension::<InferenceExt>() {
+			Some(ext) => {
+				let backend = ext.0.clone();
+				backend.check(&model, &input, &nonce, &output)
 			}
 			None => Err(InferenceError::Unavailable),
 		}
@@ -259,6 +321,7 @@ mod tests {
 			&self,
 			model: &ModelHash,
 			input: &InferenceInput,
+			_nonce: &Nonce,
 		) -> Result<InferenceRun, InferenceError> {
 			if *model != H256::repeat_byte(1) {
 				return Err(InferenceError::UnknownModel);
@@ -269,7 +332,7 @@ mod tests {
 					let layers = vec![t.hash()].try_into().map_err(|_| InferenceError::Internal)?;
 					Ok(InferenceRun::new(InferenceOutput::Tensor(t.clone()), layers))
 				}
-				InferenceInput::Text(_) => Err(SchemaError::ExpectedTensor.into()),
+				_ => Err(SchemaError::ExpectedTensor.into()),
 			}
 		}
 
@@ -291,7 +354,7 @@ mod tests {
 		let mut ext = sp_io::TestExternalities::default();
 		ext.execute_with(|| {
 			assert_eq!(
-				inference::run(H256::repeat_byte(1), input()),
+				inference::run(H256::repeat_byte(1), input(), [7; 32]),
 				Err(InferenceError::Unavailable)
 			);
 		});
@@ -302,19 +365,26 @@ mod tests {
 		let mut ext = sp_io::TestExternalities::default();
 		ext.register_extension(InferenceExt::new(Arc::new(Echo)));
 		ext.execute_with(|| {
-			let run = inference::run(H256::repeat_byte(1), input()).unwrap();
+			let run = inference::run(H256::repeat_byte(1), input(), [7; 32]).unwrap();
 			assert_eq!(
 				run.output,
 				InferenceOutput::Tensor(Tensor::from_f32(&[1, 2], &[1.0, 2.0]).unwrap())
 			);
 			assert!(run.is_consistent());
 			assert_eq!(run.layer_hashes.len(), 1);
+			// The check is a run and a comparison, unless the backend knows better.
 			assert_eq!(
-				inference::run(H256::repeat_byte(2), input()),
+				inference::check(H256::repeat_byte(1), input(), [7; 32], run.output),
+				Ok(true)
+			);
+			let other = InferenceOutput::Tensor(Tensor::from_f32(&[1, 2], &[1.0, 3.0]).unwrap());
+			assert_eq!(inference::check(H256::repeat_byte(1), input(), [7; 32], other), Ok(false));
+			assert_eq!(
+				inference::run(H256::repeat_byte(2), input(), [7; 32]),
 				Err(InferenceError::UnknownModel)
 			);
 			assert_eq!(
-				inference::run(H256::repeat_byte(1), InferenceInput::text("x").unwrap()),
+				inference::run(H256::repeat_byte(1), InferenceInput::text("x").unwrap(), [7; 32]),
 				Err(InferenceError::BadInput(SchemaError::ExpectedTensor))
 			);
 		});
@@ -322,7 +392,7 @@ mod tests {
 
 	#[test]
 	fn results_round_trip_through_scale() {
-		let run = Echo.run(&H256::repeat_byte(1), &input()).unwrap();
+		let run = Echo.run(&H256::repeat_byte(1), &input(), &[0; 32]).unwrap();
 		let wire: Result<InferenceRun, InferenceError> = Ok(run);
 		let decoded =
 			Result::<InferenceRun, InferenceError>::decode(&mut &wire.encode()[..]).unwrap();

@@ -8,13 +8,16 @@
 //!   [`KindInfo`]) and what the chain records about it ([`ModelSpec`]);
 //! * [`bundle`]: the canonical single-file packing of a model's files, the artifact the hash names;
 //! * [`tensor`]: the wire format of tensors ([`Tensor`]: dtype, shape, little-endian data, all
-//!   bounded) and of inputs ([`InferenceInput`]: a tensor or a batch of texts) and outputs;
-//! * [`schema`]: what a model accepts and returns ([`IoSchema`]) and the typed [`SchemaError`]s of
+//!   bounded) and of inputs ([`InferenceInput`]: a tensor, a batch of texts or a prompt) and
+//!   outputs ([`InferenceOutput`]: a tensor or a generated answer);
+//! * [`generation`]: text generation's [`Prompt`] (with integer [`Sampling`] parameters) and
+//!   [`Generation`], billed per token;
+//! * [`schema`]: what a model accepts and returns ([`IoSchema`], [`OutputSchema`]) and the typed [`SchemaError`]s of
 //!   checking a request against it;
 //! * [`commitment`]: the [`ResultCommitment`] an executor submits: the hash of the canonical output
 //!   bytes, a Merkle root over per-layer activation hashes (with proofs for the dispute game) and
 //!   the [`OPSET`] (version of the canonical arithmetic, `opg-kernels`) it was computed under;
-//! * [`host`]: the `inference` host function ([`inference::run`]), its [`InferenceError`]s, and on
+//! * [`host`]: the `inference` host functions ([`inference::run`], [`inference::check`]), its [`InferenceError`]s, and on
 //!   the native side the [`InferenceBackend`] trait and the [`InferenceExt`] extension;
 //! * [`executor`]: executors' `infr` key type, the request id ([`RequestId`]) and the statements
 //!   an executor signs (results, dispute votes);
@@ -31,6 +34,7 @@ extern crate alloc;
 pub mod bundle;
 pub mod commitment;
 pub mod executor;
+pub mod generation;
 pub mod host;
 #[cfg(feature = "std")]
 pub mod json;
@@ -45,11 +49,12 @@ pub use executor::{
 	vote_seal, DeclineStatement, DisputeStatement, ExecutorKey, ExecutorKeyProof, ExecutorOwners,
 	ExecutorSignature, RequestDigest, RequestId, ResultStatement,
 };
-pub use host::{inference, InferenceError, InferenceRun};
+pub use generation::{Generation, Prompt, Sampling, StopReason, TextGenerationConfig};
+pub use host::{inference, InferenceError, InferenceRun, Nonce};
 #[cfg(not(substrate_runtime))]
 pub use host::{InferenceBackend, InferenceExt};
 pub use model::{FileHash, KindInfo, ModelHash, ModelKind, ModelSpec, ParseKindError};
-pub use schema::{Dim, InputSchema, IoSchema, SchemaError, TensorSchema};
+pub use schema::{Dim, InputSchema, IoSchema, OutputSchema, SchemaError, TensorSchema};
 /// The 32-byte hash type of model hashes, file hashes, layer hashes and commitments.
 pub use sp_core::H256;
 pub use tensor::{InferenceInput, InferenceOutput, Tensor, TensorDType};

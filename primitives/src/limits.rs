@@ -20,3 +20,11 @@ pub const MAX_INPUT_BYTES: u32 = 72 * 1024;
 /// The largest SCALE-encoded output of a result, in bytes (128 KiB): the inference pallet's
 /// `MaxOutputBytes`. A schema whose output at its largest batch could encode larger is refused.
 pub const MAX_OUTPUT_BYTES: u32 = 128 * 1024;
+
+/// The most tokens one text-generation request may ask for (`Prompt::max_new_tokens`, and a
+/// schema's `OutputSchema::Generated::max_new_tokens`).
+pub const MAX_NEW_TOKENS: u32 = 256;
+
+/// The longest generated text, in bytes of UTF-8 (16 KiB: 64 bytes per token at
+/// [`MAX_NEW_TOKENS`]; an engine whose answer would be longer refuses it with `OutputTooLarge`).
+pub const MAX_GENERATED_TEXT_BYTES: u32 = 16 * 1024;

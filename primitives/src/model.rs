@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use core::str::FromStr;
 
 use crate::{
-	bundle::{CONFIG_FILE, ONNX_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
+	bundle::{
+		CONFIG_FILE, GGUF_FILE, ONNX_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE,
+	},
 	schema::IoSchema,
 };
 
@@ -55,7 +57,9 @@ pub enum ModelKind {
 	/// run on the canonical kernels by `opg-onnx`.
 	#[codec(index = 2)]
 	Onnx,
-	/// Reserved: autoregressive text generation. Not run by the engine yet.
+	/// Autoregressive text generation: a llama-architecture model in a GGUF file
+	/// (`model.gguf`: weights, tokenizer and chat template) with a small `config.json` (its
+	/// prompt and answer bounds).
 	#[codec(index = 3)]
 	TextGeneration,
 }
@@ -98,9 +102,12 @@ impl ModelKind {
 				files: Some(&[CONFIG_FILE, ONNX_FILE]),
 				optional: &[TOKENIZER_FILE],
 			},
-			ModelKind::TextGeneration => {
-				KindInfo { name: "text-generation", aliases: &[], files: None, optional: &[] }
-			}
+			ModelKind::TextGeneration => KindInfo {
+				name: "text-generation",
+				aliases: &["llm", "llama"],
+				files: Some(&[CONFIG_FILE, GGUF_FILE]),
+				optional: &[],
+			},
 		}
 	}
 
@@ -128,6 +135,12 @@ impl ModelKind {
 	/// The kind a bundle header byte stands for, if any.
 	pub fn from_byte(byte: u8) -> Option<Self> {
 		Self::decode(&mut [byte].as_slice()).ok()
+	}
+
+	/// Whether models of this kind generate text from prompts: their schema, and only theirs,
+	/// takes an [`InputSchema::Prompt`](crate::InputSchema::Prompt).
+	pub const fn takes_prompts(self) -> bool {
+		matches!(self, ModelKind::TextGeneration)
 	}
 
 	/// Whether the engine of this release can run models of this kind: whether its bundle has
@@ -176,6 +189,16 @@ impl FromStr for ModelKind {
 					.any(|name| name.eq_ignore_ascii_case(text))
 			})
 			.ok_or(ParseKindError)
+	}
+}
+
+impl ModelSpec {
+	/// Whether the schema is one a model of this kind can have: a prompt input for text
+	/// generation ([`ModelKind::takes_prompts`]), a tensor or text input for the others. (The
+	/// schema's own consistency is [`IoSchema::validate`].)
+	pub fn schema_fits_kind(&self) -> bool {
+		let prompt = matches!(self.schema.input, crate::InputSchema::Prompt { .. });
+		prompt == self.kind.takes_prompts()
 	}
 }
 
@@ -276,6 +299,10 @@ mod tests {
 		assert_eq!(ModelKind::Onnx.bundle_files(), Some(["config.json", "model.onnx"].as_slice()));
 		assert_eq!(ModelKind::Onnx.info().optional, ["tokenizer.json"].as_slice());
 		assert!(ModelKind::Mlp.is_runnable() && ModelKind::BertEmbedding.is_runnable());
-		assert!(ModelKind::Onnx.is_runnable() && !ModelKind::TextGeneration.is_runnable());
+		assert_eq!(
+			ModelKind::TextGeneration.bundle_files(),
+			Some(["config.json", "model.gguf"].as_slice())
+		);
+		assert!(ModelKind::Onnx.is_runnable() && ModelKind::TextGeneration.is_runnable());
 	}
 }

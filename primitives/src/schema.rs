@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use sp_core::{bounded::BoundedVec, ConstU32};
 
 use crate::{
-	limits::{MAX_BATCH, MAX_OUTPUT_BYTES},
+	generation::Prompt,
+	limits::{MAX_BATCH, MAX_GENERATED_TEXT_BYTES, MAX_NEW_TOKENS, MAX_OUTPUT_BYTES},
 	tensor::{
 		InferenceInput, InferenceOutput, Tensor, TensorDType, MAX_TENSOR_RANK, MAX_TEXT_BATCH,
 		MAX_TEXT_BYTES,
@@ -134,6 +135,30 @@ pub enum SchemaError {
 		/// The largest encoded output of the schema, in bytes (saturated at `u32::MAX`).
 		found: u32,
 	},
+	/// The model generates text from a prompt; something else was given.
+	ExpectedPrompt,
+	/// A prompt asks for no tokens, or for more than the model generates.
+	NewTokensOutOfRange {
+		/// The most tokens the model generates for one prompt.
+		max: u32,
+		/// The number asked for.
+		found: u32,
+	},
+	/// A schema pairs a prompt input with a tensor output, or another input with a generated
+	/// output.
+	MismatchedOutput,
+	/// The output is not of the kind the schema says (a tensor where text was due, or the
+	/// reverse).
+	WrongOutputKind,
+	/// A generated answer has more tokens than its prompt asked for.
+	TooManyTokens {
+		/// The prompt's `max_new_tokens`.
+		max: u32,
+		/// The tokens in the answer.
+		found: u32,
+	},
+	/// A text-generation schema's prompt bound is 0 tokens.
+	ZeroPromptTokens,
 }
 
 impl core::fmt::Display for SchemaError {
@@ -187,6 +212,19 @@ impl core::fmt::Display for SchemaError {
 				"the output could encode to {found} bytes at the largest batch, at most {max} \
 				 are allowed"
 			),
+			SchemaError::ExpectedPrompt => write!(f, "the model takes a prompt"),
+			SchemaError::NewTokensOutOfRange { max, found } => {
+				write!(f, "{found} new tokens asked for, the model generates 1 to {max}")
+			}
+			SchemaError::MismatchedOutput => write!(
+				f,
+				"a prompt input goes with a generated output, and any other input with a tensor"
+			),
+			SchemaError::WrongOutputKind => write!(f, "the output is not of the schema's kind"),
+			SchemaError::TooManyTokens { max, found } => {
+				write!(f, "an answer of {found} tokens, the prompt asked for at most {max}")
+			}
+			SchemaError::ZeroPromptTokens => write!(f, "the prompt bound is 0 tokens"),
 		}
 	}
 }
@@ -342,6 +380,53 @@ pub enum InputSchema {
 		/// The longest text accepted, in bytes (at most [`MAX_TEXT_BYTES`]).
 		max_bytes: u32,
 	},
+	/// One [`Prompt`] of at most `max_bytes` bytes of text, which the engine refuses
+	/// (`InputTooLarge`) beyond `max_prompt_tokens` tokens after the chat template.
+	#[codec(index = 2)]
+	Prompt {
+		/// The longest prompt text accepted, in bytes (at most [`MAX_TEXT_BYTES`]).
+		max_bytes: u32,
+		/// The most prompt tokens the model takes; also what the fee held for a request counts
+		/// for its prompt ([`IoSchema::billable_units`]).
+		max_prompt_tokens: u32,
+	},
+}
+
+/// What a model returns.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum OutputSchema {
+	/// A tensor of this dtype and shape (its batch axis, if any, has the input's batch size).
+	#[codec(index = 0)]
+	Tensor(TensorSchema),
+	/// A [`Generation`](crate::generation::Generation) of at most `max_new_tokens` tokens
+	/// (the prompt's own `max_new_tokens` bounds each answer).
+	#[codec(index = 1)]
+	Generated {
+		/// The most tokens one prompt may ask for (1 to [`MAX_NEW_TOKENS`]).
+		max_new_tokens: u32,
+	},
+}
+
+impl OutputSchema {
+	/// The tensor schema, if the output is a tensor.
+	pub fn tensor(&self) -> Option<&TensorSchema> {
+		match self {
+			OutputSchema::Tensor(schema) => Some(schema),
+			OutputSchema::Generated { .. } => None,
+		}
+	}
 }
 
 /// The input a model accepts and the output it produces.
@@ -361,8 +446,8 @@ pub enum InputSchema {
 pub struct IoSchema {
 	/// The accepted input.
 	pub input: InputSchema,
-	/// The produced output. Its batch axis (if any) has the input's batch size.
-	pub output: TensorSchema,
+	/// The produced output. A tensor's batch axis (if any) has the input's batch size.
+	pub output: OutputSchema,
 	/// The largest batch accepted (1 to [`MAX_BATCH`]).
 	pub max_batch: u32,
 }
@@ -381,20 +466,57 @@ impl IoSchema {
 		}
 		match &self.input {
 			InputSchema::Tensor(schema) => schema.validate()?,
-			InputSchema::Text { max_bytes } => {
+			InputSchema::Text { max_bytes } | InputSchema::Prompt { max_bytes, .. } => {
 				if *max_bytes == 0 || *max_bytes > MAX_TEXT_BYTES {
 					let (max, found) = (MAX_TEXT_BYTES, *max_bytes);
 					return Err(SchemaError::TextBoundOutOfRange { max, found });
 				}
 			}
 		}
-		self.output.validate()?;
-		let largest = self.output.max_encoded_output(self.max_batch);
-		if largest > u64::from(MAX_OUTPUT_BYTES) {
-			let found = u32::try_from(largest).unwrap_or(u32::MAX);
-			return Err(SchemaError::OutputTooLarge { max: MAX_OUTPUT_BYTES, found });
+		match (&self.input, &self.output) {
+			(
+				InputSchema::Prompt { max_prompt_tokens, .. },
+				OutputSchema::Generated { max_new_tokens },
+			) => {
+				if *max_prompt_tokens == 0 {
+					return Err(SchemaError::ZeroPromptTokens);
+				}
+				if *max_new_tokens == 0 || *max_new_tokens > MAX_NEW_TOKENS {
+					let (max, found) = (MAX_NEW_TOKENS, *max_new_tokens);
+					return Err(SchemaError::NewTokensOutOfRange { max, found });
+				}
+				// A generation's largest encoding is bounded by the wire types themselves.
+				const _: () =
+					assert!(MAX_NEW_TOKENS * 4 + MAX_GENERATED_TEXT_BYTES + 16 <= MAX_OUTPUT_BYTES);
+				Ok(())
+			}
+			(InputSchema::Prompt { .. }, _) | (_, OutputSchema::Generated { .. }) => {
+				Err(SchemaError::MismatchedOutput)
+			}
+			(_, OutputSchema::Tensor(output)) => {
+				output.validate()?;
+				let largest = output.max_encoded_output(self.max_batch);
+				if largest > u64::from(MAX_OUTPUT_BYTES) {
+					let found = u32::try_from(largest).unwrap_or(u32::MAX);
+					return Err(SchemaError::OutputTooLarge { max: MAX_OUTPUT_BYTES, found });
+				}
+				Ok(())
+			}
 		}
-		Ok(())
+	}
+
+	/// The units a request with this input is billed for at most: the fee held is the model's
+	/// price times these. One for a tensor or text model (billed per inference); for a
+	/// text-generation model, the schema's prompt bound plus the prompt's `max_new_tokens`
+	/// (billed per token: the answer's [`billed_units`](crate::InferenceOutput::billed_units)
+	/// are paid, the rest refunded). Call it on an input [`IoSchema::check`] accepted.
+	pub fn billable_units(&self, input: &InferenceInput) -> u32 {
+		match (&self.input, input) {
+			(InputSchema::Prompt { max_prompt_tokens, .. }, InferenceInput::Prompt(prompt)) => {
+				max_prompt_tokens.saturating_add(prompt.max_new_tokens)
+			}
+			_ => 1,
+		}
 	}
 
 	/// Checks an input against the schema and returns its batch size. A tensor input's
@@ -419,8 +541,27 @@ impl IoSchema {
 				}
 				Ok(batch)
 			}
-			(InputSchema::Text { .. }, InferenceInput::Tensor(_)) => Err(SchemaError::ExpectedText),
-			(InputSchema::Tensor(_), InferenceInput::Text(_)) => Err(SchemaError::ExpectedTensor),
+			(
+				InputSchema::Prompt { max_bytes, .. },
+				InferenceInput::Prompt(Prompt { text, max_new_tokens, .. }),
+			) => {
+				let found = rank(text.len());
+				if found > *max_bytes {
+					return Err(SchemaError::TextTooLong { max: *max_bytes, found });
+				}
+				core::str::from_utf8(text).map_err(|_| SchemaError::InvalidUtf8)?;
+				let max = match self.output {
+					OutputSchema::Generated { max_new_tokens } => max_new_tokens,
+					OutputSchema::Tensor(_) => 0,
+				};
+				if *max_new_tokens == 0 || *max_new_tokens > max {
+					return Err(SchemaError::NewTokensOutOfRange { max, found: *max_new_tokens });
+				}
+				Ok(1)
+			}
+			(InputSchema::Prompt { .. }, _) => Err(SchemaError::ExpectedPrompt),
+			(InputSchema::Text { .. }, _) => Err(SchemaError::ExpectedText),
+			(InputSchema::Tensor(_), _) => Err(SchemaError::ExpectedTensor),
 		}
 	}
 
@@ -432,7 +573,24 @@ impl IoSchema {
 		output: &InferenceOutput,
 	) -> Result<(), SchemaError> {
 		let batch = self.check(input)?;
-		self.output.check_with_batch(output.tensor(), batch)
+		match (&self.output, output, input) {
+			(OutputSchema::Tensor(schema), InferenceOutput::Tensor(tensor), _) => {
+				schema.check_with_batch(tensor, batch)
+			}
+			(
+				OutputSchema::Generated { .. },
+				InferenceOutput::Generated(answer),
+				InferenceInput::Prompt(prompt),
+			) => {
+				let found = rank(answer.tokens.len());
+				if found > prompt.max_new_tokens {
+					return Err(SchemaError::TooManyTokens { max: prompt.max_new_tokens, found });
+				}
+				core::str::from_utf8(&answer.text).map_err(|_| SchemaError::InvalidUtf8)?;
+				Ok(())
+			}
+			_ => Err(SchemaError::WrongOutputKind),
+		}
 	}
 }
 
@@ -453,6 +611,7 @@ fn rank(len: usize) -> u32 {
 #[allow(clippy::unwrap_used)]
 mod tests {
 	use super::*;
+	use crate::generation::{Generation, Sampling, StopReason};
 
 	#[test]
 	fn tensor_inputs_must_be_finite() {
@@ -470,7 +629,9 @@ mod tests {
 			input: InputSchema::Tensor(
 				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(64)]).unwrap(),
 			),
-			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).unwrap(),
+			output: OutputSchema::Tensor(
+				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).unwrap(),
+			),
 			max_batch: 4,
 		}
 	}
@@ -478,7 +639,9 @@ mod tests {
 	fn text_schema() -> IoSchema {
 		IoSchema {
 			input: InputSchema::Text { max_bytes: 10 },
-			output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(384)]).unwrap(),
+			output: OutputSchema::Tensor(
+				TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(384)]).unwrap(),
+			),
 			max_batch: 2,
 		}
 	}
@@ -548,7 +711,9 @@ mod tests {
 		s.max_batch = 0;
 		assert_eq!(s.validate(), Err(SchemaError::ZeroMaxBatch));
 		let mut s = digits_schema();
-		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Fixed(10), Dim::Batch]).unwrap();
+		s.output = OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Fixed(10), Dim::Batch]).unwrap(),
+		);
 		assert_eq!(s.validate(), Err(SchemaError::BadAxis { axis: 1 }));
 		// No schema may allow a batch an engine would refuse, for texts or tensors.
 		for mut s in [text_schema(), digits_schema()] {
@@ -562,9 +727,13 @@ mod tests {
 		// fit in 128 KiB, 32 rows of 1,025 do not.
 		let mut s = digits_schema();
 		s.max_batch = MAX_BATCH;
-		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(1000)]).unwrap();
+		s.output = OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(1000)]).unwrap(),
+		);
 		assert_eq!(s.validate(), Ok(()));
-		s.output = TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(1025)]).unwrap();
+		s.output = OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(1025)]).unwrap(),
+		);
 		let found = 32 * 1025 * 4 + 3 + 8 + 5;
 		let error = SchemaError::OutputTooLarge { max: MAX_OUTPUT_BYTES, found };
 		assert_eq!(s.validate(), Err(error));
@@ -573,5 +742,88 @@ mod tests {
 		assert_eq!(s.validate(), Err(error));
 		// The message names the bound and the value found.
 		assert_eq!(error.to_string(), "a text bound of 4096 bytes, it must be 1 to 2048");
+	}
+
+	fn llm_schema() -> IoSchema {
+		IoSchema {
+			input: InputSchema::Prompt { max_bytes: 16, max_prompt_tokens: 64 },
+			output: OutputSchema::Generated { max_new_tokens: 8 },
+			max_batch: 1,
+		}
+	}
+
+	fn prompt(text: &str, max_new_tokens: u32) -> InferenceInput {
+		let prompt = Prompt::new(text, true, max_new_tokens, Sampling::GREEDY).unwrap();
+		InferenceInput::Prompt(prompt)
+	}
+
+	fn answer(tokens: &[u32], text: &[u8]) -> InferenceOutput {
+		InferenceOutput::Generated(Generation {
+			prompt_tokens: 5,
+			tokens: tokens.to_vec().try_into().unwrap(),
+			text: text.to_vec().try_into().unwrap(),
+			stop: StopReason::MaxTokens,
+		})
+	}
+
+	#[test]
+	fn prompts_and_answers_are_checked() {
+		let s = llm_schema();
+		assert_eq!(s.validate(), Ok(()));
+		assert_eq!(s.check(&prompt("hello", 8)), Ok(1));
+		assert_eq!(
+			s.check(&prompt("hello", 9)),
+			Err(SchemaError::NewTokensOutOfRange { max: 8, found: 9 })
+		);
+		assert_eq!(
+			s.check(&prompt("hello", 0)),
+			Err(SchemaError::NewTokensOutOfRange { max: 8, found: 0 })
+		);
+		assert_eq!(
+			s.check(&prompt("a text longer than 16", 1)),
+			Err(SchemaError::TextTooLong { max: 16, found: 21 })
+		);
+		assert_eq!(s.check(&InferenceInput::text("hi").unwrap()), Err(SchemaError::ExpectedPrompt));
+		assert_eq!(text_schema().check(&prompt("hi", 1)), Err(SchemaError::ExpectedText));
+		assert_eq!(digits_schema().check(&prompt("hi", 1)), Err(SchemaError::ExpectedTensor));
+		// Billing: the prompt bound plus the tokens asked for; one unit for other models.
+		assert_eq!(s.billable_units(&prompt("hello", 8)), 72);
+		assert_eq!(text_schema().billable_units(&InferenceInput::text("a").unwrap()), 1);
+		// Answers: no more tokens than asked for, UTF-8 text, of the generated kind.
+		let input = prompt("hello", 3);
+		assert_eq!(s.check_output(&input, &answer(&[1, 2, 3], b"abc")), Ok(()));
+		assert_eq!(
+			s.check_output(&input, &answer(&[1, 2, 3, 4], b"abc")),
+			Err(SchemaError::TooManyTokens { max: 3, found: 4 })
+		);
+		assert_eq!(s.check_output(&input, &answer(&[1], &[0xff])), Err(SchemaError::InvalidUtf8));
+		let tensor = InferenceOutput::Tensor(Tensor::from_f32(&[1], &[0.0]).unwrap());
+		assert_eq!(s.check_output(&input, &tensor), Err(SchemaError::WrongOutputKind));
+		assert_eq!(answer(&[1, 2], b"ab").billed_units(), Some(7));
+		assert_eq!(tensor.billed_units(), None);
+	}
+
+	#[test]
+	fn malformed_generation_schemas_are_rejected() {
+		let mut s = llm_schema();
+		s.output = OutputSchema::Generated { max_new_tokens: MAX_NEW_TOKENS + 1 };
+		let error =
+			SchemaError::NewTokensOutOfRange { max: MAX_NEW_TOKENS, found: MAX_NEW_TOKENS + 1 };
+		assert_eq!(s.validate(), Err(error));
+		s.output = OutputSchema::Generated { max_new_tokens: 0 };
+		assert_eq!(
+			s.validate(),
+			Err(SchemaError::NewTokensOutOfRange { max: MAX_NEW_TOKENS, found: 0 })
+		);
+		let s = IoSchema {
+			input: InputSchema::Prompt { max_bytes: 16, max_prompt_tokens: 0 },
+			..llm_schema()
+		};
+		assert_eq!(s.validate(), Err(SchemaError::ZeroPromptTokens));
+		// A prompt goes with a generated answer, and only a prompt does.
+		let s = IoSchema { output: digits_schema().output, ..llm_schema() };
+		assert_eq!(s.validate(), Err(SchemaError::MismatchedOutput));
+		let s = IoSchema { output: llm_schema().output, ..text_schema() };
+		assert_eq!(s.validate(), Err(SchemaError::MismatchedOutput));
 	}
 }

@@ -1,4 +1,5 @@
-//! The tensor wire format, and the inputs and outputs of an inference.
+//! The tensor wire format, and the inputs and outputs of an inference (a tensor, texts, or a
+//! prompt and its generated answer, [`crate::generation`]).
 //!
 //! A [`Tensor`] is a dtype, a shape (row-major, outermost axis first) and its elements as
 //! little-endian bytes, densely packed in row-major order. Every field is bounded so a tensor can sit
@@ -11,7 +12,10 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_core::{bounded::BoundedVec, ConstU32, H256};
 
-use crate::schema::SchemaError;
+use crate::{
+	generation::{Generation, Prompt},
+	schema::SchemaError,
+};
 
 /// The largest rank (number of axes) a tensor may have.
 pub const MAX_TENSOR_RANK: u32 = 6;
@@ -215,6 +219,9 @@ pub enum InferenceInput {
 	/// belongs to text `i`.
 	#[codec(index = 1)]
 	Text(TextBatch),
+	/// A prompt, for text-generation models.
+	#[codec(index = 2)]
+	Prompt(Prompt),
 }
 
 impl InferenceInput {
@@ -260,14 +267,33 @@ pub enum InferenceOutput {
 	/// A tensor (logits of a classifier, embeddings of a sentence embedder, ...).
 	#[codec(index = 0)]
 	Tensor(Tensor),
+	/// The answer of a text-generation model.
+	#[codec(index = 1)]
+	Generated(Generation),
 }
 
 impl InferenceOutput {
-	/// The output tensor.
-	pub fn tensor(&self) -> &Tensor {
+	/// The output tensor, if the output is one.
+	pub fn tensor(&self) -> Option<&Tensor> {
 		match self {
-			InferenceOutput::Tensor(tensor) => tensor,
+			InferenceOutput::Tensor(tensor) => Some(tensor),
+			InferenceOutput::Generated(_) => None,
 		}
+	}
+
+	/// The generated answer, if the output is one.
+	pub fn generation(&self) -> Option<&Generation> {
+		match self {
+			InferenceOutput::Generated(generation) => Some(generation),
+			InferenceOutput::Tensor(_) => None,
+		}
+	}
+
+	/// The units this output is billed for, when the model is billed per unit (the tokens of a
+	/// generation, see [`Generation::billed_units`]); `None` for an output billed as one
+	/// inference.
+	pub fn billed_units(&self) -> Option<u32> {
+		self.generation().map(Generation::billed_units)
 	}
 }
 

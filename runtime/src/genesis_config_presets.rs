@@ -20,7 +20,8 @@ use crate::{
 use frame_support::BoundedVec;
 use opg_primitives::ExecutorKey;
 use opg_primitives::{
-	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
+	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, OutputSchema, TensorDType,
+	TensorSchema,
 };
 
 /// The chain's default model, `digits-mlp`: a 64 → 32 → 10 ReLU MLP classifying 8×8 digits
@@ -58,7 +59,7 @@ pub mod default_model {
 			config_hash: ModelHash::from(CONFIG_HASH),
 			schema: IoSchema {
 				input: InputSchema::Tensor(dims(64)),
-				output: dims(10),
+				output: OutputSchema::Tensor(dims(10)),
 				max_batch: MAX_BATCH,
 			},
 		}

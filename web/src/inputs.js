@@ -3,8 +3,10 @@
 // test/unit/inputs.test.mjs.
 //
 // A schema as the RPC serves it:
-//   {"input": {"Tensor": {"dtype": "F32", "dims": ["Batch", {"Fixed": 64}]}} | {"Text": {"max_bytes": 256}},
-//    "output": {"dtype": "F32", "dims": [...]}, "max_batch": 32}
+//   {"input": {"Tensor": {"dtype": "F32", "dims": ["Batch", {"Fixed": 64}]}} | {"Text": {"max_bytes": 256}}
+//             | {"Prompt": {"max_bytes": 2048, "max_prompt_tokens": 256}},
+//    "output": {"Tensor": {"dtype": "F32", "dims": [...]}} | {"Generated": {"max_new_tokens": 128}},
+//    "max_batch": 32}
 
 export const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2, I64: 8, U32: 4, I8: 1 };
 
@@ -18,16 +20,24 @@ export function tensorSchemaText(schema) {
   return `${schema.dtype.toLowerCase()}[${schema.dims.map(dimText).join(',')}]`;
 }
 
-/** `f32[B,64] → f32[B,10] (batch ≤ 32)`, or `text ≤ 256 bytes → …`, as `opg-cli models list`. */
+/**
+ * `f32[B,64] → f32[B,10] (batch ≤ 32)`, `text ≤ 256 bytes → …`, or for a text-generation model
+ * `prompt ≤ 2048 bytes, ≤ 256 tokens → text ≤ 128 tokens (per token)`, as `opg-cli models list`.
+ */
 export function schemaText(schema) {
+  if (schema.input.Prompt) {
+    const { max_bytes: bytes, max_prompt_tokens: tokens } = schema.input.Prompt;
+    return `prompt ≤ ${bytes} bytes, ≤ ${tokens} tokens → text ≤ ${schema.output.Generated.max_new_tokens} tokens (per token)`;
+  }
   const input = schema.input.Tensor
     ? tensorSchemaText(schema.input.Tensor)
     : `text ≤ ${schema.input.Text.max_bytes} bytes`;
-  return `${input} → ${tensorSchemaText(schema.output)} (batch ≤ ${schema.max_batch})`;
+  return `${input} → ${tensorSchemaText(schema.output.Tensor)} (batch ≤ ${schema.max_batch})`;
 }
 
-/** What kind of form asks for this schema's input: `digits` (an 8×8 pad), `text` or `json`. */
+/** What kind of form asks for this schema's input: `digits` (an 8×8 pad), `text`, `prompt` or `json`. */
 export function inputForm(schema) {
+  if (schema.input.Prompt) return 'prompt';
   if (schema.input.Text) return 'text';
   const t = schema.input.Tensor;
   const fixed = t.dims.filter((d) => d !== 'Batch');
@@ -127,6 +137,31 @@ export function textsInput(schema, texts) {
   return { texts };
 }
 
+/**
+ * A prompt for a text-generation model (a chat message, greedy), checked against its bounds:
+ * text of 1 to `max_bytes` bytes of UTF-8, 1 to the model's most new tokens.
+ */
+export function promptInput(schema, text, maxNewTokens) {
+  const bound = schema.input.Prompt;
+  if (!bound) throw new Error('this model does not take a prompt');
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes === 0) throw new Error('the prompt is not empty');
+  if (bytes > bound.max_bytes) throw new Error(`a prompt is at most ${bound.max_bytes} bytes of UTF-8, not ${bytes}`);
+  const most = schema.output.Generated.max_new_tokens;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1 || maxNewTokens > most) throw new Error(`1 to ${most} new tokens, not ${maxNewTokens}`);
+  return { prompt: { text, chat: true, maxNewTokens } };
+}
+
+/**
+ * The fee a request holds: the price, or for a text-generation model the price per token times
+ * the prompt bound plus the tokens asked for (the unused part comes back at payout), as
+ * `IoSchema::billable_units` in opg-primitives.
+ */
+export function heldFee(schema, price, input) {
+  if (input?.prompt) return BigInt(price) * BigInt(schema.input.Prompt.max_prompt_tokens + input.prompt.maxNewTokens);
+  return BigInt(price);
+}
+
 /** f32 → bf16 bits, rounded to nearest even (as candle's `bf16::from_f32`). */
 function bf16Bits(value) {
   const f = new DataView(new ArrayBuffer(4));
@@ -191,11 +226,23 @@ export function tensorBytes({ dtype, values }) {
 
 /**
  * The `InferenceInput` argument of `inference.request`, as @polkadot/api takes it:
- * `{Tensor: {dtype, shape, data}}` or `{Text: [bytes, …]}`. Byte strings are plain arrays of
+ * `{Tensor: {dtype, shape, data}}`, `{Text: [bytes, …]}` or `{Prompt: {text, chat, maxNewTokens,
+ * sampling}}`. Byte strings are plain arrays of
  * numbers: @polkadot/api reads a `Uint8Array` given for a `Vec<u8>` as its SCALE encoding
  * (length prefix first), an array as the bytes themselves.
  */
 export function chainInput(input) {
+  if (input.prompt) {
+    const { text, chat, maxNewTokens } = input.prompt;
+    return {
+      Prompt: {
+        text: Array.from(new TextEncoder().encode(text)),
+        chat,
+        maxNewTokens,
+        sampling: { temperatureMilli: 0, topK: 0, topPMilli: 0, seed: 0 },
+      },
+    };
+  }
   if (input.texts) {
     const encoder = new TextEncoder();
     return { Text: input.texts.map((t) => Array.from(encoder.encode(t))) };

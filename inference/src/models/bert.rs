@@ -37,7 +37,7 @@ use opg_primitives::{
 	bundle::{BundleView, CONFIG_FILE, SENTENCE_CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE},
 	tensor::{MAX_TEXT_BATCH, MAX_TEXT_BYTES},
 	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, SchemaError,
-	TensorDType, TensorSchema,
+	TensorDType, OutputSchema, TensorSchema,
 };
 use serde::Deserialize;
 use rayon::prelude::*;
@@ -222,8 +222,8 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 	let hidden = u32::try_from(cfg.hidden_size).map_err(corrupt)?;
 	let schema = IoSchema {
 		input: InputSchema::Text { max_bytes: MAX_TEXT_BYTES },
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(hidden)])
-			.ok_or_else(|| corrupt("schema"))?,
+		output: OutputSchema::Tensor(TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(hidden)])
+			.ok_or_else(|| corrupt("schema"))?),
 		max_batch: options.max_batch.clamp(1, MAX_TEXT_BATCH),
 	};
 	let tables = [&embeddings.word, &embeddings.position, &embeddings.token_type]

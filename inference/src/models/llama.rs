@@ -8,6 +8,13 @@
 //! the `smollm` pre-tokenizer: digits one by one, then GPT-2's split), and chat prompts are
 //! rendered with the file's own Jinja chat template.
 //!
+//! ## The bundle
+//! A `TextGeneration` bundle holds `model.gguf` (weights, tokenizer, chat template) and a
+//! `config.json` ([`TextGenerationConfig`]: the prompt and answer bounds, which make the
+//! schema). [`load`] serves it as a [`TextGenerator`]: a prompt is rendered (as a chat message
+//! with the file's template, or raw), refused beyond the prompt bound (`InputTooLarge`), and
+//! answered; one trace leaf per generated token (its logits' hash).
+//!
 //! ## Generation and its check
 //! Every operation is row-wise (a token's row depends on its own row and, in attention, on the
 //! keys and values of the positions before it, always over exactly those positions), so the
@@ -37,7 +44,17 @@ use opg_kernels::{
 	quant::{self, QFormat, QMatrix, QRows},
 	Isa,
 };
-use opg_primitives::InferenceError;
+use opg_primitives::{
+	bundle::{BundleView, CONFIG_FILE, GGUF_FILE},
+	commitment::tensor_hash,
+	generation::{GeneratedText, GeneratedTokens},
+	limits::MAX_NEW_TOKENS,
+	tensor::MAX_TEXT_BYTES,
+	Generation, InferenceError, InferenceInput, IoSchema, ModelKind, Nonce, Prompt, SchemaError,
+	StopReason, TensorDType, TextGenerationConfig,
+};
+pub use opg_primitives::Sampling;
+use std::sync::Arc;
 use rayon::prelude::*;
 use tokenizers::{
 	decoders::byte_level::ByteLevel as ByteLevelDecoder,
@@ -49,6 +66,7 @@ use tokenizers::{
 use crate::{
 	canonical::{in_pool, shape},
 	error::{corrupt, internal},
+	models::{f32_bytes, LoadOptions, Model, Output, Trace},
 };
 
 /// A GGUF file's hyperparameters (`llama.*` metadata).
@@ -107,44 +125,6 @@ pub struct Llama {
 	stops: Vec<u32>,
 	bos: Option<u32>,
 	isa: Isa,
-}
-
-/// Why generation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StopReason {
-	/// The model produced an end token (a control token such as `<|im_end|>`), which is the
-	/// last of [`Generation::tokens`].
-	EndToken,
-	/// `max_new_tokens` were generated.
-	MaxTokens,
-}
-
-/// The answer to a prompt.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Generation {
-	/// The tokens of the prompt, as the model saw them (after the chat template).
-	pub prompt_tokens: Vec<u32>,
-	/// The generated tokens, the end token included if there was one.
-	pub tokens: Vec<u32>,
-	/// The generated text (special tokens skipped).
-	pub text: String,
-	/// Why it ended.
-	pub stop: StopReason,
-}
-
-/// How the next token is chosen from the logits. All fields are integers so that a request
-/// states them exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Sampling {
-	/// The temperature in thousandths (`0`: greedy).
-	pub temperature_milli: u32,
-	/// Keep the `top_k` most likely tokens (`0`: all).
-	pub top_k: u32,
-	/// Keep the smallest set of most likely tokens whose probability reaches `top_p`, in
-	/// thousandths (`0` or `≥ 1000`: all).
-	pub top_p_milli: u32,
-	/// The requester's seed.
-	pub seed: u64,
 }
 
 /// A key/value cache: per layer and key/value head, the keys and values of every position so
@@ -458,17 +438,22 @@ impl Llama {
 	/// Generates up to `max_new` tokens after `prompt` (tokens from [`Llama::encode_prompt`]),
 	/// sampling with `sampling` keyed by `nonce` (the request's identity). `keep_going` is asked
 	/// before each new token (with the tokens so far); generation stops early (and errs) when
-	/// it says no.
+	/// it says no. Each step's logits are recorded in `trace` (one leaf per generated token).
 	pub fn generate(
 		&self,
 		prompt: &[u32],
 		max_new: u32,
 		sampling: &Sampling,
-		nonce: &[u8; 32],
+		nonce: &Nonce,
+		trace: &mut Trace,
 		mut keep_going: impl FnMut(&[u32]) -> bool,
 	) -> Result<Generation, InferenceError> {
 		if prompt.is_empty() {
-			return Err(InferenceError::BadInput(opg_primitives::SchemaError::EmptyBatch));
+			return Err(InferenceError::BadInput(SchemaError::EmptyBatch));
+		}
+		if max_new == 0 || max_new > MAX_NEW_TOKENS {
+			let found = max_new;
+			return Err(SchemaError::NewTokensOutOfRange { max: MAX_NEW_TOKENS, found }.into());
 		}
 		let mut cache = self.cache();
 		let mut tokens = Vec::new();
@@ -477,6 +462,7 @@ impl Llama {
 		for step in 0..max_new {
 			let last = &hidden[hidden.len() - self.hyper.hidden..];
 			let logits = self.logits(last)?;
+			trace.record_hash(logits_hash(&logits))?;
 			let token = sample(&logits, sampling, nonce, step);
 			tokens.push(token);
 			if self.is_stop(token) {
@@ -492,7 +478,13 @@ impl Llama {
 			hidden = self.forward(&[token], &mut cache)?;
 		}
 		let text = self.decode(&tokens)?;
-		Ok(Generation { prompt_tokens: prompt.to_vec(), tokens, text, stop })
+		Ok(Generation {
+			prompt_tokens: u32::try_from(prompt.len()).map_err(|_| InferenceError::InputTooLarge)?,
+			tokens: GeneratedTokens::try_from(tokens).map_err(|_| InferenceError::OutputTooLarge)?,
+			text: GeneratedText::try_from(text.into_bytes())
+				.map_err(|_| InferenceError::OutputTooLarge)?,
+			stop,
+		})
 	}
 
 	/// Checks a claimed answer with one pass over the prompt and the answer's tokens (see the
@@ -505,7 +497,7 @@ impl Llama {
 		claimed: &[u32],
 		max_new: u32,
 		sampling: &Sampling,
-		nonce: &[u8; 32],
+		nonce: &Nonce,
 	) -> Result<Option<Mismatch>, CheckError> {
 		let malformed = |why| Err(CheckError::Malformed(why));
 		if prompt.is_empty() || claimed.is_empty() {
@@ -540,6 +532,117 @@ impl Llama {
 			}
 		}
 		Ok(None)
+	}
+}
+
+/// The trace leaf of one generated token: [`tensor_hash`] of its logits (`f32`, `[vocab]`).
+fn logits_hash(logits: &[f32]) -> opg_primitives::H256 {
+	let len = u32::try_from(logits.len()).unwrap_or(u32::MAX);
+	tensor_hash(TensorDType::F32, &[len], &f32_bytes(logits))
+}
+
+/// A [`Llama`] served as a `TextGeneration` model: its GGUF file and its bounds.
+pub struct TextGenerator {
+	llama: Llama,
+	schema: IoSchema,
+	max_prompt_tokens: u32,
+}
+
+/// Loads a `TextGeneration` bundle: `config.json` ([`TextGenerationConfig`]) and `model.gguf`.
+pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, InferenceError> {
+	let config = view.file(CONFIG_FILE).ok_or_else(|| corrupt("no config.json"))?;
+	let config = TextGenerationConfig::from_json(config).map_err(corrupt)?;
+	let gguf = view.file(GGUF_FILE).ok_or_else(|| corrupt("no model.gguf"))?;
+	let llama = Llama::from_gguf(gguf, options.isa)?;
+	let schema = config.schema();
+	schema.validate().map_err(|e| corrupt(format!("config.json: {e}")))?;
+	let longest = config.max_prompt_tokens as usize + config.max_new_tokens as usize;
+	if config.max_prompt_bytes > MAX_TEXT_BYTES || longest > llama.hyper.context {
+		return Err(corrupt(format!(
+			"config.json: {longest} tokens of prompt and answer, the model's context is {}",
+			llama.hyper.context
+		)));
+	}
+	Ok(Arc::new(TextGenerator { llama, schema, max_prompt_tokens: config.max_prompt_tokens }))
+}
+
+impl TextGenerator {
+	/// The model.
+	pub fn llama(&self) -> &Llama {
+		&self.llama
+	}
+
+	/// The prompt's tokens, refused beyond the model's bound.
+	fn prompt_tokens(&self, prompt: &Prompt) -> Result<Vec<u32>, InferenceError> {
+		let text = core::str::from_utf8(&prompt.text).map_err(|_| SchemaError::InvalidUtf8)?;
+		let tokens = self.llama.encode_prompt(text, prompt.chat)?;
+		if tokens.is_empty() {
+			return Err(SchemaError::EmptyBatch.into());
+		}
+		if tokens.len() > self.max_prompt_tokens as usize {
+			return Err(InferenceError::InputTooLarge);
+		}
+		Ok(tokens)
+	}
+}
+
+impl Model for TextGenerator {
+	fn kind(&self) -> ModelKind {
+		ModelKind::TextGeneration
+	}
+
+	fn schema(&self) -> &IoSchema {
+		&self.schema
+	}
+
+	fn weight_bytes(&self) -> u64 {
+		self.llama.weight_bytes()
+	}
+
+	fn forward(&self, _: &InferenceInput, _: &mut Trace) -> Result<Output, InferenceError> {
+		Err(SchemaError::ExpectedPrompt.into())
+	}
+
+	fn generate(
+		&self,
+		prompt: &Prompt,
+		nonce: &Nonce,
+		trace: &mut Trace,
+	) -> Result<Generation, InferenceError> {
+		let tokens = self.prompt_tokens(prompt)?;
+		let (max_new, sampling) = (prompt.max_new_tokens, &prompt.sampling);
+		self.llama.generate(&tokens, max_new, sampling, nonce, trace, |_| true)
+	}
+
+	/// One pass over the prompt and the answer's tokens ([`Llama::check`]), then the answer's
+	/// prompt length, stop reason and text against what those tokens make.
+	fn check_generation(
+		&self,
+		prompt: &Prompt,
+		nonce: &Nonce,
+		answer: &Generation,
+	) -> Result<bool, InferenceError> {
+		let tokens = self.prompt_tokens(prompt)?;
+		if answer.prompt_tokens as usize != tokens.len() {
+			return Ok(false);
+		}
+		let (max_new, sampling) = (prompt.max_new_tokens, &prompt.sampling);
+		match self.llama.check(&tokens, &answer.tokens, max_new, sampling, nonce) {
+			Ok(Some(mismatch)) => {
+				log::debug!(target: "opg-inference", "generated answer differs: {mismatch:?}");
+				return Ok(false);
+			}
+			Ok(None) => {}
+			Err(CheckError::Malformed(why)) => {
+				log::debug!(target: "opg-inference", "generated answer malformed: {why:?}");
+				return Ok(false);
+			}
+			Err(CheckError::Engine(e)) => return Err(e),
+		}
+		let ended = answer.tokens.last().is_some_and(|t| self.llama.is_stop(*t));
+		let stop = if ended { StopReason::EndToken } else { StopReason::MaxTokens };
+		let text = self.llama.decode(&answer.tokens)?;
+		Ok(answer.stop == stop && answer.text[..] == *text.as_bytes())
 	}
 }
 
@@ -593,7 +696,7 @@ fn qlinear(isa: Isa, x: &QRows, w: &QMatrix) -> Result<Vec<f32>, InferenceError>
 /// sum `c`; the token is the first whose running sum exceeds `u × c` (the last if none).
 ///
 /// An empty row (no model produces one) gives token 0.
-pub fn sample(logits: &[f32], sampling: &Sampling, nonce: &[u8; 32], step: u32) -> u32 {
+pub fn sample(logits: &[f32], sampling: &Sampling, nonce: &Nonce, step: u32) -> u32 {
 	if logits.is_empty() {
 		return 0;
 	}

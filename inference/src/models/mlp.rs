@@ -17,7 +17,7 @@ use opg_kernels::{ops, Isa};
 use opg_primitives::{
 	bundle::{BundleView, CONFIG_FILE, WEIGHTS_FILE},
 	Dim, InferenceError, InferenceInput, InputSchema, IoSchema, ModelKind, TensorDType,
-	TensorSchema,
+	OutputSchema, TensorSchema,
 };
 use serde::Deserialize;
 
@@ -150,8 +150,8 @@ pub fn load(view: &BundleView, options: &LoadOptions) -> Result<Arc<dyn Model>, 
 			)
 			.ok_or_else(|| corrupt("schema"))?,
 		),
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(width(output_dim)?)])
-			.ok_or_else(|| corrupt("schema"))?,
+		output: OutputSchema::Tensor(TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(width(output_dim)?)])
+			.ok_or_else(|| corrupt("schema"))?),
 		max_batch: options.max_batch.max(1),
 	};
 	Ok(Arc::new(Mlp { layers, isa: options.isa, schema, weight_bytes }))

@@ -13,7 +13,7 @@ use opg_primitives::H256;
 use opg_primitives::{
 	bundle::BundleView,
 	commitment::{tensor_hash, MAX_TRACE_LEAVES},
-	InferenceError, InferenceInput, IoSchema, ModelKind, TensorDType,
+	Generation, InferenceError, InferenceInput, IoSchema, ModelKind, Nonce, Prompt, TensorDType,
 };
 
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
@@ -35,12 +35,8 @@ architectures! {
 	mlp: Mlp,
 	bert: BertEmbedding,
 	onnx: Onnx,
+	llama: TextGeneration,
 }
-
-/// Llama text generation (SmolLM2 from a GGUF file): runnable by the engine's API, not yet an
-/// architecture of [`ARCHITECTURES`] (the chain's wire format has no prompt input or generated
-/// output yet, so `ModelKind::TextGeneration` stays reserved).
-pub mod llama;
 
 /// How an architecture builds a runnable model from a bundle.
 pub type Loader = fn(&BundleView, &LoadOptions) -> Result<Arc<dyn Model>, InferenceError>;
@@ -86,8 +82,31 @@ pub trait Model: Send + Sync {
 	/// The memory its weights take, in bytes (what the cache budget counts).
 	fn weight_bytes(&self) -> u64;
 	/// Runs the model on an input that [`Model::schema`] accepted, recording each layer's output
-	/// in `trace`, and returns the output (`f32`, shape as the schema says).
+	/// in `trace`, and returns the output (`f32`, shape as the schema says). A text-generation
+	/// model answers prompts with [`Model::generate`] instead.
 	fn forward(&self, input: &InferenceInput, trace: &mut Trace) -> Result<Output, InferenceError>;
+
+	/// Answers a prompt that [`Model::schema`] accepted, `nonce` keying the sampling, recording
+	/// each generated token's step in `trace` (text-generation models only).
+	fn generate(
+		&self,
+		_prompt: &Prompt,
+		_nonce: &Nonce,
+		_trace: &mut Trace,
+	) -> Result<Generation, InferenceError> {
+		Err(InferenceError::UnsupportedKind)
+	}
+
+	/// Whether `answer` is exactly what [`Model::generate`] answers to `prompt` with `nonce`,
+	/// checked as cheaply as the model can (text-generation models only).
+	fn check_generation(
+		&self,
+		_prompt: &Prompt,
+		_nonce: &Nonce,
+		_answer: &Generation,
+	) -> Result<bool, InferenceError> {
+		Err(InferenceError::UnsupportedKind)
+	}
 }
 
 /// Loads a model of the bundle's kind.

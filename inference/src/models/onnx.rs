@@ -192,6 +192,7 @@ impl Model for OnnxModel {
 				let width = values.len().checked_div(texts.len()).unwrap_or(0);
 				Ok(Output { shape: vec![texts.len(), width], values })
 			}
+			InferenceInput::Prompt(_) => Err(opg_primitives::SchemaError::ExpectedTensor.into()),
 		}
 	}
 }

@@ -92,7 +92,7 @@ pub fn digit_input(rows: &[Vec<u32>]) -> opg_primitives::InferenceInput {
 
 /// The `f32` rows of an output.
 pub fn rows(run: &opg_primitives::InferenceRun) -> Vec<Vec<f32>> {
-	let tensor = run.output.tensor();
+	let tensor = run.output.tensor().expect("a tensor output");
 	let width = tensor.shape[1] as usize;
 	tensor.to_f32_vec().unwrap().chunks(width).map(<[f32]>::to_vec).collect()
 }

@@ -122,3 +122,73 @@ pub fn wait_for<T>(
 pub fn request_json(node: &Node, id: u64) -> Option<Value> {
 	node.rpc("inference_request", json!([id, null])).ok().filter(|v| !v.is_null())
 }
+
+/// Proposes a model (`bundle`, of `kind`, served from a `file://` URI of `path`, where it is
+/// written) as Alice and lists it by sudo; waits until it is listed and returns its hash.
+pub fn propose_and_list(
+	node: &Node,
+	kind: opg_primitives::ModelKind,
+	bundle: &[u8],
+	schema: opg_primitives::IoSchema,
+	name: &str,
+	price: Balance,
+	path: &std::path::Path,
+) -> opg_primitives::ModelHash {
+	use opg_primitives::{bundle::BundleView, ModelSpec};
+	let model = opg_primitives::bundle::bundle_hash(bundle);
+	let config_hash = BundleView::parse(bundle).unwrap().config_hash().unwrap();
+	std::fs::write(path, bundle).unwrap();
+	let proposal = pallet_model_registry::ModelProposal {
+		spec: ModelSpec { kind, model, config_hash, schema },
+		name: name.as_bytes().to_vec().try_into().unwrap(),
+		description: format!("{name}, listed by a test").into_bytes().try_into().unwrap(),
+		price,
+		uris: vec![format!("file://{}", path.display()).into_bytes().try_into().unwrap()]
+			.try_into()
+			.unwrap(),
+		size: bundle.len() as u64,
+	};
+	let propose =
+		RuntimeCall::ModelRegistry(pallet_model_registry::Call::propose_model { proposal });
+	submit(node, propose, Sr25519Keyring::Alice).expect("proposal accepted");
+	wait_for(node, Duration::from_secs(60), "the proposal", || {
+		let found = node.rpc("models_get", json!([model, null])).ok()?;
+		(!found.is_null()).then_some(())
+	});
+	let list = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+		call: Box::new(RuntimeCall::ModelRegistry(pallet_model_registry::Call::list_model {
+			model,
+		})),
+	});
+	submit(node, list, Sr25519Keyring::Alice).expect("listing accepted");
+	wait_for(node, Duration::from_secs(60), "the listing", || {
+		let found = node.rpc("models_get", json!([model, null])).ok()?;
+		(found["state"] == "Listed").then_some(())
+	});
+	model
+}
+
+/// The sampling nonce of request `id` (`request`, its `inference_request` JSON, made with
+/// `input`): its [`opg_primitives::RequestDigest`], computed here from the chain's genesis and
+/// the request's fields, as the runtime computes it.
+pub fn request_nonce(
+	node: &Node,
+	id: u64,
+	request: &Value,
+	input: &opg_primitives::InferenceInput,
+) -> [u8; 32] {
+	use std::str::FromStr;
+	let requester = AccountId::from_str(request["requester"].as_str().unwrap()).unwrap();
+	let model: opg_primitives::ModelHash =
+		serde_json::from_value(request["model"].clone()).unwrap();
+	let created = request["created"].as_u64().unwrap() as opg_runtime::BlockNumber;
+	let digest = opg_primitives::RequestDigest::new(
+		&genesis(node),
+		id,
+		&requester,
+		&model,
+		&input.encode(),
+		&created,
+	);
+	digest.0 .0
+}

@@ -20,8 +20,8 @@ use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use opg_primitives::ExecutorSet;
 use opg_primitives::{
 	vote_seal, DeclineStatement, Dim, DisputeStatement, ExecutorKey, InferenceError,
-	InferenceInput, InferenceOutput, InputSchema, IoSchema, ModelHash, ResultCommitment, Tensor,
-	TensorDType, TensorSchema, H256,
+	InferenceInput, InferenceOutput, InputSchema, IoSchema, ModelHash, OutputSchema,
+	ResultCommitment, Tensor, TensorDType, TensorSchema, H256,
 };
 use sp_runtime::{
 	traits::{Bounded, Saturating},
@@ -40,8 +40,10 @@ fn list_model<T: Config>(input_elements: u32, output_elements: u32) -> ModelHash
 		input: InputSchema::Tensor(
 			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(input_elements)]).unwrap(),
 		),
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(output_elements)])
-			.unwrap(),
+		output: OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(output_elements)])
+				.unwrap(),
+		),
 		max_batch: 1,
 	};
 	T::BenchmarkHelper::list_model(schema)

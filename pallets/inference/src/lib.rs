@@ -36,7 +36,9 @@
 //!
 //! 1. **Request** ([`Pallet::request`]). A dapp asks for a **listed** model. The input is checked
 //!    against the model's schema and [`Config::MaxInputBytes`]. The fee is the model's current
-//!    price; it must not exceed the caller's `max_fee` and is **held** from the caller
+//!    price (for a text-generation model, per token: the price times the schema's prompt bound
+//!    plus the prompt's `max_new_tokens`, [`opg_primitives::IoSchema::billable_units`]); it
+//!    must not exceed the caller's `max_fee` and is **held** from the caller
 //!    ([`HoldReason::RequestFee`]) until the request closes.
 //! 2. **Assignment.** The request goes to an executor drawn among those that serve (active and,
 //!    where the runtime lets only validators serve, in the current validator set) with
@@ -81,8 +83,9 @@
 //!    other executors' results and challenge a differing one
 //!    ([`watcher_challenge`](Pallet::watcher_challenge)). A challenge hands the result to the
 //!    dispute game and suspends the window.
-//! 6. **Payout.** When the window ends unchallenged, `on_initialize` pays the fee:
-//!    [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest to the executor, whose
+//! 6. **Payout.** When the window ends unchallenged, `on_initialize` pays the fee (for a
+//!    per-token model, what the answer used: the rest goes back to the requester first,
+//!    [`Event::UnusedFeeReleased`]): [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest to the executor, whose
 //!    delegators get their share less its commission
 //!    ([`opg_primitives::StakeLedger::reward`]). The result stays in storage for dapps for
 //!    [`Retention`] blocks, then the request is pruned (see below).
@@ -650,6 +653,9 @@ pub mod pallet {
 			paid: BalanceOf<T>,
 			protocol_fee: BalanceOf<T>,
 		},
+		/// A result used less of a per-token model than the fee held paid for: `amount` went
+		/// back to the requester before the rest was paid.
+		UnusedFeeReleased { request: RequestId, requester: T::AccountId, amount: BalanceOf<T> },
 		/// No executor answered in time, or a dispute reached no verdict: the fee went back to the
 		/// requester.
 		Refunded { request: RequestId, requester: T::AccountId, amount: BalanceOf<T> },
@@ -782,7 +788,11 @@ pub mod pallet {
 			let finalized = Self::process_windows(now);
 			let disputes = Game::<T>::process(now);
 			let pruned = Self::process_prunes(now);
+			// A per-token request's payout also reads its result (`charged_fee`), which the
+			// benchmark (tensor results) does not: one read per finalized result on top.
+			let results_read = T::DbWeight::get().reads(u64::from(finalized));
 			T::WeightInfo::on_initialize(expired, finalized)
+				.saturating_add(results_read)
 				.saturating_add(T::WeightInfo::process_disputes(disputes))
 				.saturating_add(T::WeightInfo::prune(pruned))
 		}
@@ -830,7 +840,9 @@ pub mod pallet {
 		/// - Origin: signed; the signer pays.
 		/// - `model`: a listed model's content hash.
 		/// - `input`: the input, which must fit the model's schema and [`Config::MaxInputBytes`].
-		/// - `max_fee`: the most the caller agrees to pay; the fee is the model's current price.
+		/// - `max_fee`: the most the caller agrees to pay; the fee is the model's current price,
+		///   per token for a text-generation model (the most tokens the request could use are
+		///   held, the unused part goes back at payout: [`Event::UnusedFeeReleased`]).
 		///
 		/// Holds the fee and queues the draw of an executor by stake, made in the next block
 		/// (from that block's randomness, before its transactions). Emits

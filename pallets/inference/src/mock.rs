@@ -22,8 +22,8 @@ use frame_system::RawOrigin;
 use opg_primitives::{
 	executor::KEY_TYPE, Dim, ExecutorKey, ExecutorOwners, InferenceBackend, InferenceError,
 	InferenceExt, InferenceInput, InferenceOutput, InferenceRun, InputSchema, IoSchema,
-	ListedModel, ModelCatalog, ModelHash, ModelKind, ModelSpec, ResultCommitment, Tensor,
-	TensorDType, TensorSchema, H256,
+	ListedModel, ModelCatalog, ModelHash, ModelKind, ModelSpec, OutputSchema, ResultCommitment,
+	Tensor, TensorDType, TensorSchema, H256,
 };
 use sp_core::offchain::{
 	testing::{OffchainState, PoolState, TestOffchainExt, TestTransactionPoolExt},
@@ -208,15 +208,44 @@ pub fn list(n: u8, price: Balance) {
 		input: InputSchema::Tensor(
 			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4)]).unwrap(),
 		),
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+		output: OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(2)]).unwrap(),
+		),
 		max_batch: 4,
 	};
+	list_with(n, ModelKind::Mlp, schema, price);
+}
+
+/// The prompt bound of [`list_llm`]'s model, in tokens.
+pub const LLM_PROMPT_TOKENS: u32 = 20;
+/// The answer bound of [`list_llm`]'s model, in tokens.
+pub const LLM_NEW_TOKENS: u32 = 8;
+
+/// Lists model `n` as a text-generation model at `price` per token: prompts of at most 64 bytes
+/// and [`LLM_PROMPT_TOKENS`] tokens, answers of at most [`LLM_NEW_TOKENS`].
+pub fn list_llm(n: u8, price: Balance) {
+	let schema = IoSchema {
+		input: InputSchema::Prompt { max_bytes: 64, max_prompt_tokens: LLM_PROMPT_TOKENS },
+		output: OutputSchema::Generated { max_new_tokens: LLM_NEW_TOKENS },
+		max_batch: 1,
+	};
+	list_with(n, ModelKind::TextGeneration, schema, price);
+}
+
+fn list_with(n: u8, kind: ModelKind, schema: IoSchema, price: Balance) {
 	let listed = ListedModel {
-		spec: ModelSpec { kind: ModelKind::Mlp, model: model(n), config_hash: model(200), schema },
+		spec: ModelSpec { kind, model: model(n), config_hash: model(200), schema },
 		price,
 		uris: vec![b"file:///nowhere".to_vec()],
 	};
 	MODELS.with(|m| m.borrow_mut().push((model(n), listed)));
+}
+
+/// A prompt input of `text`, asking for `max_new_tokens`.
+pub fn prompt(text: &str, max_new_tokens: u32) -> InferenceInput {
+	InferenceInput::Prompt(
+		opg_primitives::Prompt::new(text, true, max_new_tokens, Default::default()).unwrap(),
+	)
 }
 
 /// Delists model `n`.
@@ -301,6 +330,32 @@ pub fn input(rows: &[[f32; 4]]) -> InferenceInput {
 }
 
 /// What the fake engine computes: per row, `(sum, max)` of the 4 features.
+///
+/// For a prompt, the fake generator's answer with sampling nonce `nonce`: one token per byte
+/// of the prompt's text (its prompt tokens), then the first three bytes of the nonce as tokens
+/// (fewer if the prompt asks for fewer: stopped at the limit; else at an end token).
+pub fn expected_output_with(input: &InferenceInput, nonce: &[u8; 32]) -> InferenceOutput {
+	let InferenceInput::Prompt(prompt) = input else { return expected_output(input) };
+	let count = prompt.max_new_tokens.min(3) as usize;
+	let stop = if count == prompt.max_new_tokens as usize {
+		opg_primitives::StopReason::MaxTokens
+	} else {
+		opg_primitives::StopReason::EndToken
+	};
+	InferenceOutput::Generated(opg_primitives::Generation {
+		prompt_tokens: prompt.text.len() as u32,
+		tokens: nonce[..count]
+			.iter()
+			.map(|b| u32::from(*b))
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap(),
+		text: b"fake".to_vec().try_into().unwrap(),
+		stop,
+	})
+}
+
+/// What the fake engine answers to a tensor input: per row of 4, its sum and its maximum.
 pub fn expected_output(input: &InferenceInput) -> InferenceOutput {
 	let InferenceInput::Tensor(t) = input else { panic!("tensor input") };
 	let values = t.to_f32_vec().unwrap();
@@ -313,7 +368,14 @@ pub fn expected_output(input: &InferenceInput) -> InferenceOutput {
 
 /// `output` with its first value plus one.
 pub fn wrong_output(output: &InferenceOutput) -> InferenceOutput {
-	let InferenceOutput::Tensor(t) = output;
+	let t = match output {
+		InferenceOutput::Tensor(t) => t,
+		InferenceOutput::Generated(answer) => {
+			let mut answer = answer.clone();
+			answer.text = b"lies".to_vec().try_into().unwrap();
+			return InferenceOutput::Generated(answer);
+		}
+	};
 	let mut values = t.to_f32_vec().unwrap();
 	values[0] += 1.0;
 	InferenceOutput::Tensor(Tensor::from_f32(&t.shape, &values).unwrap())
@@ -335,7 +397,12 @@ pub struct FakeEngine {
 }
 
 impl InferenceBackend for FakeEngine {
-	fn run(&self, m: &ModelHash, input: &InferenceInput) -> Result<InferenceRun, InferenceError> {
+	fn run(
+		&self,
+		m: &ModelHash,
+		input: &InferenceInput,
+		nonce: &opg_primitives::Nonce,
+	) -> Result<InferenceRun, InferenceError> {
 		*self.runs.lock().unwrap() += 1;
 		if let Some(clock) = self.clock.lock().unwrap().as_ref() {
 			let mut state = clock.write();
@@ -348,7 +415,7 @@ impl InferenceBackend for FakeEngine {
 		if *m != model(1) && !self.fetched.lock().unwrap().contains(m) {
 			return Err(InferenceError::UnknownModel);
 		}
-		let mut output = expected_output(input);
+		let mut output = expected_output_with(input, nonce);
 		if self.lie {
 			output = wrong_output(&output);
 		}

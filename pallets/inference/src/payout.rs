@@ -4,13 +4,16 @@
 //! The fee is held from the requester ([`HoldReason::RequestFee`]) from the request until the
 //! request closes, and then moves exactly once:
 //! - **paid** ([`Pallet::pay_fee`]) when the result is final (its window ended unchallenged, or
-//!   the dispute game upheld it) or corrected (to the dispute's majority): the
+//!   the dispute game upheld it) or corrected (to the dispute's majority). A model billed per
+//!   token (text generation) was held the price times the most tokens the request could use;
+//!   the part the answer did not use goes back to the requester first. Then the
 //!   [`Config::ProtocolShare`] to the [`Config::Treasury`], the rest in equal parts to the
 //!   earners, the division's remainder to the treasury. Each earner's delegators get their share
 //!   of its part, less commission ([`StakeLedger::reward`]);
 //! - **released** ([`Pallet::release_fee`]) when nobody answered in time or the dispute reached no
 //!   verdict.
 
+use codec::Decode;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -18,10 +21,12 @@ use frame_support::{
 		tokens::{Fortitude, Precision, Restriction},
 	},
 };
-use opg_primitives::StakeLedger;
+use opg_primitives::{InferenceInput, InferenceOutput, StakeLedger};
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{BalanceOf, Config, Event, HoldReason, Pallet, RequestId, RequestOf, LOG_TARGET};
+use crate::{
+	BalanceOf, Config, Event, HoldReason, Pallet, RequestId, RequestOf, Results, LOG_TARGET,
+};
 
 /// How a fee is divided: `each` earner's part and the treasury's (the protocol share plus the
 /// division's remainder).
@@ -46,10 +51,55 @@ impl<T: Config> Pallet<T> {
 		FeeSplit { each, to_treasury }
 	}
 
-	/// Pays `record`'s held fee: the protocol share to the treasury, the rest in equal parts to
-	/// `to`, the division's remainder to the treasury. Emits [`Event::ResultFinalized`] when
-	/// `to` is the one executor.
-	pub(crate) fn pay_fee(request: RequestId, record: &RequestOf<T>, to: &[T::AccountId]) {
+	/// What `record`'s requester pays of its held fee, given the result stored for `request`:
+	/// all of it, but for a model billed per unit (tokens: [`IoSchema::billable_units`]), where
+	/// the held fee is the price times the most units the request could use, and the requester
+	/// pays the price times the units the result used
+	/// ([`InferenceOutput::billed_units`]).
+	///
+	/// [`IoSchema::billable_units`]: opg_primitives::IoSchema::billable_units
+	pub(crate) fn charged_fee(request: RequestId, record: &RequestOf<T>) -> BalanceOf<T> {
+		let Ok(input) = InferenceInput::decode(&mut &record.input[..]) else { return record.fee };
+		let units = record.schema.billable_units(&input);
+		if units <= 1 {
+			// Billed per inference: the result is not even read.
+			return record.fee;
+		}
+		let used = Results::<T>::get(request)
+			.and_then(|result| InferenceOutput::decode(&mut &result.output[..]).ok())
+			.and_then(|output| output.billed_units());
+		let Some(used) = used.filter(|used| *used < units) else { return record.fee };
+		// The fee held is exactly the price times `units`.
+		let price = record.fee.checked_div(&units.into()).unwrap_or_default();
+		price.saturating_mul(used.into())
+	}
+
+	/// Pays `record`'s held fee: first the part its result did not use goes back to the
+	/// requester ([`Pallet::charged_fee`], [`Event::UnusedFeeReleased`]; `record.fee` becomes
+	/// what is paid), then the protocol share to the treasury, the rest in equal parts to `to`,
+	/// the division's remainder to the treasury. Emits [`Event::ResultFinalized`] when `to` is
+	/// the one executor.
+	pub(crate) fn pay_fee(request: RequestId, record: &mut RequestOf<T>, to: &[T::AccountId]) {
+		let charged = Self::charged_fee(request, record);
+		let unused = record.fee.saturating_sub(charged);
+		if !unused.is_zero() {
+			let released = T::Currency::release(
+				&HoldReason::RequestFee.into(),
+				&record.requester,
+				unused,
+				Precision::BestEffort,
+			)
+			.unwrap_or_else(|e| {
+				log::error!(target: LOG_TARGET, "request {request}: releasing the unused fee failed: {e:?}");
+				Zero::zero()
+			});
+			record.fee = record.fee.saturating_sub(released);
+			Self::deposit_event(Event::UnusedFeeReleased {
+				request,
+				requester: record.requester.clone(),
+				amount: released,
+			});
+		}
 		let FeeSplit { each, to_treasury } = Self::fee_split(record.fee, to.len() as u32);
 		let pay = |who: &T::AccountId, amount: BalanceOf<T>| {
 			Self::transfer_held(

@@ -67,7 +67,10 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::InputTooLarge)?;
 		let decoded = InferenceInput::decode(&mut &input[..]).map_err(|_| Error::<T>::BadInput)?;
 		listed.spec.schema.check(&decoded).map_err(|_| Error::<T>::BadInput)?;
-		let fee = listed.price;
+		// Billed per inference, or per token for text generation (the most the request could
+		// use is held; the unused part goes back at payout).
+		let units = listed.spec.schema.billable_units(&decoded);
+		let fee = listed.price.saturating_mul(units.into());
 		ensure!(fee <= max_fee, Error::<T>::FeeAboveMax);
 
 		// Somebody must serve now, or the request could only be refunded a block later. Whom

@@ -186,7 +186,7 @@ impl<T: Config> Pallet<T> {
 		executor: T::AccountId,
 		now: BlockNumberFor<T>,
 	) {
-		Self::pay_fee(id, &record, core::slice::from_ref(&executor));
+		Self::pay_fee(id, &mut record, core::slice::from_ref(&executor));
 		record.status = RequestStatus::Final { executor, at: now };
 		Self::close(id, record, now);
 	}
@@ -292,7 +292,7 @@ impl<T: Config> Market<T> for Pallet<T> {
 				log::error!(target: LOG_TARGET, "request {request}: the winning output was not stored")
 			}
 		}
-		Self::pay_fee(request, &record, to);
+		Self::pay_fee(request, &mut record, to);
 		record.status = RequestStatus::Corrected { executor: executor.clone(), at: now };
 		Self::close(request, record, now);
 		Self::deposit_event(Event::ResultCorrected {

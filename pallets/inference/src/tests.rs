@@ -802,3 +802,71 @@ fn a_watchers_challenge_signed_on_one_branch_is_refused_on_another() {
 		);
 	});
 }
+
+#[test]
+fn generation_is_billed_per_token_and_the_unused_fee_released() {
+	let mut env = new_env(FakeEngine::default());
+	let pool = env.pool.clone();
+	env.ext.execute_with(|| {
+		let per_token = 2;
+		list_llm(7, per_token);
+		let input = prompt("hello", 5);
+		// Held: the prompt bound plus the tokens asked for, at the price per token.
+		let held_fee = (LLM_PROMPT_TOKENS + 5) as Balance * per_token;
+		assert_noop!(
+			Inference::request(RuntimeOrigin::signed(DAPP), model(7), input.clone(), held_fee - 1),
+			Error::<Test>::FeeAboveMax
+		);
+		// More tokens than the model generates, or a prompt for a tensor model: refused.
+		for (model_n, bad) in [(7, prompt("hello", LLM_NEW_TOKENS + 1)), (1, input.clone())] {
+			list(1, PRICE);
+			assert_noop!(
+				Inference::request(RuntimeOrigin::signed(DAPP), model(model_n), bad, 1_000),
+				Error::<Test>::BadInput
+			);
+		}
+		let id = crate::NextRequestId::<Test>::get();
+		assert_ok!(Inference::request(
+			RuntimeOrigin::signed(DAPP),
+			model(7),
+			input.clone(),
+			held_fee
+		));
+		assert_eq!(held(DAPP), held_fee);
+		next_block();
+		let executor = assigned_to(id);
+
+		// The worker generates with the request's digest as the sampling nonce.
+		answer_worker(2);
+		let calls = pool_calls(&pool, 0);
+		let (_, results) = results_of(&calls[0]);
+		let digest = Inference::request_digest(id).unwrap();
+		let answer = expected_output_with(&input, &digest.0 .0);
+		assert_eq!(results[0].output, answer);
+		assert_ok!(submit(calls[0].clone()));
+
+		// Final: the answer's 5 prompt and 3 generated tokens are paid, the rest released.
+		let before = Balances::free_balance(DAPP);
+		run_to(2 + WINDOW);
+		assert!(matches!(status(id), RequestStatus::Final { .. }));
+		let paid = 8 * per_token;
+		assert_eq!(answer.billed_units(), Some(8));
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(Balances::free_balance(DAPP), before + held_fee - paid);
+		System::assert_has_event(
+			Event::UnusedFeeReleased { request: id, requester: DAPP, amount: held_fee - paid }
+				.into(),
+		);
+		let finalized = System::events().into_iter().find_map(|r| match r.event {
+			RuntimeEvent::Inference(Event::ResultFinalized {
+				paid,
+				protocol_fee,
+				executor: e,
+				..
+			}) => Some((e, paid + protocol_fee)),
+			_ => None,
+		});
+		assert_eq!(finalized, Some((executor, paid)));
+		assert_eq!(Inference::model_stats(model(7)).fees_paid, paid);
+	});
+}

@@ -96,7 +96,10 @@ where
 	pub schema: IoSchema,
 	/// The SCALE-encoded [`opg_primitives::InferenceInput`].
 	pub input: BoundedVec<u8, MaxInput>,
-	/// The fee held from the requester: the model's price when the request was made.
+	/// The fee held from the requester: the model's price when the request was made, times the
+	/// request's billable units (one, or for a text-generation model its most tokens,
+	/// [`opg_primitives::IoSchema::billable_units`]). Once paid, what was paid: the unused
+	/// part of a per-token fee goes back to the requester at payout.
 	pub fee: Balance,
 	/// The block the request was made in.
 	pub created: BlockNumber,

@@ -10,7 +10,9 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::RawOrigin;
-use opg_primitives::{Dim, InputSchema, IoSchema, ModelKind, ModelSpec, TensorDType, TensorSchema};
+use opg_primitives::{
+	Dim, InputSchema, IoSchema, ModelKind, ModelSpec, OutputSchema, TensorDType, TensorSchema,
+};
 use sp_runtime::traits::{Bounded, Saturating};
 
 fn full<S: Get<u32>>(byte: u8) -> BoundedVec<u8, S> {
@@ -34,7 +36,9 @@ fn largest_proposal<T: Config>(n: u8) -> ModelProposalOf<T> {
 			)
 			.expect("rank 6"),
 		),
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).expect("rank 2"),
+		output: OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).expect("rank 2"),
+		),
 		max_batch: 16,
 	};
 	ModelProposal {

@@ -564,6 +564,7 @@ pub mod pallet {
 			let waiting = ProposedCount::<T>::get();
 			ensure!(waiting < T::MaxProposals::get(), Error::<T>::TooManyProposals);
 			proposal.spec.schema.validate().map_err(|_| Error::<T>::InvalidSchema)?;
+			ensure!(proposal.spec.schema_fits_kind(), Error::<T>::InvalidSchema);
 			ensure!(proposal.spec.kind.is_runnable(), Error::<T>::UnsupportedKind);
 			ensure!(
 				!proposal.name.is_empty() && core::str::from_utf8(&proposal.name).is_ok(),

@@ -9,7 +9,8 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use opg_primitives::{
-	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
+	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, OutputSchema, TensorDType,
+	TensorSchema,
 };
 use sp_runtime::BuildStorage;
 
@@ -108,7 +109,9 @@ pub fn proposal(n: u8) -> crate::ModelProposalOf<Test> {
 		input: InputSchema::Tensor(
 			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(64)]).unwrap(),
 		),
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).unwrap(),
+		output: OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(10)]).unwrap(),
+		),
 		max_batch: 16,
 	};
 	crate::ModelProposal {

@@ -10,7 +10,9 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold},
 	BoundedVec,
 };
-use opg_primitives::{Dim, ModelKind, TensorDType, TensorSchema};
+use opg_primitives::{
+	Dim, InputSchema, IoSchema, ModelKind, OutputSchema, TensorDType, TensorSchema,
+};
 use sp_runtime::{BuildStorage, DispatchError};
 
 fn held(who: AccountId) -> Balance {
@@ -73,8 +75,9 @@ fn propose_rejects_bad_proposals() {
 		);
 
 		let mut p = proposal(2);
-		p.spec.schema.output =
-			TensorSchema::new(TensorDType::F32, &[Dim::Fixed(2), Dim::Batch]).unwrap();
+		p.spec.schema.output = OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Fixed(2), Dim::Batch]).unwrap(),
+		);
 		assert_noop!(
 			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
 			Error::<Test>::InvalidSchema
@@ -89,19 +92,34 @@ fn propose_rejects_bad_proposals() {
 			Error::<Test>::InvalidSchema
 		);
 		let mut p = proposal(2);
-		p.spec.schema.output =
-			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4096)]).unwrap();
+		p.spec.schema.output = OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4096)]).unwrap(),
+		);
 		assert_noop!(
 			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
 			Error::<Test>::InvalidSchema
 		);
 
+		// A text-generation model takes prompts, and only it does.
 		let mut p = proposal(2);
 		p.spec.kind = ModelKind::TextGeneration;
 		assert_noop!(
 			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p),
-			Error::<Test>::UnsupportedKind
+			Error::<Test>::InvalidSchema
 		);
+		// (Another hash: this one is accepted.)
+		let mut p = proposal(9);
+		p.spec.schema = IoSchema {
+			input: InputSchema::Prompt { max_bytes: 64, max_prompt_tokens: 32 },
+			output: OutputSchema::Generated { max_new_tokens: 8 },
+			max_batch: 1,
+		};
+		assert_noop!(
+			ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p.clone()),
+			Error::<Test>::InvalidSchema
+		);
+		p.spec.kind = ModelKind::TextGeneration;
+		assert_ok!(ModelRegistry::propose_model(RuntimeOrigin::signed(ALICE), p));
 
 		let mut p = proposal(2);
 		p.name = BoundedVec::new();

@@ -9,7 +9,8 @@ use frame_support::{
 	BoundedVec,
 };
 use opg_primitives::{
-	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, TensorDType, TensorSchema,
+	Dim, InputSchema, IoSchema, ModelHash, ModelKind, ModelSpec, OutputSchema, TensorDType,
+	TensorSchema,
 };
 use pallet_conviction_voting::{AccountVote, Conviction, Vote};
 use pallet_model_registry::ModelState;
@@ -36,7 +37,9 @@ fn model_proposal(hash: ModelHash) -> pallet_model_registry::ModelProposalOf<Run
 		input: InputSchema::Tensor(
 			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(4)]).unwrap(),
 		),
-		output: TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(3)]).unwrap(),
+		output: OutputSchema::Tensor(
+			TensorSchema::new(TensorDType::F32, &[Dim::Batch, Dim::Fixed(3)]).unwrap(),
+		),
 		max_batch: 8,
 	};
 	pallet_model_registry::ModelProposal {

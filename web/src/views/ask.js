@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { findEvent, rpc, sendTx } from '../chain.js';
 import { formatBlocks } from '../format.js';
-import { argmaxRows, chainInput, inputForm, inkPad, PAD_MAX, PAD_SIDE, padTensor, tensorFromJson, textsInput } from '../inputs.js';
+import { argmaxRows, chainInput, heldFee, inputForm, inkPad, PAD_MAX, PAD_SIDE, padTensor, promptInput, tensorFromJson, textsInput } from '../inputs.js';
 import { Account, Amount, ErrorBox, Hash, html, TxButton, useAsync, useChain } from '../ui.js';
 
 /** The 8×8 pad: press and drag to draw (each touched pixel at full ink, its neighbours half). */
@@ -31,9 +31,18 @@ function DigitsPad({ pixels, setPixels }) {
   </div>`;
 }
 
-/** The output: a bar chart of logits with the predicted class, or an embedding's first values. */
+/**
+ * The output: a generated answer's text, a bar chart of logits with the predicted class, or an
+ * embedding's first values.
+ */
 export function Output({ result, model }) {
   const out = result.output;
+  if (out.type === 'Generated') {
+    return html`<div class="output">
+      <p class="answer" data-testid="answer">${out.text}</p>
+      <p class="muted">${out.promptTokens} prompt tokens, ${out.tokens.length} generated (${out.stop === 'EndToken' ? 'ended' : 'cut at the most tokens'})</p>
+    </div>`;
+  }
   const isClassifier = out.shape.length === 2 && out.shape[1] <= 32 && model?.kind !== 'BertEmbedding';
   if (isClassifier) {
     const row = out.values.slice(0, out.shape[1]);
@@ -176,6 +185,7 @@ export function Ask({ model }) {
   const [pixels, setPixels] = useState(Array(PAD_SIDE * PAD_SIDE).fill(0));
   const [text, setText] = useState('');
   const [json, setJson] = useState('');
+  const [maxNew, setMaxNew] = useState(form === 'prompt' ? Math.min(64, model.schema.output.Generated.max_new_tokens) : 0);
   const [error, setError] = useState(null);
   const [fee, setFee] = useState(null);
   const [submitted, setSubmitted] = useState(null);
@@ -184,6 +194,7 @@ export function Ask({ model }) {
   const build = () => {
     if (form === 'digits') return padTensor(pixels, model.schema);
     if (form === 'text') return textsInput(model.schema, text.split('\n').filter((t) => t.length > 0));
+    if (form === 'prompt') return promptInput(model.schema, text, maxNew);
     let parsed;
     try {
       parsed = JSON.parse(json);
@@ -192,7 +203,8 @@ export function Ask({ model }) {
     }
     return tensorFromJson(model.schema, parsed);
   };
-  const tx = (input) => api.tx.inference.request(model.model, chainInput(input), BigInt(model.price));
+  const held = (input) => heldFee(model.schema, model.price, input);
+  const tx = (input) => api.tx.inference.request(model.model, chainInput(input), held(input));
 
   // The fee before signing: the model's price, held, and the transaction fee, estimated.
   useEffect(() => {
@@ -210,7 +222,7 @@ export function Ask({ model }) {
       .then((info) => live && setFee(info.partialFee.toBigInt()))
       .catch(() => {});
     return () => { live = false; };
-  }, [account?.address, pixels, text, json]);
+  }, [account?.address, pixels, text, json, maxNew]);
 
   const submit = async () => {
     setError(null);
@@ -238,11 +250,17 @@ export function Ask({ model }) {
     ${form === 'text'
       ? html`<textarea data-testid="text-input" rows="4" placeholder="one text per line" value=${text} onInput=${(e) => setText(e.target.value)} />`
       : null}
+    ${form === 'prompt'
+      ? html`<textarea data-testid="prompt-input" rows="3" placeholder="ask a question" value=${text} onInput=${(e) => setText(e.target.value)} />
+        <label>at most <input type="number" data-testid="max-new-tokens" min="1" max=${model.schema.output.Generated.max_new_tokens} value=${maxNew} onInput=${(e) => setMaxNew(Number(e.target.value))} /> tokens</label>`
+      : null}
     ${form === 'json'
       ? html`<textarea data-testid="json-input" rows="6" placeholder='[[0.1, 0.2, …]] or {"dtype": "F32", "shape": [1, 4], "values": […]}' value=${json} onInput=${(e) => setJson(e.target.value)} />`
       : null}
     <p class="fee" data-testid="fee">
-      fee: <${Amount} planck=${model.price} /> held until the request settles
+      ${form === 'prompt'
+        ? html`fee: <${Amount} planck=${model.price} /> per token; <${Amount} planck=${heldFee(model.schema, model.price, { prompt: { maxNewTokens: maxNew } })} /> held (the prompt bound and ${maxNew} new tokens), the unused part returned when the answer is final`
+        : html`fee: <${Amount} planck=${model.price} /> held until the request settles`}
       ${fee !== null ? html`, plus a transaction fee of about <${Amount} planck=${fee} />` : null}
     </p>
     <button type="button" onClick=${submit} disabled=${!account || stage} data-testid="request">request</button>

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { argmaxRows, chainInput, inkPad, inputForm, padTensor, schemaText, tensorBytes, tensorFromJson, textsInput } from '../../src/inputs.js';
+import { argmaxRows, chainInput, heldFee, inkPad, inputForm, padTensor, promptInput, schemaText, tensorBytes, tensorFromJson, textsInput } from '../../src/inputs.js';
 
-const digits = { input: { Tensor: { dtype: 'F32', dims: ['Batch', { Fixed: 64 }] } }, output: { dtype: 'F32', dims: ['Batch', { Fixed: 10 }] }, max_batch: 32 };
-const minilm = { input: { Text: { max_bytes: 16 } }, output: { dtype: 'F32', dims: ['Batch', { Fixed: 384 }] }, max_batch: 2 };
-const image = { input: { Tensor: { dtype: 'F32', dims: [{ Fixed: 2 }, { Fixed: 3 }] } }, output: { dtype: 'F32', dims: [{ Fixed: 1 }] }, max_batch: 1 };
+const llm = { input: { Prompt: { max_bytes: 16, max_prompt_tokens: 100 } }, output: { Generated: { max_new_tokens: 8 } }, max_batch: 1 };
+
+const digits = { input: { Tensor: { dtype: 'F32', dims: ['Batch', { Fixed: 64 }] } }, output: { Tensor: { dtype: 'F32', dims: ['Batch', { Fixed: 10 }] } }, max_batch: 32 };
+const minilm = { input: { Text: { max_bytes: 16 } }, output: { Tensor: { dtype: 'F32', dims: ['Batch', { Fixed: 384 }] } }, max_batch: 2 };
+const image = { input: { Tensor: { dtype: 'F32', dims: [{ Fixed: 2 }, { Fixed: 3 }] } }, output: { Tensor: { dtype: 'F32', dims: [{ Fixed: 1 }] } }, max_batch: 1 };
 
 test('schemas read as the CLI writes them, and choose their form', () => {
   assert.equal(schemaText(digits), 'f32[B,64] → f32[B,10] (batch ≤ 32)');
@@ -72,4 +74,21 @@ test('tensors encode as the wire format: little-endian elements of their dtype',
 test('the predicted class is the largest logit of each row', () => {
   assert.deepEqual(argmaxRows({ shape: [2, 3], values: [0, 5, 1, 9, -1, 2] }), [1, 0]);
   assert.deepEqual(argmaxRows({ shape: [1, 3], values: [null, -3, -1] }), [2]);
+});
+
+test('prompts: bounded, encoded as the chain takes them, and the fee held per token', () => {
+  assert.equal(schemaText(llm), 'prompt ≤ 16 bytes, ≤ 100 tokens → text ≤ 8 tokens (per token)');
+  assert.equal(inputForm(llm), 'prompt');
+  const input = promptInput(llm, 'Hi?', 4);
+  assert.deepEqual(input, { prompt: { text: 'Hi?', chat: true, maxNewTokens: 4 } });
+  assert.deepEqual(chainInput(input), {
+    Prompt: { text: [72, 105, 63], chat: true, maxNewTokens: 4, sampling: { temperatureMilli: 0, topK: 0, topPMilli: 0, seed: 0 } },
+  });
+  assert.throws(() => promptInput(llm, '', 4), /not empty/);
+  assert.throws(() => promptInput(llm, 'x'.repeat(17), 4), /at most 16 bytes/);
+  assert.throws(() => promptInput(llm, 'Hi?', 9), /1 to 8 new tokens/);
+  assert.throws(() => promptInput(minilm, 'Hi?', 1), /does not take a prompt/);
+  // The prompt bound and the tokens asked for, at the price per token; one price otherwise.
+  assert.equal(heldFee(llm, 3n, input), 312n);
+  assert.equal(heldFee(digits, 3n, { dtype: 'F32', shape: [1, 64], values: [] }), 3n);
 });

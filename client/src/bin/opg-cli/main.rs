@@ -10,6 +10,7 @@
 mod balance;
 mod bench;
 mod challenge;
+mod chat;
 mod context;
 mod dispute;
 mod executor;
@@ -48,6 +49,8 @@ enum Command {
 	Models(models::Command),
 	/// Request an inference; with --wait, follow it to its final result.
 	Request(request::Args),
+	/// Ask a text-generation model; with --wait, print its final answer.
+	Chat(chat::Args),
 	/// A request, its status and its result.
 	Result(result::Args),
 	/// Challenge a result in its challenge window (holds the challenge bond until the verdict).
@@ -75,6 +78,7 @@ async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 	match command {
 		Command::Models(command) => models::run(command, ctx).await,
 		Command::Request(args) => request::run(args, ctx).await,
+		Command::Chat(args) => chat::run(args, ctx).await,
 		Command::Result(args) => result::run(args, ctx).await,
 		Command::Challenge(args) => challenge::run(args, ctx).await,
 		Command::Dispute(args) => dispute::run(args, ctx).await,

@@ -24,21 +24,22 @@ pub enum Command {
 		model: String,
 	},
 	/// Propose a model from its bundle file, under a deposit. The schema is given, copied from
-	/// another model, or for a bundle of kind onnx, inferred from the bundle as `models pack`
-	/// does.
+	/// another model, or for a bundle of kind onnx or text-generation, inferred from the bundle
+	/// as `models pack` does.
 	Propose {
 		/// The bundle (see `models pack`).
 		bundle: PathBuf,
 		/// A short name.
 		#[arg(long)]
 		name: String,
-		/// Price per inference (OPG).
+		/// Price per inference (OPG); per token for a text-generation model.
 		#[arg(long)]
 		price: String,
-		/// Input schema: `f32[B,64]` (B = batch axis) or `text:<max bytes>`.
+		/// Input schema: `f32[B,64]` (B = batch axis), `text:<max bytes>` or
+		/// `prompt:<max bytes>:<max prompt tokens>`.
 		#[arg(long, requires = "output_schema")]
 		input_schema: Option<String>,
-		/// Output schema: `f32[B,10]`.
+		/// Output schema: `f32[B,10]` or `generated:<max new tokens>`.
 		#[arg(long, requires = "input_schema")]
 		output_schema: Option<String>,
 		/// The largest batch.
@@ -245,8 +246,9 @@ pub async fn run(command: Command, ctx: &Context) -> Result<Output, Error> {
 				(None, None) => inferred_schema(&bundle, max_batch)?,
 				(None, Some(other)) => ctx.client().await?.resolve_model(&other).await?.schema,
 			};
-			// An ONNX bundle's graph says its schema: one given must be the same.
-			if bundle_kind(&bundle) == Some(ModelKind::Onnx) {
+			// An ONNX bundle's graph, or a text-generation bundle's config, says its schema: one
+			// given must be the same.
+			if matches!(bundle_kind(&bundle), Some(ModelKind::Onnx | ModelKind::TextGeneration)) {
 				let inferred = inferred_schema(&bundle, schema.max_batch)?;
 				if (&inferred.input, &inferred.output) != (&schema.input, &schema.output) {
 					return Err(Error::Invalid(format!(
@@ -310,15 +312,16 @@ fn inferred_schema(bundle: &Path, max_batch: u32) -> Result<IoSchema, Error> {
 	let bytes = std::fs::read(bundle)
 		.map_err(|e| Error::Invalid(format!("cannot read bundle {}: {e}", bundle.display())))?;
 	let kind = opg_primitives::bundle::BundleView::parse(&bytes).map(|view| view.kind).ok();
-	if kind != Some(ModelKind::Onnx) {
-		return Err(Error::Invalid(
-			"give --input-schema and --output-schema, or --schema-of (only a bundle of kind onnx \
-			 has its schema inferred)"
+	match kind {
+		Some(ModelKind::Onnx) => models::onnx_schema(&bytes, max_batch),
+		Some(ModelKind::TextGeneration) => models::text_generation_schema(&bytes),
+		_ => Err(Error::Invalid(
+			"give --input-schema and --output-schema, or --schema-of (only bundles of kinds onnx \
+			 and text-generation have their schema inferred)"
 				.into(),
-		));
+		)),
 	}
-	models::onnx_schema(&bytes, max_batch)
-		.map_err(|e| Error::Invalid(format!("{}: {e}", bundle.display())))
+	.map_err(|e| Error::Invalid(format!("{}: {e}", bundle.display())))
 }
 
 /// One line: name, state, price, schema, hash.

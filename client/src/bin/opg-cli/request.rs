@@ -6,7 +6,7 @@ use std::time::Duration;
 use opg_client::{
 	inference::show_output,
 	units::{format_opg, parse_opg},
-	Done, Error, Input, RequestStage, Submitted,
+	Done, Error, Input, Model, RequestStage, Submitted,
 };
 use serde::Serialize;
 
@@ -17,13 +17,15 @@ pub struct Args {
 	/// The model: its name or hash.
 	model: String,
 	/// The input as JSON, or @file: nested arrays (`[[0.1, …]]`), one sample (`[0.1, …]`),
-	/// a tensor object `{"dtype","shape","values"}`, or strings for a text model.
+	/// a tensor object `{"dtype","shape","values"}`, strings for a text model, or a prompt for
+	/// a text-generation model (`"a question"` or `{"text", "maxNewTokens", …}`; see `chat`).
 	#[arg(long, conflicts_with = "text", required_unless_present = "text")]
 	input: Option<String>,
 	/// A text for a text model (repeat for a batch).
 	#[arg(long)]
 	text: Vec<String>,
-	/// The most to pay (OPG); the model's price by default.
+	/// The most to pay (OPG); by default the model's price (per token for a text-generation
+	/// model: times the prompt bound plus the tokens asked for).
 	#[arg(long)]
 	max_fee: Option<String>,
 	/// Wait for the result and its finality.
@@ -47,7 +49,6 @@ struct Requested {
 }
 
 pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
-	let signer = ctx.signer()?;
 	let max_fee = args.max_fee.as_deref().map(parse_opg).transpose()?;
 	let client = ctx.client().await?;
 	let model = client.resolve_model(&args.model).await?;
@@ -56,14 +57,30 @@ pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
 		Some(text) => Input::from_json(&model.schema, &read_json(text)?)?,
 		None => Input::from_texts(&model.schema, &args.text)?,
 	};
-	if !model.is_listed() && !args.no_check {
+	let follow = args.wait.then_some(Duration::from_secs(args.timeout));
+	send(ctx, &model, input, max_fee, follow, args.no_check).await
+}
+
+/// Sends a request of `model` on `input` and, with `follow`, waits (at most that long) for its
+/// final result: what `request` and `chat` share.
+pub async fn send(
+	ctx: &Context,
+	model: &Model,
+	input: Input,
+	max_fee: Option<u128>,
+	follow: Option<Duration>,
+	no_check: bool,
+) -> Result<Output, Error> {
+	let signer = ctx.signer()?;
+	let client = ctx.client().await?;
+	if !model.is_listed() && !no_check {
 		return Err(Error::UnknownModel(format!(
 			"{} is {:?}, not listed: requests are refused",
 			model.name, model.state
 		)));
 	}
 	let progress = ctx.progress();
-	let submitted = client.request(&signer, &model, input, max_fee, progress.tx()).await?;
+	let submitted = client.request(&signer, model, input, max_fee, progress.tx()).await?;
 	let made = format!(
 		"request {} in block #{}: {} held, executor drawn in block #{}",
 		submitted.id,
@@ -71,7 +88,7 @@ pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
 		format_opg(submitted.fee),
 		submitted.draw_at
 	);
-	let done = if args.wait {
+	let done = if let Some(timeout) = follow {
 		progress.stage(made.clone());
 		let id = submitted.id;
 		let stage = |stage: &RequestStage| {
@@ -91,15 +108,18 @@ pub async fn run(args: Args, ctx: &Context) -> Result<Output, Error> {
 				}
 			})
 		};
-		Some(client.wait_final(id, Duration::from_secs(args.timeout), stage).await?)
+		Some(client.wait_final(id, timeout, stage).await?)
 	} else {
 		None
 	};
 	Output::of(&Requested { submitted, done }, |r| {
 		let Some(done) = &r.done else { return made };
 		let mut text = format!(
-			"{made}\nrequest {}: {} (finalized #{})\n",
-			done.request.id, done.request.status, done.finalized_at
+			"{made}\nrequest {}: {} (finalized #{}), fee paid {}\n",
+			done.request.id,
+			done.request.status,
+			done.finalized_at,
+			format_opg(done.request.fee)
 		);
 		match &done.result {
 			Some(result) => {

@@ -12,7 +12,6 @@ use opg_api::{
 	DisputePhase, DisputeState, InferenceResult, Member, ModelHash, ModelStats, PrunedRequest,
 	Request, RequestId, RequestStatus, Verdict, Vote, PRUNED,
 };
-use opg_primitives::InferenceOutput;
 use pallet_inference_runtime_api as runtime_api;
 use runtime_api::{InferenceApi, MAX_PENDING};
 use sp_api::{ApiRef, ProvideRuntimeApi};
@@ -101,11 +100,10 @@ pub fn request(d: runtime_api::RequestDetails<AccountId, Balance, BlockNumber>) 
 
 /// A result as the API shows it.
 pub fn result(d: runtime_api::ResultDetails<AccountId, BlockNumber>) -> InferenceResult {
-	let InferenceOutput::Tensor(ref tensor) = d.output;
 	InferenceResult {
 		id: d.id,
 		executor: d.executor,
-		output: tensor.into(),
+		output: (&d.output).into(),
 		output_hash: d.commitment.output_hash,
 		trace_root: d.commitment.trace_root,
 		opset: d.commitment.opset,

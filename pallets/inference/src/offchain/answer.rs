@@ -208,18 +208,23 @@ fn run_and_sign<T: Config>(
 	key: &ExecutorKey,
 ) -> Result<Answer, Skip> {
 	let input = InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
-	let InferenceRun { output, commitment, .. } = match run_model::<T>(&record.model, input) {
-		Ok(run) => run,
-		// The model is on its way: run it then (the lock is shortened to `RESUBMIT_AFTER`).
-		Err(reason) if reason.is_transient() => return Err(Skip::Engine(reason)),
-		Err(reason) => {
-			let statement =
-				DeclineStatement { request: digest, attempt, executor: executor.clone(), reason };
-			let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
-			submit::<T>(Call::decline { request, reason, key: key.clone(), signature })?;
-			return Ok(Answer::Declined(reason));
-		}
-	};
+	let InferenceRun { output, commitment, .. } =
+		match run_model::<T>(&record.model, input, &digest) {
+			Ok(run) => run,
+			// The model is on its way: run it then (the lock is shortened to `RESUBMIT_AFTER`).
+			Err(reason) if reason.is_transient() => return Err(Skip::Engine(reason)),
+			Err(reason) => {
+				let statement = DeclineStatement {
+					request: digest,
+					attempt,
+					executor: executor.clone(),
+					reason,
+				};
+				let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;
+				submit::<T>(Call::decline { request, reason, key: key.clone(), signature })?;
+				return Ok(Answer::Declined(reason));
+			}
+		};
 	let statement =
 		ResultStatement { request: digest, attempt, executor: executor.clone(), commitment };
 	let signature = key.sign(&statement.signing_payload()).ok_or(Skip::Signing)?;

@@ -89,7 +89,7 @@ fn commit<T: Config>(
 			let input =
 				InferenceInput::decode(&mut &record.input[..]).map_err(|_| Skip::BadInput)?;
 			let InferenceRun { output, commitment, .. } =
-				run_model::<T>(&record.model, input).map_err(Skip::Engine)?;
+				run_model::<T>(&record.model, input, &digest).map_err(Skip::Engine)?;
 			let kept = KeptVote { commitment, output, salt: sp_io::offchain::random_seed() };
 			store.set(&kept);
 			journal.note(storage_key.clone());

@@ -30,7 +30,7 @@ use frame_system::{
 };
 use opg_primitives::{
 	inference, ExecutorKey, ExecutorOwners, ExecutorSet, InferenceError, InferenceInput,
-	InferenceRun, ModelCatalog,
+	InferenceOutput, InferenceRun, ModelCatalog, RequestDigest,
 };
 use sp_runtime::{
 	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
@@ -139,16 +139,40 @@ pub(crate) fn submit<T: Config>(call: Call<T>) -> Result<(), Skip> {
 	SubmitTransaction::<T, Call<T>>::submit_transaction(xt).map_err(|()| Skip::Submit)
 }
 
-/// Runs the model, fetching it from its URIs first if the engine does not have it.
+/// Runs the model for request `digest` (its sampling nonce, see [`opg_primitives::Nonce`]),
+/// fetching it from its URIs first if the engine does not have it.
 pub(crate) fn run_model<T: Config>(
 	model: &opg_primitives::ModelHash,
 	input: InferenceInput,
+	digest: &RequestDigest,
 ) -> Result<InferenceRun, InferenceError> {
-	match inference::run(*model, input.clone()) {
+	with_model::<T, _, _>(model, || inference::run(*model, input.clone(), digest.0 .0))
+}
+
+/// Whether `output` is the model's answer to request `digest` (see [`inference::check`]: a
+/// generated answer is checked with one pass over its tokens), fetching the model first if the
+/// engine does not have it.
+pub(crate) fn check_model<T: Config>(
+	model: &opg_primitives::ModelHash,
+	input: InferenceInput,
+	digest: &RequestDigest,
+	output: &InferenceOutput,
+) -> Result<bool, InferenceError> {
+	with_model::<T, _, _>(model, || {
+		inference::check(*model, input.clone(), digest.0 .0, output.clone())
+	})
+}
+
+/// `call`, and again after a fetch if the engine did not have the model.
+fn with_model<T: Config, R, F: Fn() -> Result<R, InferenceError>>(
+	model: &opg_primitives::ModelHash,
+	call: F,
+) -> Result<R, InferenceError> {
+	match call() {
 		Err(InferenceError::UnknownModel) => {
 			let uris = T::Models::listed(model).map(|m| m.uris).unwrap_or_default();
 			inference::fetch(*model, uris)?;
-			inference::run(*model, input)
+			call()
 		}
 		other => other,
 	}

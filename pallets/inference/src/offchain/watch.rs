@@ -1,6 +1,8 @@
-//! Watching: each executor's worker re-runs a sample of the other executors' results that are
+//! Watching: each executor's worker checks a sample of the other executors' results that are
 //! still in their challenge window (from the block after the result's, see [`super::settled`]),
-//! and challenges ([`Call::watcher_challenge`]) when its output hash differs. A result is sampled
+//! with its engine ([`opg_primitives::inference::check`]: a re-run, or for a generated answer
+//! one pass over the prompt and the answer's tokens), and challenges
+//! ([`Call::watcher_challenge`]) when the output is not its engine's. A result is sampled
 //! when `blake2(secret ‖ request)` falls below [`WatchFraction`]: the secret is drawn once per
 //! node and never leaves it, so no executor can tell which of its results will be checked. Each
 //! result is considered once per node.
@@ -8,12 +10,12 @@
 use codec::{Decode, Encode};
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::{commitment::output_hash, DisputeStatement, ExecutorKey, InferenceInput};
+use opg_primitives::{DisputeStatement, ExecutorKey, InferenceInput, InferenceOutput};
 use sp_runtime::{
 	offchain::storage::StorageValueRef, traits::Saturating, Perbill, RuntimeAppPublic,
 };
 
-use super::{run_model, settled, submit, Journal};
+use super::{check_model, settled, submit, Journal};
 use crate::{
 	Call, Config, Pallet, RequestId, RequestStatus, Requests, Results, WatchFraction, WindowQueue,
 	WindowQueueBounds, LOG_TARGET,
@@ -93,24 +95,24 @@ pub fn run<T: Config>(now: BlockNumberFor<T>, keys: &[(ExecutorKey, T::AccountId
 		let Some(result) = Results::<T>::get(request) else { continue };
 		let Ok(input) = InferenceInput::decode(&mut &record.input[..]) else { continue };
 		ran = ran.saturating_add(1);
-		let run = match run_model::<T>(&record.model, input) {
-			Ok(run) => run,
+		let Ok(output) = InferenceOutput::decode(&mut &result.output[..]) else { continue };
+		let agrees = match check_model::<T>(&record.model, input, &digest, &output) {
+			Ok(agrees) => agrees,
 			Err(e) => {
-				log::warn!(target: LOG_TARGET, "watcher: cannot re-run request {request}: {e:?}");
+				log::warn!(target: LOG_TARGET, "watcher: cannot check request {request}: {e:?}");
 				continue;
 			}
 		};
 		seen.set(&true);
 		journal.note(seen_key.clone());
-		if output_hash(&run.output) == result.commitment.output_hash {
+		if agrees {
 			log::debug!(target: LOG_TARGET, "watcher: result of request {request} checks out");
 			continue;
 		}
 		log::info!(
 			target: LOG_TARGET,
-			"watcher: result of request {request} by {executor:?} differs from this node's ({:?} vs {:?}), challenging",
+			"watcher: result of request {request} by {executor:?} (output {:?}) is not this node's, challenging",
 			result.commitment.output_hash,
-			run.commitment.output_hash,
 		);
 		let statement = DisputeStatement::Challenge { request: digest };
 		let Some(signature) = key.sign(&statement.signing_payload()) else { continue };
