@@ -187,11 +187,9 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 		per_token,
 		&path,
 	);
-	let sampling = Sampling { temperature_milli: 700, top_k: 40, top_p_milli: 900, seed: 11 };
+	let sampling = Sampling { temperature_milli: 300, top_k: 40, top_p_milli: 900, seed: 11 };
 	let prompt = Prompt::new("What is the capital of France?", true, 32, sampling).unwrap();
 	let input = InferenceInput::Prompt(prompt);
-	let (_, head) = node.finalized();
-	let alice_before = free_balance(&node, &alice, &head).unwrap();
 	submit(&node, request_call(smollm, input.clone()), Sr25519Keyring::Bob)
 		.expect("request accepted");
 	let (result, request) = wait_result(&node, 2);
@@ -222,7 +220,11 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 		let (number, head) = node.finalized();
 		(number >= final_at).then_some(head)
 	});
-	assert_eq!(free_balance(&node, &alice, &head).unwrap(), alice_before + paid - paid / 10);
+	// The payout is in block `final_at`: Alice's balance grows by the paid fee less the
+	// protocol's 10% there.
+	let (before, at) = (node.block_hash(final_at - 1).unwrap(), node.block_hash(final_at).unwrap());
+	let alice_before = free_balance(&node, &alice, &before).unwrap();
+	assert_eq!(free_balance(&node, &alice, &at).unwrap(), alice_before + paid - paid / 10);
 	let bob = Sr25519Keyring::Bob.to_account_id();
 	assert_eq!(held_fees(&node, &bob, &head), 0, "the unused fee went back to Bob");
 	eprintln!(
