@@ -192,3 +192,35 @@ pub fn request_nonce(
 	);
 	digest.0 .0
 }
+
+/// The three-validator local network with Charlie's node running the test-only fault switch
+/// (`--dev-executor-fault wrong-output`), past its first blocks (when a node may still count
+/// itself as syncing and skip its off-chain worker: a committee member that skips its vote
+/// voids the dispute), and with watchers checking every result (governance's call; 10% by
+/// default), so that a test does not depend on the sample.
+pub fn lying_network() -> super::LocalNetwork {
+	let mut net = super::LocalNetwork::start(|name| {
+		if name == "charlie" {
+			vec!["--dev-executor-fault".into(), "wrong-output".into()]
+		} else {
+			vec![]
+		}
+	});
+	net.alice.wait_finalized(4, Duration::from_secs(180));
+	assert!(net.charlie.log().contains("TEST FAULT"), "Charlie's node runs with the fault switch");
+	let alice = &net.alice;
+	let watch_all = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+		call: Box::new(RuntimeCall::Inference(pallet_inference::Call::set_watch_fraction {
+			fraction: sp_runtime::Perbill::one(),
+		})),
+	});
+	submit(alice, watch_all, Sr25519Keyring::Alice).expect("sudo accepted");
+	let fraction_key = pallet_inference::WatchFraction::<Runtime>::hashed_key();
+	wait_for(alice, Duration::from_secs(60), "the watch fraction", || {
+		let best = alice.rpc("chain_getBlockHash", json!([])).unwrap();
+		let raw = storage(alice, &fraction_key, best.as_str().unwrap())?;
+		(sp_runtime::Perbill::decode(&mut &raw[..]).ok()? == sp_runtime::Perbill::one())
+			.then_some(())
+	});
+	net
+}
