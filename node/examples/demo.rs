@@ -150,8 +150,9 @@ fn ask_the_llm(node: &Node) {
 			&path,
 		);
 	}
-	let question = "What is the capital of France?";
-	let prompt = Prompt::new(question, true, 48, Sampling::GREEDY).unwrap();
+	// A 135M-parameter model: a simple question (it answers "The answer is 4.").
+	let question = "What is 2 + 2? Answer with one number.";
+	let prompt = Prompt::new(question, true, 16, Sampling::GREEDY).unwrap();
 	let id = (0u64..).find(|id| request_json(node, *id).is_none()).unwrap();
 	let call = RuntimeCall::Inference(pallet_inference::Call::request {
 		model,
