@@ -32,20 +32,6 @@ use opg_primitives::{bundle::bundle_hash, json::tensor_values, InferenceInput, T
 use opg_testkit::{Cli, Node};
 use serde_json::{json, Value};
 
-/// SmolLM2-135M-Instruct's directory (scripts/fetch-models.sh); fails, never skips.
-fn smollm_dir() -> PathBuf {
-	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
-	});
-	let dir = models.join("smollm2-135m");
-	assert!(
-		dir.join("model.gguf").is_file() && dir.join("config.json").is_file(),
-		"SmolLM2 is missing from {}: run scripts/fetch-models.sh",
-		dir.display()
-	);
-	dir
-}
-
 fn repo() -> PathBuf {
 	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -364,7 +350,7 @@ fn a_user_proposes_lists_and_queries_a_model_with_the_cli() {
 	// with no schema flags (the schema is its config's), Alice lists it with the sudo key, and
 	// Charlie asks it a question with one command; the final answer is the engine's here.
 	let llm_bundle = work.path().join("smollm2.opgmodel");
-	let smollm = smollm_dir();
+	let smollm = opg_testkit::fetched_model("smollm2-135m", &["model.gguf", "config.json"]);
 	let packed = cli.json(&[
 		"models",
 		"pack",

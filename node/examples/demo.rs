@@ -17,10 +17,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::{
-	path::PathBuf,
-	time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use common::{
 	chain::{propose_and_list, request_json, submit, wait_for},
@@ -118,9 +115,7 @@ fn main() {
 /// Lists SmolLM2-135M-Instruct (unless listed already) and asks it a question, following the
 /// answer to finality.
 fn ask_the_llm(node: &Node) {
-	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
-	});
+	let models = common::models_dir();
 	let dir = models.join("smollm2-135m");
 	if !dir.join("model.gguf").is_file() {
 		println!(

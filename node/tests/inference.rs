@@ -45,12 +45,13 @@ fn digits(n: usize) -> InferenceInput {
 
 /// all-MiniLM-L6-v2's directory (fetched by scripts/fetch-models.sh); fails, never skips.
 fn minilm_dir() -> PathBuf {
-	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
-	});
-	let dir = models.join("all-minilm-l6-v2");
-	assert!(dir.join("model.safetensors").is_file(), "run scripts/fetch-models.sh first");
-	dir
+	common::fetched_model("all-minilm-l6-v2", &["model.safetensors"])
+}
+
+/// SmolLM2-135M-Instruct's directory (the GGUF fetched and the bundle's config.json copied by
+/// scripts/fetch-models.sh); fails, never skips.
+fn smollm_dir() -> PathBuf {
+	common::fetched_model("smollm2-135m", &["model.gguf", "config.json"])
 }
 
 /// What the engine computes here, for comparison: the output values as JSON numbers.
@@ -239,20 +240,6 @@ fn dev_chain_answers_requests_with_the_engines_output_and_finalizes_them() {
 	for line in node.log().lines().filter(|l| l.contains("Ran model")) {
 		eprintln!("[e2e] node: {}", line.split("🧠 ").last().unwrap_or(line));
 	}
-}
-
-/// SmolLM2-135M-Instruct's directory (the GGUF fetched and the bundle's config.json copied by
-/// scripts/fetch-models.sh); fails, never skips.
-fn smollm_dir() -> PathBuf {
-	let models = std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
-	});
-	let dir = models.join("smollm2-135m");
-	assert!(
-		dir.join("model.gguf").is_file() && dir.join("config.json").is_file(),
-		"run scripts/fetch-models.sh first"
-	);
-	dir
 }
 
 /// What `who` has held for inference requests at block `at`.

@@ -33,8 +33,9 @@ fn a_lying_executors_answer_is_caught_by_a_one_pass_check_and_corrected() {
 	let alice = &net.alice;
 	let charlie = Sr25519Keyring::Charlie.to_account_id();
 
-	let bundle = opg_inference::bundle_from_dir(ModelKind::TextGeneration, &smollm_dir()).unwrap();
-	let config = std::fs::read(smollm_dir().join("config.json")).unwrap();
+	let dir = common::fetched_model("smollm2-135m", &["model.gguf", "config.json"]);
+	let bundle = opg_inference::bundle_from_dir(ModelKind::TextGeneration, &dir).unwrap();
+	let config = std::fs::read(dir.join("config.json")).unwrap();
 	let schema = opg_primitives::TextGenerationConfig::from_json(&config).unwrap().schema();
 	let served = tempfile::tempdir().unwrap();
 	let smollm = propose_and_list(
@@ -76,8 +77,8 @@ fn a_lying_executors_answer_is_caught_by_a_one_pass_check_and_corrected() {
 			_ => None,
 		}
 	});
-	let dir = tempfile::tempdir().unwrap();
-	let engine = Engine::new(EngineConfig::new(dir.path())).unwrap();
+	let store = tempfile::tempdir().unwrap();
+	let engine = Engine::new(EngineConfig::new(store.path())).unwrap();
 	engine.store().import_bytes(&bundle).unwrap();
 	let nonce = request_nonce(alice, id, &ended, &input);
 	let expected = engine.run_with_nonce(&smollm, &input, &nonce).unwrap();
@@ -102,17 +103,4 @@ fn a_lying_executors_answer_is_caught_by_a_one_pass_check_and_corrected() {
 		"[e2e] prompt {id}: requested in #{}, corrected in #{}",
 		ended["created"], ended["status"]["at"]
 	);
-}
-
-/// SmolLM2-135M-Instruct's directory (the GGUF fetched and the bundle's config.json copied by
-/// scripts/fetch-models.sh); fails, never skips.
-fn smollm_dir() -> std::path::PathBuf {
-	let models =
-		std::env::var_os("OPG_MODELS_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| {
-			std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"))
-				.join(".cache/opg/models")
-		});
-	let dir = models.join("smollm2-135m");
-	assert!(dir.join("model.gguf").is_file(), "run scripts/fetch-models.sh first");
-	dir
 }

@@ -199,10 +199,7 @@ impl Prompt {
 		max_new_tokens: u32,
 		sampling: Sampling,
 	) -> Result<Self, crate::SchemaError> {
-		let found = u32::try_from(text.len()).unwrap_or(u32::MAX);
-		let text = Text::try_from(text.as_bytes().to_vec()).map_err(|_| {
-			crate::SchemaError::TextTooLong { max: crate::tensor::MAX_TEXT_BYTES, found }
-		})?;
+		let text = crate::tensor::to_text(text)?;
 		Ok(Prompt { text, chat, max_new_tokens, sampling })
 	}
 }

@@ -197,6 +197,13 @@ impl Tensor {
 	}
 }
 
+/// A text as the wire format bounds it ([`MAX_TEXT_BYTES`]).
+pub fn to_text(text: &str) -> Result<Text, SchemaError> {
+	let found = u32::try_from(text.len()).unwrap_or(u32::MAX);
+	Text::try_from(text.as_bytes().to_vec())
+		.map_err(|_| SchemaError::TextTooLong { max: MAX_TEXT_BYTES, found })
+}
+
 /// What a request asks a model to run on.
 #[derive(
 	Clone,
@@ -232,13 +239,7 @@ impl InferenceInput {
 
 	/// A text input of several texts, if they fit the bounds.
 	pub fn texts(texts: &[&str]) -> Result<Self, SchemaError> {
-		let mut batch = Vec::with_capacity(texts.len());
-		for text in texts {
-			let found = u32::try_from(text.len()).unwrap_or(u32::MAX);
-			let text = Text::try_from(text.as_bytes().to_vec())
-				.map_err(|_| SchemaError::TextTooLong { max: MAX_TEXT_BYTES, found })?;
-			batch.push(text);
-		}
+		let batch = texts.iter().map(|text| to_text(text)).collect::<Result<Vec<_>, _>>()?;
 		let found = u32::try_from(texts.len()).unwrap_or(u32::MAX);
 		TextBatch::try_from(batch)
 			.map(InferenceInput::Text)

@@ -42,6 +42,29 @@ pub fn workspace_binary(name: &str) -> PathBuf {
 	binary
 }
 
+/// Where `scripts/fetch-models.sh` puts the models it fetches: `$OPG_MODELS_DIR`, else
+/// `~/.cache/opg/models` (what `scripts/env.sh` sets).
+pub fn models_dir() -> PathBuf {
+	std::env::var_os("OPG_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/opg/models")
+	})
+}
+
+/// The directory of a fetched model (`all-minilm-l6-v2`, `smollm2-135m`), checked to hold
+/// `files`: a test that needs it fails (never skips) when it is missing.
+pub fn fetched_model(name: &str, files: &[&str]) -> PathBuf {
+	let dir = models_dir().join(name);
+	for file in files {
+		assert!(
+			dir.join(file).is_file(),
+			"{name}/{file} is missing from {}: run scripts/fetch-models.sh (or scripts/setup.sh) \
+			 first; the tests that need it are part of the suite and never skipped",
+			models_dir().display()
+		);
+	}
+	dir
+}
+
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
